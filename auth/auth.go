@@ -1,0 +1,179 @@
+// Package auth signs people in and out: password sign-in with throttling and temporary
+// lockout, server-side sessions (ending with the browser unless "Stay signed in"), CSRF
+// tokens bound to the session, forced password changes, and API tokens.
+package auth
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"encoding/hex"
+	"strings"
+	"time"
+
+	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/access"
+	"github.com/atrium-admin/atrium/directory"
+	"github.com/atrium-admin/atrium/jobs"
+	"github.com/atrium-admin/atrium/store"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Migrations are the auth module's schema changes; they follow the directory's.
+var Migrations = store.LoadMigrations("auth", migrationFS, "migrations")
+
+// Session lifetimes.
+const (
+	// PersistentLifetime is how long a "Stay signed in" session lasts.
+	PersistentLifetime = 30 * 24 * time.Hour
+	// BrowserIdleTimeout ends a browser-session sign-in that has not been used for this long.
+	BrowserIdleTimeout = 12 * time.Hour
+	// touchEvery limits last-seen writes to one per session per minute.
+	touchEvery = time.Minute
+)
+
+// Token prefixes tell session tokens and API tokens apart at a glance and in logs.
+const (
+	sessionPrefix = "ats_"
+	apiPrefix     = "atk_"
+)
+
+// JobPurgeSessions removes expired sessions.
+const JobPurgeSessions jobs.Kind = "auth.purge_sessions"
+
+// Service is the auth module.
+type Service struct {
+	db    *store.DB
+	clock atrium.Clock
+	dir   *directory.Service
+	// Throttle is the sign-in throttling policy; tests may tighten it.
+	Throttle ThrottlePolicy
+}
+
+// New returns the auth service and wires it into the directory as its session revoker.
+func New(db *store.DB, clock atrium.Clock, dir *directory.Service, queue *jobs.Queue) *Service {
+	s := &Service{db: db, clock: clock, dir: dir, Throttle: DefaultThrottle}
+	dir.SetSessionRevoker(s)
+	queue.Register(JobPurgeSessions, s.purgeSessions, jobs.Options{})
+	queue.Every(JobPurgeSessions, time.Hour)
+	return s
+}
+
+// Identity is an authenticated request's caller.
+type Identity struct {
+	Principal access.Principal
+	// SessionID is set for session authentication, empty for API tokens.
+	SessionID  string
+	Persistent bool
+	// MustChangePassword restricts the session to changing the password and signing out.
+	MustChangePassword bool
+	Username           string
+	DisplayName        string
+}
+
+func newToken(prefix string) string {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("auth: no randomness: " + err.Error())
+	}
+	return prefix + base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// hashToken returns the stored form of a token. Tokens carry 256 random bits, so a fast
+// hash is enough: nobody can guess one to try against a stolen table.
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// CSRFToken returns the CSRF token bound to a session token. It is derived, not stored:
+// only someone who holds the session cookie can compute it, and it changes with it.
+func CSRFToken(sessionToken string) string {
+	mac := hmac.New(sha256.New, []byte(sessionToken))
+	mac.Write([]byte("atrium csrf v1"))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// CheckCSRF reports whether token is the CSRF token of sessionToken.
+func CheckCSRF(sessionToken, token string) bool {
+	return token != "" && hmac.Equal([]byte(CSRFToken(sessionToken)), []byte(token))
+}
+
+// IsSessionToken reports whether token looks like a session token.
+func IsSessionToken(token string) bool { return strings.HasPrefix(token, sessionPrefix) }
+
+// Authenticate resolves a bearer or cookie token to its identity. Expired, revoked or
+// unknown tokens, blocked or deleted users and suspended organizations all get
+// unauthenticated.
+func (s *Service) Authenticate(ctx context.Context, token string) (*Identity, error) {
+	switch {
+	case strings.HasPrefix(token, sessionPrefix):
+		return s.authenticateSession(ctx, token)
+	case strings.HasPrefix(token, apiPrefix):
+		return s.authenticateAPIToken(ctx, token)
+	}
+	return nil, errUnauthenticated
+}
+
+var errUnauthenticated = atrium.Errorf(atrium.CodeUnauthenticated, "sign in first: the session or token is missing, expired or revoked")
+
+func (s *Service) authenticateSession(ctx context.Context, token string) (*Identity, error) {
+	now := s.clock.Now()
+	var id Identity
+	var lastSeen, expires int64
+	var blocked bool
+	var deleted *int64
+	var orgState string
+	err := s.db.Read().QueryRowContext(ctx, `SELECT s.id, s.user_id, s.org_id, s.persistent, s.last_seen_at, s.expires_at,
+			u.username, u.display_name, u.blocked, u.deleted_at, u.must_change_password, o.state
+		FROM sessions s JOIN users u ON u.id = s.user_id JOIN organizations o ON o.id = s.org_id
+		WHERE s.token_hash = $1`, hashToken(token)).
+		Scan(&id.SessionID, &id.Principal.UserID, &id.Principal.Org, &id.Persistent, &lastSeen, &expires,
+			&id.Username, &id.DisplayName, &blocked, &deleted, &id.MustChangePassword, &orgState)
+	if err != nil {
+		if atrium.ErrorCode(store.Translate(err)) == atrium.CodeNotFound {
+			return nil, errUnauthenticated
+		}
+		return nil, store.Translate(err)
+	}
+	if store.Micros(now) >= expires || blocked || deleted != nil || orgState != string(directory.OrgActive) {
+		return nil, errUnauthenticated
+	}
+	id.Principal.Name = id.Username
+	grants, err := access.GrantsOf(ctx, s.db.Read(), id.Principal.UserID)
+	if err != nil {
+		return nil, store.Translate(err)
+	}
+	id.Principal.Grants = grants
+	if now.Sub(store.Time(lastSeen)) >= touchEvery {
+		newExpires := expires
+		if !id.Persistent {
+			newExpires = store.Micros(now.Add(BrowserIdleTimeout))
+		}
+		// Best effort: a lost touch only shortens an idle session a little.
+		s.db.Write().ExecContext(ctx, `UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE id = $3`, store.Micros(now), newExpires, id.SessionID)
+		s.dir.TouchActivity(ctx, id.Principal.UserID)
+	}
+	return &id, nil
+}
+
+// RevokeUserSessions ends every session of user in tx; the directory calls it on
+// password resets, blocks and deletes.
+func (s *Service) RevokeUserSessions(ctx context.Context, tx *store.Tx, user atrium.UserID) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, string(user))
+	return err
+}
+
+func (s *Service) purgeSessions(ctx context.Context, _ *jobs.Job) error {
+	now := store.Micros(s.clock.Now())
+	if _, err := s.db.Write().ExecContext(ctx, `DELETE FROM sessions WHERE expires_at < $1`, now); err != nil {
+		return err
+	}
+	_, err := s.db.Write().ExecContext(ctx, `DELETE FROM signin_throttle WHERE locked_until < $1 AND window_start < $2`, now, now-(24*time.Hour).Microseconds())
+	return err
+}

@@ -1,0 +1,173 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/access"
+	"github.com/atrium-admin/atrium/audit"
+	"github.com/atrium-admin/atrium/directory"
+	"github.com/atrium-admin/atrium/store"
+)
+
+// APIToken is an organization's credential for automation. Its secret is shown once, at
+// creation, and stored only as a hash.
+type APIToken struct {
+	ID         string      `json:"id"`
+	Name       string      `json:"name"`
+	Role       access.Role `json:"role"`
+	CreatedBy  string      `json:"created_by"`
+	CreatedAt  time.Time   `json:"created_at"`
+	ExpiresAt  *time.Time  `json:"expires_at"`
+	LastUsedAt *time.Time  `json:"last_used_at"`
+}
+
+// TokenInput creates an API token.
+type TokenInput struct {
+	Name      string      `json:"name"`
+	Role      access.Role `json:"role"`
+	ExpiresAt *time.Time  `json:"expires_at"`
+}
+
+// CreateToken creates an API token for p's organization with one organization role and
+// returns it with its secret. Nobody can mint a token more powerful than themselves: the
+// role must be one p holds, or p must be a Global administrator; operator roles cannot be
+// given to tokens.
+func (s *Service) CreateToken(ctx context.Context, p *access.Principal, in TokenInput) (*APIToken, string, error) {
+	if err := access.Require(p, access.TokenManage, access.Resource{Org: p.Org}); err != nil {
+		return nil, "", err
+	}
+	probs := atrium.Problems{}
+	in.Name = strings.TrimSpace(in.Name)
+	if in.Name == "" {
+		probs.Add("name", "is required")
+	} else if utf8.RuneCountInString(in.Name) > 128 {
+		probs.Add("name", "must be at most 128 characters")
+	}
+	if in.Role.Operator() {
+		probs.Add("role", "operator roles cannot be given to API tokens")
+	} else if !p.HasRole(access.GlobalAdmin) && !p.HasRole(in.Role) {
+		probs.Add("role", "you can only give a token a role you hold yourself")
+	}
+	now := s.clock.Now()
+	if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
+		probs.Add("expires_at", "must be in the future")
+	}
+	if err := probs.Err(); err != nil {
+		return nil, "", err
+	}
+	secret := newToken(apiPrefix)
+	t := &APIToken{ID: uuid.Must(uuid.NewV7()).String(), Name: in.Name, Role: in.Role, CreatedBy: p.Name, CreatedAt: now, ExpiresAt: in.ExpiresAt}
+	var expires any
+	if in.ExpiresAt != nil {
+		e := in.ExpiresAt.UTC()
+		t.ExpiresAt = &e
+		expires = store.Micros(e)
+	}
+	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO api_tokens (id, org_id, name, role, token_hash, created_by, created_at, expires_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, t.ID, string(p.Org), t.Name, t.Role.String(), hashToken(secret), p.Name, store.Micros(now), expires); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, now, audit.Entry{Org: p.Org, Action: "token.create", TargetType: "api_token", TargetID: t.ID, TargetName: t.Name,
+			After: map[string]any{"role": t.Role.String(), "expires_at": t.ExpiresAt}})
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return t, secret, nil
+}
+
+// ListTokens returns the live (not revoked) API tokens of p's organization.
+func (s *Service) ListTokens(ctx context.Context, p *access.Principal) ([]APIToken, error) {
+	if err := access.Require(p, access.TokenRead, access.Resource{Org: p.Org}); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT id, name, role, created_by, created_at, expires_at, last_used_at
+		FROM api_tokens WHERE org_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 500`, string(p.Org))
+	if err != nil {
+		return nil, store.Translate(err)
+	}
+	defer rows.Close()
+	out := []APIToken{}
+	for rows.Next() {
+		var t APIToken
+		var role string
+		var created int64
+		var expires, used *int64
+		if err := rows.Scan(&t.ID, &t.Name, &role, &t.CreatedBy, &created, &expires, &used); err != nil {
+			return nil, store.Translate(err)
+		}
+		t.Role, _ = access.ParseRole(role)
+		t.CreatedAt = store.Time(created)
+		if expires != nil {
+			e := store.Time(*expires)
+			t.ExpiresAt = &e
+		}
+		if used != nil {
+			u := store.Time(*used)
+			t.LastUsedAt = &u
+		}
+		out = append(out, t)
+	}
+	return out, store.Translate(rows.Err())
+}
+
+// RevokeToken revokes an API token of p's organization; not_found for any other.
+func (s *Service) RevokeToken(ctx context.Context, p *access.Principal, id string) error {
+	if err := access.Require(p, access.TokenManage, access.Resource{Org: p.Org}); err != nil {
+		return err
+	}
+	return s.db.Tx(ctx, func(tx *store.Tx) error {
+		var name string
+		if err := tx.QueryRowContext(ctx, `SELECT name FROM api_tokens WHERE id = $1 AND org_id = $2 AND revoked_at IS NULL`, id, string(p.Org)).Scan(&name); err != nil {
+			if atrium.ErrorCode(store.Translate(err)) == atrium.CodeNotFound {
+				return atrium.Errorf(atrium.CodeNotFound, "API token not found")
+			}
+			return err
+		}
+		now := s.clock.Now()
+		if _, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE id = $2`, store.Micros(now), id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, now, audit.Entry{Org: p.Org, Action: "token.revoke", TargetType: "api_token", TargetID: id, TargetName: name})
+	})
+}
+
+func (s *Service) authenticateAPIToken(ctx context.Context, token string) (*Identity, error) {
+	now := s.clock.Now()
+	var id Identity
+	var role, orgState string
+	var expires, used *int64
+	var tokenID string
+	err := s.db.Read().QueryRowContext(ctx, `SELECT t.id, t.org_id, t.name, t.role, t.expires_at, t.last_used_at, o.state
+		FROM api_tokens t JOIN organizations o ON o.id = t.org_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL`, hashToken(token)).
+		Scan(&tokenID, &id.Principal.Org, &id.Username, &role, &expires, &used, &orgState)
+	if err != nil {
+		if atrium.ErrorCode(store.Translate(err)) == atrium.CodeNotFound {
+			return nil, errUnauthenticated
+		}
+		return nil, store.Translate(err)
+	}
+	if (expires != nil && store.Micros(now) >= *expires) || orgState != string(directory.OrgActive) {
+		return nil, errUnauthenticated
+	}
+	r, ok := access.ParseRole(role)
+	if !ok {
+		return nil, errUnauthenticated
+	}
+	id.Principal.TokenID = tokenID
+	id.Principal.Name = fmt.Sprintf("API token %s", id.Username)
+	id.DisplayName = id.Principal.Name
+	id.Principal.Grants = []access.Grant{{Role: r, Scope: access.OrgScope(id.Principal.Org)}}
+	if used == nil || now.Sub(store.Time(*used)) >= touchEvery {
+		s.db.Write().ExecContext(ctx, `UPDATE api_tokens SET last_used_at = $1 WHERE id = $2`, store.Micros(now), tokenID)
+	}
+	return &id, nil
+}

@@ -1,0 +1,95 @@
+package directory
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/access"
+)
+
+// User is a person of an organization.
+type User struct {
+	ID                 atrium.UserID `json:"id"`
+	Org                atrium.OrgID  `json:"org_id"`
+	Username           string        `json:"username"`
+	DisplayName        string        `json:"display_name"`
+	FirstName          string        `json:"first_name"`
+	LastName           string        `json:"last_name"`
+	ContactEmail       string        `json:"contact_email"`
+	JobTitle           string        `json:"job_title"`
+	Department         string        `json:"department"`
+	UsageLocation      string        `json:"usage_location"`
+	Blocked            bool          `json:"blocked"`
+	MustChangePassword bool          `json:"must_change_password"`
+	CreatedAt          time.Time     `json:"created_at"`
+	UpdatedAt          time.Time     `json:"updated_at"`
+	LastSignInAt       *time.Time    `json:"last_sign_in_at"`
+	LastActivityAt     *time.Time    `json:"last_activity_at"`
+	DeletedAt          *time.Time    `json:"deleted_at,omitempty"`
+	Roles              []access.Role `json:"roles,omitempty"`
+	Version            int64         `json:"-"`
+}
+
+// ETag returns the user's entity tag for If-Match.
+func (u *User) ETag() string { return `"` + strconv.FormatInt(u.Version, 10) + `"` }
+
+// UserInput is what creating a user takes. Username is local@domain with a domain of the
+// organization; a bare local part gets the organization's initial domain.
+type UserInput struct {
+	Username      string `json:"username"`
+	DisplayName   string `json:"display_name"`
+	FirstName     string `json:"first_name"`
+	LastName      string `json:"last_name"`
+	ContactEmail  string `json:"contact_email"`
+	JobTitle      string `json:"job_title"`
+	Department    string `json:"department"`
+	UsageLocation string `json:"usage_location"`
+	Password      string `json:"password"`
+	// MustChangePassword makes the user choose a new password at first sign-in.
+	MustChangePassword *bool `json:"must_change_password"`
+}
+
+// UserPatch changes the fields that are not nil.
+type UserPatch struct {
+	DisplayName   *string `json:"display_name"`
+	FirstName     *string `json:"first_name"`
+	LastName      *string `json:"last_name"`
+	ContactEmail  *string `json:"contact_email"`
+	JobTitle      *string `json:"job_title"`
+	Department    *string `json:"department"`
+	UsageLocation *string `json:"usage_location"`
+	Blocked       *bool   `json:"blocked"`
+}
+
+func (in *UserInput) normalize() {
+	in.Username = strings.TrimSpace(in.Username)
+	in.DisplayName = strings.TrimSpace(in.DisplayName)
+	in.FirstName = strings.TrimSpace(in.FirstName)
+	in.LastName = strings.TrimSpace(in.LastName)
+	in.ContactEmail = strings.TrimSpace(in.ContactEmail)
+	in.JobTitle = strings.TrimSpace(in.JobTitle)
+	in.Department = strings.TrimSpace(in.Department)
+	in.UsageLocation = strings.ToUpper(strings.TrimSpace(in.UsageLocation))
+}
+
+// checkProfile validates the editable profile fields shared by create and update.
+func checkProfile(p atrium.Problems, u *User) {
+	checkText(p, "display_name", u.DisplayName, true, 256)
+	checkText(p, "first_name", u.FirstName, false, 64)
+	checkText(p, "last_name", u.LastName, false, 64)
+	checkEmail(p, "contact_email", u.ContactEmail, false)
+	checkText(p, "job_title", u.JobTitle, false, 128)
+	checkText(p, "department", u.Department, false, 128)
+	if u.UsageLocation != "" && !countryRE.MatchString(u.UsageLocation) {
+		p.Add("usage_location", "must be a two-letter country code such as US or DE")
+	}
+}
+
+// searchText is the lower-cased text the user list's substring search runs over.
+func searchText(u *User) string {
+	return strings.ToLower(u.DisplayName + "\n" + u.Username + "\n" + u.ContactEmail)
+}
+
+func sortName(displayName string) string { return strings.ToLower(displayName) }

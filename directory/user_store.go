@@ -1,0 +1,205 @@
+package directory
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/access"
+	"github.com/atrium-admin/atrium/store"
+)
+
+const userColumns = `id, org_id, username, display_name, first_name, last_name, contact_email, job_title, department, usage_location,
+	blocked, must_change_password, created_at, updated_at, last_sign_in_at, last_activity_at, deleted_at, version`
+
+func scanUser(row interface{ Scan(...any) error }) (*User, error) {
+	var u User
+	var created, updated int64
+	var signIn, activity, deleted *int64
+	if err := row.Scan(&u.ID, &u.Org, &u.Username, &u.DisplayName, &u.FirstName, &u.LastName, &u.ContactEmail, &u.JobTitle,
+		&u.Department, &u.UsageLocation, &u.Blocked, &u.MustChangePassword, &created, &updated, &signIn, &activity, &deleted, &u.Version); err != nil {
+		return nil, err
+	}
+	u.CreatedAt, u.UpdatedAt = store.Time(created), store.Time(updated)
+	u.LastSignInAt, u.LastActivityAt, u.DeletedAt = timePtr(signIn), timePtr(activity), timePtr(deleted)
+	return &u, nil
+}
+
+func timePtr(us *int64) *time.Time {
+	if us == nil {
+		return nil
+	}
+	t := store.Time(*us)
+	return &t
+}
+
+// insertUser inserts u (ID, timestamps and version are set here) with the password hash.
+func (s *Service) insertUser(ctx context.Context, tx *store.Tx, u *User, hash string, mustChange bool) error {
+	now := s.clock.Now()
+	u.ID = atrium.UserID(uuid.Must(uuid.NewV7()).String())
+	u.CreatedAt, u.UpdatedAt, u.Version, u.MustChangePassword = now, now, 1, mustChange
+	_, err := tx.ExecContext(ctx, `INSERT INTO users (id, org_id, username, username_key, display_name, sort_name, first_name, last_name,
+			contact_email, job_title, department, usage_location, search, password_hash, must_change_password, blocked, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)`,
+		string(u.ID), string(u.Org), u.Username, strings.ToLower(u.Username), u.DisplayName, sortName(u.DisplayName), u.FirstName, u.LastName,
+		u.ContactEmail, u.JobTitle, u.Department, u.UsageLocation, searchText(u), hash, mustChange, u.Blocked, store.Micros(now))
+	if err != nil {
+		if store.IsUniqueViolation(err) {
+			return &atrium.Error{Code: atrium.CodeConflict, Message: "a user with this username already exists", Cause: err,
+				Fields: map[string]string{"username": "is taken"}}
+		}
+		return fmt.Errorf("directory: insert user: %w", err)
+	}
+	return nil
+}
+
+// getUser returns a user of org, deleted or not; not_found if org has no such user.
+func getUser(ctx context.Context, q store.Querier, org atrium.OrgID, id atrium.UserID) (*User, error) {
+	u, err := scanUser(q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1 AND org_id = $2`, string(id), string(org)))
+	if err != nil {
+		return nil, userNotFound(err)
+	}
+	roles, err := access.OrgRolesOf(ctx, q, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	u.Roles = roles
+	return u, nil
+}
+
+func userNotFound(err error) error {
+	err = store.Translate(err)
+	if atrium.ErrorCode(err) == atrium.CodeNotFound {
+		return &atrium.Error{Code: atrium.CodeNotFound, Message: "user not found", Cause: err}
+	}
+	return err
+}
+
+// SortField is a column the user list sorts by.
+type SortField string
+
+// Sort fields of the user list.
+const (
+	SortDisplayName SortField = "display_name"
+	SortUsername    SortField = "username"
+	SortCreated     SortField = "created_at"
+)
+
+// sortColumn maps a sort field to its indexed column; the column names come from this
+// fixed table, never from input.
+var sortColumn = map[SortField]string{
+	SortDisplayName: "sort_name",
+	SortUsername:    "username_key",
+	SortCreated:     "created_at",
+}
+
+// UserQuery selects a page of users.
+type UserQuery struct {
+	Q       string    // case-insensitive substring of display name, username or contact email
+	Sort    SortField // default display_name
+	Desc    bool
+	Limit   int // 1..200, default 50
+	Cursor  string
+	Deleted bool // list deleted users instead of active ones
+}
+
+// UserPage is one page of users.
+type UserPage struct {
+	Items      []User `json:"items"`
+	NextCursor string `json:"next_cursor"`
+}
+
+// MaxQueryLength bounds the search text.
+const MaxQueryLength = 256
+
+// listUsers runs the keyset-paginated list query for org.
+func listUsers(ctx context.Context, q store.Querier, org atrium.OrgID, uq UserQuery) (UserPage, error) {
+	if uq.Sort == "" {
+		uq.Sort = SortDisplayName
+		if uq.Deleted {
+			uq.Sort = "deleted_at"
+		}
+	}
+	col, ok := sortColumn[uq.Sort]
+	if uq.Sort == "deleted_at" {
+		col, ok = "deleted_at", true
+	}
+	if !ok {
+		return UserPage{}, atrium.FieldError("sort", "must be one of display_name, username, created_at")
+	}
+	if len(uq.Q) > MaxQueryLength {
+		return UserPage{}, atrium.FieldError("q", "must be at most 256 characters")
+	}
+	limit := clampLimit(uq.Limit)
+	args := []any{string(org)}
+	where := "org_id = $1 AND deleted_at IS NULL"
+	if uq.Deleted {
+		where = "org_id = $1 AND deleted_at IS NOT NULL"
+	}
+	if q := strings.ToLower(strings.TrimSpace(uq.Q)); q != "" {
+		args = append(args, "%"+store.EscapeLike(q)+"%")
+		where += fmt.Sprintf(" AND search LIKE $%d ESCAPE '\\'", len(args))
+	}
+	cmp, dir := ">", "ASC"
+	if uq.Desc {
+		cmp, dir = "<", "DESC"
+	}
+	if uq.Cursor != "" {
+		var id string
+		var key any
+		if col == "created_at" || col == "deleted_at" {
+			var n int64
+			if !store.DecodeCursor(uq.Cursor, &n, &id) {
+				return UserPage{}, atrium.FieldError("cursor", "is not a cursor this list gave out")
+			}
+			key = n
+		} else {
+			var s string
+			if !store.DecodeCursor(uq.Cursor, &s, &id) {
+				return UserPage{}, atrium.FieldError("cursor", "is not a cursor this list gave out")
+			}
+			key = s
+		}
+		args = append(args, key, id)
+		where += fmt.Sprintf(" AND (%s, id) %s ($%d, $%d)", col, cmp, len(args)-1, len(args))
+	}
+	args = append(args, limit+1)
+	query := `SELECT ` + userColumns + `, ` + col + ` FROM users WHERE ` + where +
+		fmt.Sprintf(` ORDER BY %s %s, id %s LIMIT $%d`, col, dir, dir, len(args))
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return UserPage{}, store.Translate(err)
+	}
+	defer rows.Close()
+	page := UserPage{Items: make([]User, 0, limit+1)}
+	keys := make([]any, 0, limit+1)
+	for rows.Next() {
+		var u User
+		var created, updated int64
+		var signIn, activity, deleted *int64
+		var key any
+		if err := rows.Scan(&u.ID, &u.Org, &u.Username, &u.DisplayName, &u.FirstName, &u.LastName, &u.ContactEmail, &u.JobTitle,
+			&u.Department, &u.UsageLocation, &u.Blocked, &u.MustChangePassword, &created, &updated, &signIn, &activity, &deleted, &u.Version, &key); err != nil {
+			return UserPage{}, store.Translate(err)
+		}
+		u.CreatedAt, u.UpdatedAt = store.Time(created), store.Time(updated)
+		u.LastSignInAt, u.LastActivityAt, u.DeletedAt = timePtr(signIn), timePtr(activity), timePtr(deleted)
+		if b, ok := key.([]byte); ok {
+			key = string(b)
+		}
+		keys = append(keys, key)
+		page.Items = append(page.Items, u)
+	}
+	if err := rows.Err(); err != nil {
+		return UserPage{}, store.Translate(err)
+	}
+	if len(page.Items) > limit {
+		page.Items = page.Items[:limit]
+		page.NextCursor = store.EncodeCursor(keys[limit-1], string(page.Items[limit-1].ID))
+	}
+	return page, nil
+}

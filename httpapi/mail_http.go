@@ -1,0 +1,30 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/atrium-admin/atrium/access"
+	"github.com/atrium-admin/atrium/mail"
+)
+
+func (s *Server) registerMail() {
+	s.handle(Route{Method: "GET", Path: "/api/v1/outgoing-mail", Summary: "Outgoing mail in the outbox, newest first (operator staff)", Tag: "mail",
+		Query: []string{"q", "limit", "cursor"}, Response: List[mail.Rendered]{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			if err := access.Require(principal(r), access.InstanceMailRead, access.Resource{}); err != nil {
+				return err
+			}
+			limit, err := Limit(r)
+			if err != nil {
+				return err
+			}
+			list, next, err := s.Outbox.List(r.Context(), mail.ListFilter{To: r.URL.Query().Get("q"), Limit: limit, Cursor: r.URL.Query().Get("cursor")})
+			if err != nil {
+				return err
+			}
+			if list == nil {
+				list = []mail.Rendered{}
+			}
+			return writeJSON(w, http.StatusOK, List[mail.Rendered]{Items: list, NextCursor: next})
+		})
+}

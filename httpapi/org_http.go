@@ -1,0 +1,53 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/directory"
+)
+
+func (s *Server) registerOrganizations() {
+	s.handle(Route{Method: "GET", Path: "/api/v1/organizations", Summary: "All organizations with their state (operator staff)", Tag: "organizations",
+		Query: []string{"q", "state", "limit", "cursor"}, Response: List[directory.Organization]{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			limit, err := Limit(r)
+			if err != nil {
+				return err
+			}
+			q := r.URL.Query()
+			state := directory.OrgState(q.Get("state"))
+			switch state {
+			case "", directory.OrgProvisioning, directory.OrgActive, directory.OrgSuspended:
+			default:
+				return atrium.FieldError("state", "must be provisioning, active or suspended")
+			}
+			list, next, err := s.Directory.ListOrganizations(r.Context(), principal(r), directory.OrgListQuery{Q: q.Get("q"), State: state, Limit: limit, Cursor: q.Get("cursor")})
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, List[directory.Organization]{Items: list, NextCursor: next})
+		})
+	s.handle(Route{Method: "GET", Path: "/api/v1/organizations/{id}", Summary: "One organization: your own, or any for operator staff", Tag: "organizations",
+		Response: directory.Organization{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			org, err := s.Directory.GetOrganization(r.Context(), principal(r), atrium.OrgID(r.PathValue("id")))
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, org)
+		})
+	suspend := func(suspended bool) Handler {
+		return func(w http.ResponseWriter, r *http.Request) error {
+			org, err := s.Directory.SetOrgSuspended(r.Context(), principal(r), atrium.OrgID(r.PathValue("id")), suspended)
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, org)
+		}
+	}
+	s.handle(Route{Method: "POST", Path: "/api/v1/organizations/{id}/suspend", Summary: "Suspend an organization; its members cannot sign in (operator staff)",
+		Tag: "organizations", Response: directory.Organization{}}, suspend(true))
+	s.handle(Route{Method: "POST", Path: "/api/v1/organizations/{id}/reactivate", Summary: "Reactivate a suspended organization (operator staff)",
+		Tag: "organizations", Response: directory.Organization{}}, suspend(false))
+}

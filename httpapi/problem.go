@@ -1,0 +1,79 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/atrium-admin/atrium"
+)
+
+// statusOf is the one map from error code to HTTP status.
+var statusOf = map[atrium.Code]int{
+	atrium.CodeInvalid:            http.StatusBadRequest,
+	atrium.CodeNotFound:           http.StatusNotFound,
+	atrium.CodeConflict:           http.StatusConflict,
+	atrium.CodeForbidden:          http.StatusForbidden,
+	atrium.CodeUnauthenticated:    http.StatusUnauthorized,
+	atrium.CodePreconditionFailed: http.StatusPreconditionFailed,
+	atrium.CodeRateLimited:        http.StatusTooManyRequests,
+	atrium.CodeLicenseRequired:    http.StatusForbidden,
+	atrium.CodeNoSeatsAvailable:   http.StatusConflict,
+	atrium.CodePasswordChange:     http.StatusForbidden,
+	atrium.CodeTooLarge:           http.StatusRequestEntityTooLarge,
+	atrium.CodeUnavailable:        http.StatusServiceUnavailable,
+	atrium.CodeInternal:           http.StatusInternalServerError,
+}
+
+// Status returns the HTTP status for err's code.
+func Status(err error) int {
+	if s, ok := statusOf[atrium.ErrorCode(err)]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// Problem is an RFC 9457 problem details object with Atrium's stable code and
+// per-field messages.
+type Problem struct {
+	Type   string            `json:"type"`
+	Title  string            `json:"title"`
+	Status int               `json:"status"`
+	Detail string            `json:"detail"`
+	Code   atrium.Code       `json:"code"`
+	Errors map[string]string `json:"errors,omitempty"`
+}
+
+// ProblemOf converts err to a problem. Internal errors say only "internal error".
+func ProblemOf(err error) Problem {
+	var e *atrium.Error
+	if !errors.As(err, &e) {
+		e = atrium.Internal(err)
+	}
+	status := Status(e)
+	return Problem{
+		Type:   "https://atrium.dev/problems/" + string(e.Code),
+		Title:  http.StatusText(status),
+		Status: status,
+		Detail: e.Message,
+		Code:   e.Code,
+		Errors: e.Fields,
+	}
+}
+
+// WriteError writes err as application/problem+json, logging internal errors with
+// their cause.
+func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	p := ProblemOf(err)
+	if p.Code == atrium.CodeInternal {
+		log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if p.Code == atrium.CodeUnauthenticated {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="atrium"`)
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	json.NewEncoder(w).Encode(p)
+}

@@ -1,0 +1,230 @@
+// Package httpapi is Atrium's JSON API under /api/v1: routing, authentication (session
+// cookie with CSRF protection, or bearer token), problem+json errors, ETags, metrics,
+// and the OpenAPI 3.1 document generated from the same route table.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/access"
+	"github.com/atrium-admin/atrium/audit"
+	"github.com/atrium-admin/atrium/auth"
+	"github.com/atrium-admin/atrium/directory"
+	"github.com/atrium-admin/atrium/jobs"
+	"github.com/atrium-admin/atrium/mail"
+	"github.com/atrium-admin/atrium/store"
+)
+
+// CookieName is the session cookie.
+const CookieName = "atrium_session"
+
+// CSRFHeader carries the CSRF token on cookie-authenticated API requests.
+const CSRFHeader = "X-CSRF-Token"
+
+var (
+	metricRequests = promauto.NewCounterVec(prometheus.CounterOpts{Name: "atrium_http_requests_total", Help: "HTTP requests by route and status."},
+		[]string{"route", "status"})
+	metricLatency = promauto.NewHistogramVec(prometheus.HistogramOpts{Name: "atrium_http_request_duration_seconds", Help: "HTTP request latency by route.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"route"})
+)
+
+// Deps are the services the API serves.
+type Deps struct {
+	DB         *store.DB
+	Clock      atrium.Clock
+	Log        *slog.Logger
+	Directory  *directory.Service
+	Auth       *auth.Service
+	Outbox     *mail.Outbox
+	Queue      *jobs.Queue
+	Migrations []store.Migration
+	// SecureCookies marks cookies Secure even on plain HTTP (behind a TLS proxy).
+	SecureCookies bool
+	// SignupPerMinute and SignInPerMinute bound attempts per source address.
+	SignupPerMinute int
+	SignInPerMinute int
+}
+
+// Server is the JSON API.
+type Server struct {
+	Deps
+	mux     *http.ServeMux
+	routes  []Route
+	signups *Limiter
+	signIns *Limiter
+}
+
+// New builds the API with every route registered.
+func New(d Deps) *Server {
+	if d.SignupPerMinute == 0 {
+		d.SignupPerMinute = 10
+	}
+	if d.SignInPerMinute == 0 {
+		d.SignInPerMinute = 60
+	}
+	s := &Server{Deps: d, mux: http.NewServeMux(),
+		signups: NewLimiter(d.SignupPerMinute, time.Minute),
+		signIns: NewLimiter(d.SignInPerMinute, time.Minute)}
+	s.registerHealth()
+	s.registerSignup()
+	s.registerSessions()
+	s.registerUsers()
+	s.registerRoles()
+	s.registerTokens()
+	s.registerAudit()
+	s.registerOrganizations()
+	s.registerMail()
+	s.handle(Route{Method: "GET", Path: "/api/v1/openapi.json", Summary: "This OpenAPI document", Tag: "meta", Public: true, Response: map[string]any{}},
+		s.serveOpenAPI)
+	return s
+}
+
+// Mux returns the router, for mounting beside the console.
+func (s *Server) Mux() *http.ServeMux { return s.mux }
+
+// ServeHTTP serves the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Handler is an API handler: it returns an error instead of writing one.
+type Handler func(w http.ResponseWriter, r *http.Request) error
+
+type identityKey struct{}
+
+// IdentityFrom returns the authenticated caller of r, or nil.
+func IdentityFrom(ctx context.Context) *auth.Identity {
+	id, _ := ctx.Value(identityKey{}).(*auth.Identity)
+	return id
+}
+
+// WithIdentity returns ctx carrying id and the audit actor it implies.
+func WithIdentity(ctx context.Context, id *auth.Identity, ip string) context.Context {
+	ctx = context.WithValue(ctx, identityKey{}, id)
+	actorID := string(id.Principal.UserID)
+	if id.Principal.TokenID != "" {
+		actorID = "token:" + id.Principal.TokenID
+	}
+	return audit.WithActor(ctx, audit.Actor{ID: actorID, Name: id.Principal.Name, SourceIP: ip})
+}
+
+// ClientIP returns the address the request came from.
+func ClientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// SessionToken returns the session token of r's cookie, or "".
+func SessionToken(r *http.Request) string {
+	c, err := r.Cookie(CookieName)
+	if err != nil {
+		return ""
+	}
+	return c.Value
+}
+
+// Identify authenticates r by bearer token or session cookie. cookie reports whether the
+// cookie was used (so CSRF protection applies). A request with neither gets nil, nil.
+func Identify(ctx context.Context, a *auth.Service, r *http.Request) (id *auth.Identity, cookie bool, err error) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		token, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || token == "" {
+			return nil, false, atrium.Errorf(atrium.CodeUnauthenticated, "the Authorization header must be: Bearer <token>")
+		}
+		id, err := a.Authenticate(ctx, strings.TrimSpace(token))
+		return id, false, err
+	}
+	if token := SessionToken(r); token != "" {
+		id, err := a.Authenticate(ctx, token)
+		return id, true, err
+	}
+	return nil, false, nil
+}
+
+func isSafe(method string) bool {
+	return method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions
+}
+
+// statusRecorder remembers the status a handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// handle registers rt with h behind authentication, CSRF, the forced-password-change
+// gate, metrics and error writing.
+func (s *Server) handle(rt Route, h Handler) {
+	s.routes = append(s.routes, rt)
+	pattern := rt.Method + " " + rt.Path
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			if v := recover(); v != nil {
+				s.Log.Error("panic", "route", pattern, "panic", v)
+				if rec.status == 0 {
+					WriteError(rec, r, s.Log, atrium.Errorf(atrium.CodeInternal, "internal error"))
+				}
+			}
+			metricRequests.WithLabelValues(pattern, strconv.Itoa(rec.status)).Inc()
+			metricLatency.WithLabelValues(pattern).Observe(time.Since(start).Seconds())
+		}()
+		if err := s.serve(rt, h, rec, r); err != nil {
+			WriteError(rec, r, s.Log, err)
+		}
+	})
+}
+
+func (s *Server) serve(rt Route, h Handler, w http.ResponseWriter, r *http.Request) error {
+	ctx := audit.WithActor(r.Context(), audit.Actor{ID: "anonymous", Name: "anonymous", SourceIP: ClientIP(r)})
+	r = r.WithContext(ctx)
+	if rt.Public {
+		return h(w, r)
+	}
+	id, cookie, err := Identify(ctx, s.Auth, r)
+	if err != nil {
+		return err
+	}
+	if id == nil {
+		return atrium.Errorf(atrium.CodeUnauthenticated, "sign in first, or send Authorization: Bearer <token>")
+	}
+	if cookie && !isSafe(r.Method) && !auth.CheckCSRF(SessionToken(r), r.Header.Get(CSRFHeader)) {
+		return atrium.Errorf(atrium.CodeForbidden, "missing or wrong CSRF token: send the "+CSRFHeader+" header from GET /api/v1/me")
+	}
+	if id.MustChangePassword && !rt.DuringPasswordChange {
+		return atrium.Errorf(atrium.CodePasswordChange, "you must change your password first: POST /api/v1/me/password")
+	}
+	return h(w, r.WithContext(WithIdentity(ctx, id, ClientIP(r))))
+}
+
+// principal returns the caller's principal; handle guarantees one on non-public routes.
+func principal(r *http.Request) *access.Principal {
+	return &IdentityFrom(r.Context()).Principal
+}

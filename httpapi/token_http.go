@@ -1,0 +1,46 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/atrium-admin/atrium/auth"
+)
+
+type tokenCreated struct {
+	auth.APIToken
+	// Token is the secret, shown this once.
+	Token string `json:"token"`
+}
+
+func (s *Server) registerTokens() {
+	s.handle(Route{Method: "GET", Path: "/api/v1/api-tokens", Summary: "List the organization's API tokens", Tag: "api-tokens",
+		Response: List[auth.APIToken]{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			list, err := s.Auth.ListTokens(r.Context(), principal(r))
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, List[auth.APIToken]{Items: list})
+		})
+	s.handle(Route{Method: "POST", Path: "/api/v1/api-tokens", Summary: "Create an API token; its secret is shown once", Tag: "api-tokens",
+		Request: auth.TokenInput{}, Response: tokenCreated{}, Status: http.StatusCreated},
+		func(w http.ResponseWriter, r *http.Request) error {
+			var in auth.TokenInput
+			if err := decode(w, r, &in); err != nil {
+				return err
+			}
+			t, secret, err := s.Auth.CreateToken(r.Context(), principal(r), in)
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusCreated, tokenCreated{APIToken: *t, Token: secret})
+		})
+	s.handle(Route{Method: "DELETE", Path: "/api/v1/api-tokens/{id}", Summary: "Revoke an API token", Tag: "api-tokens", Status: http.StatusNoContent},
+		func(w http.ResponseWriter, r *http.Request) error {
+			if err := s.Auth.RevokeToken(r.Context(), principal(r), r.PathValue("id")); err != nil {
+				return err
+			}
+			w.WriteHeader(http.StatusNoContent)
+			return nil
+		})
+}

@@ -1,0 +1,341 @@
+// Package jobs runs durable background work: jobs are rows written in the same
+// transaction as the change that needs them, claimed with a lease (FOR UPDATE SKIP LOCKED
+// on PostgreSQL), retried with exponential backoff, and reclaimed when a process dies
+// holding one. Any number of processes may run a Queue on one database.
+package jobs
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/store"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Migrations are the jobs module's schema changes.
+var Migrations = store.LoadMigrations("jobs", migrationFS, "migrations")
+
+// Kind names a kind of job; each kind has one handler.
+type Kind string
+
+// Job is a claimed job handed to its handler.
+type Job struct {
+	ID       string
+	Kind     Kind
+	Payload  json.RawMessage
+	Attempt  int // 1 on the first run
+	Attempts int // the most runs allowed
+}
+
+// Decode unmarshals the job's payload into v.
+func (j *Job) Decode(v any) error { return json.Unmarshal(j.Payload, v) }
+
+// Handler does a job. It must be idempotent: a process can die after the work and before
+// the job is marked done, and then the job runs again. A returned error retries the job
+// with backoff until its attempts are spent.
+type Handler func(ctx context.Context, j *Job) error
+
+// Options tune a kind of job.
+type Options struct {
+	MaxAttempts int           // default 10
+	Timeout     time.Duration // per run; default 1 minute
+}
+
+type kindConfig struct {
+	handler Handler
+	opts    Options
+}
+
+// Queue enqueues and runs jobs.
+type Queue struct {
+	db       *store.DB
+	clock    atrium.Clock
+	log      *slog.Logger
+	worker   string
+	lease    time.Duration
+	poll     time.Duration
+	workers  int
+	wake     chan struct{}
+	mu       sync.RWMutex
+	kinds    map[Kind]kindConfig
+	periodic []periodic
+}
+
+type periodic struct {
+	kind  Kind
+	every time.Duration
+}
+
+// New returns a queue on db. Register handlers before Run.
+func New(db *store.DB, clock atrium.Clock, log *slog.Logger) *Queue {
+	return &Queue{
+		db: db, clock: clock, log: log,
+		worker:  uuid.NewString(),
+		lease:   5 * time.Minute,
+		poll:    time.Second,
+		workers: 4,
+		wake:    make(chan struct{}, 1),
+		kinds:   map[Kind]kindConfig{},
+	}
+}
+
+// Register sets the handler for kind.
+func (q *Queue) Register(kind Kind, h Handler, opts Options) {
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = 10
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = time.Minute
+	}
+	q.mu.Lock()
+	q.kinds[kind] = kindConfig{handler: h, opts: opts}
+	q.mu.Unlock()
+}
+
+// Every makes Run enqueue kind once per interval across all processes: each process
+// tries to insert the job for the current interval under one deterministic id, and the
+// primary key lets only the first through.
+func (q *Queue) Every(kind Kind, interval time.Duration) {
+	q.mu.Lock()
+	q.periodic = append(q.periodic, periodic{kind: kind, every: interval})
+	q.mu.Unlock()
+}
+
+// Enqueue adds a job to tx, due at runAt (now when zero). The job becomes visible when
+// tx commits; a local worker is woken then.
+func (q *Queue) Enqueue(ctx context.Context, tx *store.Tx, kind Kind, payload any, runAt time.Time) error {
+	return q.enqueue(ctx, tx, uuid.NewString(), kind, payload, runAt)
+}
+
+func (q *Queue) enqueue(ctx context.Context, tx store.Querier, id string, kind Kind, payload any, runAt time.Time) error {
+	body, err := json.Marshal(payload)
+	if err != nil {
+		return fmt.Errorf("jobs: encode %s payload: %w", kind, err)
+	}
+	q.mu.RLock()
+	cfg, ok := q.kinds[kind]
+	q.mu.RUnlock()
+	maxAttempts := 10
+	if ok {
+		maxAttempts = cfg.opts.MaxAttempts
+	}
+	now := q.clock.Now()
+	if runAt.IsZero() {
+		runAt = now
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO jobs (id, kind, payload, state, run_at, max_attempts, created_at, updated_at)
+		VALUES ($1, $2, $3, 'pending', $4, $5, $6, $6) ON CONFLICT (id) DO NOTHING`,
+		id, string(kind), string(body), store.Micros(runAt), maxAttempts, store.Micros(now))
+	if err != nil {
+		return fmt.Errorf("jobs: enqueue %s: %w", kind, err)
+	}
+	if t, ok := tx.(*store.Tx); ok {
+		t.AfterCommit(q.Wake)
+	}
+	return nil
+}
+
+// Wake makes a running worker look for due jobs now instead of at its next poll.
+func (q *Queue) Wake() {
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Depth returns the number of jobs waiting or running.
+func (q *Queue) Depth(ctx context.Context) (int, error) {
+	var n int
+	err := q.db.Read().QueryRowContext(ctx, `SELECT count(*) FROM jobs WHERE state IN ('pending', 'running')`).Scan(&n)
+	return n, err
+}
+
+// Failed returns the number of jobs that spent all their attempts.
+func (q *Queue) Failed(ctx context.Context) (int, error) {
+	var n int
+	err := q.db.Read().QueryRowContext(ctx, `SELECT count(*) FROM jobs WHERE state = 'failed'`).Scan(&n)
+	return n, err
+}
+
+// Run claims and runs due jobs until ctx ends, then waits for the jobs in flight to
+// finish (they keep their own timeout, not ctx) and returns.
+func (q *Queue) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, q.workers)
+	ticker := time.NewTicker(q.poll)
+	defer ticker.Stop()
+	lastPeriodic := time.Time{}
+	for {
+		if now := q.clock.Now(); now.Sub(lastPeriodic) >= time.Minute || lastPeriodic.IsZero() {
+			q.schedulePeriodic(ctx)
+			lastPeriodic = now
+		}
+		for {
+			free := q.workers - len(sem)
+			if free == 0 || ctx.Err() != nil {
+				break
+			}
+			claimed, err := q.claim(ctx, free)
+			if err != nil {
+				if ctx.Err() == nil {
+					q.log.Error("jobs: claim", "err", err)
+				}
+				break
+			}
+			for _, j := range claimed {
+				sem <- struct{}{}
+				wg.Add(1)
+				go func() {
+					defer func() { <-sem; wg.Done() }()
+					q.run(context.WithoutCancel(ctx), j)
+				}()
+			}
+			if len(claimed) < free {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			wg.Wait()
+			return
+		case <-ticker.C:
+		case <-q.wake:
+		}
+	}
+}
+
+// RunDue runs every job due now, one after another, and returns how many ran. Tests
+// and the CLI use it instead of a background worker.
+func (q *Queue) RunDue(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		claimed, err := q.claim(ctx, 1)
+		if err != nil {
+			return n, err
+		}
+		if len(claimed) == 0 {
+			return n, nil
+		}
+		q.run(ctx, claimed[0])
+		n++
+	}
+}
+
+// SchedulePeriodic enqueues the current interval's job of every periodic kind.
+func (q *Queue) SchedulePeriodic(ctx context.Context) { q.schedulePeriodic(ctx) }
+
+func (q *Queue) schedulePeriodic(ctx context.Context) {
+	q.mu.RLock()
+	list := append([]periodic(nil), q.periodic...)
+	q.mu.RUnlock()
+	now := q.clock.Now()
+	for _, p := range list {
+		slot := now.Truncate(p.every)
+		id := fmt.Sprintf("%s@%d", p.kind, slot.Unix())
+		if err := q.enqueue(ctx, q.db.Write(), id, p.kind, struct{}{}, slot); err != nil && ctx.Err() == nil {
+			q.log.Error("jobs: schedule periodic", "kind", p.kind, "err", err)
+		}
+	}
+}
+
+func (q *Queue) claim(ctx context.Context, n int) ([]*Job, error) {
+	now := q.clock.Now()
+	lock := ""
+	if q.db.Dialect == store.Postgres {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	var out []*Job
+	err := q.db.Tx(ctx, func(tx *store.Tx) error {
+		rows, err := tx.QueryContext(ctx, `UPDATE jobs SET state = 'running', locked_by = $1, locked_until = $2,
+				attempts = attempts + 1, updated_at = $3
+			WHERE id IN (SELECT id FROM jobs
+				WHERE (state = 'pending' AND run_at <= $3) OR (state = 'running' AND locked_until < $3)
+				ORDER BY run_at LIMIT $4`+lock+`)
+			RETURNING id, kind, payload, attempts, max_attempts`,
+			q.worker, store.Micros(now.Add(q.lease)), store.Micros(now), n)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			j := &Job{}
+			var payload string
+			if err := rows.Scan(&j.ID, &j.Kind, &payload, &j.Attempt, &j.Attempts); err != nil {
+				return err
+			}
+			j.Payload = json.RawMessage(payload)
+			out = append(out, j)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+func (q *Queue) run(ctx context.Context, j *Job) {
+	q.mu.RLock()
+	cfg, ok := q.kinds[j.Kind]
+	q.mu.RUnlock()
+	var err error
+	if !ok {
+		err = fmt.Errorf("no handler for job kind %q", j.Kind)
+	} else {
+		rctx, cancel := context.WithTimeout(ctx, cfg.opts.Timeout)
+		err = safeRun(rctx, cfg.handler, j)
+		cancel()
+	}
+	now := q.clock.Now()
+	if err == nil {
+		_, err = q.db.Write().ExecContext(ctx, `DELETE FROM jobs WHERE id = $1 AND locked_by = $2`, j.ID, q.worker)
+		if err != nil {
+			q.log.Error("jobs: mark done", "job", j.ID, "kind", j.Kind, "err", err)
+		}
+		return
+	}
+	state, runAt := "pending", now.Add(Backoff(j.Attempt))
+	if j.Attempt >= j.Attempts {
+		state = "failed"
+	}
+	q.log.Warn("jobs: attempt failed", "job", j.ID, "kind", j.Kind, "attempt", j.Attempt, "state", state, "err", err)
+	msg := err.Error()
+	if len(msg) > 2000 {
+		msg = msg[:2000]
+	}
+	if _, uerr := q.db.Write().ExecContext(ctx, `UPDATE jobs SET state = $1, run_at = $2, last_error = $3, locked_by = '', locked_until = 0, updated_at = $4
+		WHERE id = $5 AND locked_by = $6`, state, store.Micros(runAt), msg, store.Micros(now), j.ID, q.worker); uerr != nil {
+		q.log.Error("jobs: record failure", "job", j.ID, "err", uerr)
+	}
+}
+
+func safeRun(ctx context.Context, h Handler, j *Job) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return h(ctx, j)
+}
+
+// Backoff returns the wait before attempt n+1: exponential from 5 seconds, capped at
+// one hour, with up to 20% jitter so retries from many jobs spread out.
+func Backoff(attempt int) time.Duration {
+	d := 5 * time.Second
+	for i := 1; i < attempt && d < time.Hour; i++ {
+		d *= 2
+	}
+	d = min(d, time.Hour)
+	return d + time.Duration(rand.Int64N(int64(d)/5+1))
+}
+
+// SetPoll sets how often idle workers look for due jobs.
+func (q *Queue) SetPoll(d time.Duration) { q.poll = d }

@@ -1,0 +1,243 @@
+// Package mail renders templated mail and delivers it through a durable outbox: a
+// message is a row written in the same transaction as the change that caused it, and a
+// job sends it over SMTP with retries. Without SMTP configured, mail stays in the outbox
+// where operator staff can read it.
+package mail
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"fmt"
+	htmltemplate "html/template"
+	"strings"
+	texttemplate "text/template"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/jobs"
+	"github.com/atrium-admin/atrium/store"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Migrations are the mail module's schema changes.
+var Migrations = store.LoadMigrations("mail", migrationFS, "migrations")
+
+//go:embed templates
+var templateFS embed.FS
+
+var (
+	textTemplates = texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/*.txt"))
+	htmlTemplates = htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/*.html"))
+)
+
+var (
+	metricSent   = promauto.NewCounter(prometheus.CounterOpts{Name: "atrium_mail_sent_total", Help: "Mail delivered to the SMTP server."})
+	metricFailed = promauto.NewCounter(prometheus.CounterOpts{Name: "atrium_mail_failed_total", Help: "Failed mail delivery attempts."})
+)
+
+// JobSend is the job kind that delivers one outbox message.
+const JobSend jobs.Kind = "mail.send"
+
+// States of an outbox message.
+const (
+	StateQueued = "queued" // waiting for delivery, or for SMTP to be configured
+	StateSent   = "sent"
+	StateFailed = "failed" // every attempt failed
+)
+
+// Message is a mail to render and send: Template names files templates/NAME.txt (whose
+// first line is "Subject: …") and templates/NAME.html.
+type Message struct {
+	Org      atrium.OrgID
+	To       string
+	Template string
+	Data     any
+}
+
+// Sender delivers one rendered message.
+type Sender interface {
+	Send(ctx context.Context, m Rendered) error
+}
+
+// Rendered is a message ready to send.
+type Rendered struct {
+	ID      string    `json:"id"`
+	Org     string    `json:"org_id"`
+	To      string    `json:"to"`
+	From    string    `json:"from"`
+	Subject string    `json:"subject"`
+	Text    string    `json:"text"`
+	HTML    string    `json:"html"`
+	State   string    `json:"state"`
+	Created time.Time `json:"created_at"`
+	Sent    time.Time `json:"sent_at,omitzero"`
+	Error   string    `json:"last_error,omitempty"`
+}
+
+// Outbox queues and delivers mail.
+type Outbox struct {
+	db     *store.DB
+	queue  *jobs.Queue
+	clock  atrium.Clock
+	sender Sender // nil: mail stays in the outbox
+	from   string
+}
+
+// NewOutbox returns an outbox; sender may be nil. It registers its job with queue.
+func NewOutbox(db *store.DB, queue *jobs.Queue, clock atrium.Clock, sender Sender, from string) *Outbox {
+	o := &Outbox{db: db, queue: queue, clock: clock, sender: sender, from: from}
+	queue.Register(JobSend, o.deliver, jobs.Options{MaxAttempts: 8, Timeout: 2 * time.Minute})
+	return o
+}
+
+// Render executes m's templates.
+func Render(m Message) (subject, text, html string, err error) {
+	var tb, hb bytes.Buffer
+	if err := textTemplates.ExecuteTemplate(&tb, m.Template+".txt", m.Data); err != nil {
+		return "", "", "", fmt.Errorf("mail: render %s.txt: %w", m.Template, err)
+	}
+	if err := htmlTemplates.ExecuteTemplate(&hb, m.Template+".html", m.Data); err != nil {
+		return "", "", "", fmt.Errorf("mail: render %s.html: %w", m.Template, err)
+	}
+	first, rest, _ := strings.Cut(tb.String(), "\n")
+	subject, ok := strings.CutPrefix(first, "Subject: ")
+	if !ok {
+		return "", "", "", fmt.Errorf("mail: template %s.txt must start with a Subject: line", m.Template)
+	}
+	return strings.TrimSpace(subject), rest, hb.String(), nil
+}
+
+// Enqueue renders m and stores it in tx; with SMTP configured, it also enqueues the job
+// that sends it once tx commits.
+func (o *Outbox) Enqueue(ctx context.Context, tx *store.Tx, m Message) error {
+	subject, text, html, err := Render(m)
+	if err != nil {
+		return err
+	}
+	id := uuid.Must(uuid.NewV7()).String()
+	_, err = tx.ExecContext(ctx, `INSERT INTO mail_outbox (id, org_id, to_addr, template, subject, text_body, html_body, state, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		id, string(m.Org), m.To, m.Template, subject, text, html, StateQueued, store.Micros(o.clock.Now()))
+	if err != nil {
+		return fmt.Errorf("mail: store message: %w", err)
+	}
+	if o.sender == nil {
+		return nil
+	}
+	return o.queue.Enqueue(ctx, tx, JobSend, sendPayload{ID: id}, time.Time{})
+}
+
+type sendPayload struct {
+	ID string `json:"id"`
+}
+
+func (o *Outbox) deliver(ctx context.Context, j *jobs.Job) error {
+	var p sendPayload
+	if err := j.Decode(&p); err != nil {
+		return err
+	}
+	m, err := o.get(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	if m.State == StateSent || o.sender == nil {
+		return nil
+	}
+	m.From = o.from
+	sendErr := o.sender.Send(ctx, m)
+	state, sentAt, msg := StateSent, any(store.Micros(o.clock.Now())), ""
+	if sendErr != nil {
+		metricFailed.Inc()
+		state, sentAt, msg = StateQueued, nil, sendErr.Error()
+		if j.Attempt >= j.Attempts {
+			state = StateFailed
+		}
+	} else {
+		metricSent.Inc()
+	}
+	if _, err := o.db.Write().ExecContext(ctx, `UPDATE mail_outbox SET state = $1, sent_at = $2, last_error = $3, attempts = attempts + 1 WHERE id = $4`,
+		state, sentAt, msg, p.ID); err != nil {
+		return fmt.Errorf("mail: record delivery of %s: %w", p.ID, err)
+	}
+	return sendErr
+}
+
+func (o *Outbox) get(ctx context.Context, id string) (Rendered, error) {
+	var m Rendered
+	var created int64
+	var sent *int64
+	err := o.db.Read().QueryRowContext(ctx, `SELECT id, org_id, to_addr, subject, text_body, html_body, state, created_at, sent_at, last_error
+		FROM mail_outbox WHERE id = $1`, id).Scan(&m.ID, &m.Org, &m.To, &m.Subject, &m.Text, &m.HTML, &m.State, &created, &sent, &m.Error)
+	if err != nil {
+		return m, store.Translate(err)
+	}
+	m.Created, m.Sent = store.Time(created), store.NullTime(sent)
+	return m, nil
+}
+
+// Get returns one outbox message; not_found if there is none.
+func (o *Outbox) Get(ctx context.Context, id string) (Rendered, error) { return o.get(ctx, id) }
+
+// ListFilter selects outbox messages for the operator console.
+type ListFilter struct {
+	To     string // substring of the recipient
+	Limit  int
+	Cursor string
+}
+
+// List returns outbox messages newest first, keyset-paginated, and the next cursor.
+func (o *Outbox) List(ctx context.Context, f ListFilter) ([]Rendered, string, error) {
+	limit := f.Limit
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	args := []any{}
+	where := "TRUE"
+	if f.To != "" {
+		args = append(args, "%"+store.EscapeLike(strings.ToLower(f.To))+"%")
+		where += fmt.Sprintf(" AND lower(to_addr) LIKE $%d ESCAPE '\\'", len(args))
+	}
+	if f.Cursor != "" {
+		var at int64
+		var id string
+		if !store.DecodeCursor(f.Cursor, &at, &id) {
+			return nil, "", atrium.FieldError("cursor", "is not a cursor this list gave out")
+		}
+		args = append(args, at, id)
+		where += fmt.Sprintf(" AND (created_at < $%d OR (created_at = $%d AND id < $%d))", len(args)-1, len(args)-1, len(args))
+	}
+	args = append(args, limit+1)
+	rows, err := o.db.Read().QueryContext(ctx, `SELECT id, org_id, to_addr, subject, text_body, html_body, state, created_at, sent_at, last_error
+		FROM mail_outbox WHERE `+where+fmt.Sprintf(` ORDER BY created_at DESC, id DESC LIMIT $%d`, len(args)), args...)
+	if err != nil {
+		return nil, "", store.Translate(err)
+	}
+	defer rows.Close()
+	var out []Rendered
+	for rows.Next() {
+		var m Rendered
+		var created int64
+		var sent *int64
+		if err := rows.Scan(&m.ID, &m.Org, &m.To, &m.Subject, &m.Text, &m.HTML, &m.State, &created, &sent, &m.Error); err != nil {
+			return nil, "", store.Translate(err)
+		}
+		m.Created, m.Sent = store.Time(created), store.NullTime(sent)
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", store.Translate(err)
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		next = store.EncodeCursor(store.Micros(out[limit-1].Created), out[limit-1].ID)
+	}
+	return out, next, nil
+}

@@ -6,8 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"strings"
 
 	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/store"
@@ -20,7 +18,7 @@ Usage:
   atrium migrate [flags]    apply database migrations and exit
   atrium bootstrap [flags]  create the operator organization and exit
   atrium seed [flags]       generate users for benchmarks: --org NAME --users N
-  atrium docs               print docs/permissions.md and the settings table
+  atrium docs [permissions|settings]  print docs/permissions.md or the settings table
   atrium help               this text
 
 Run "atrium serve -h" for the flags; each has an ATRIUM_* environment variable.
@@ -74,8 +72,18 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	case "seed":
 		return seedCommand(ctx, fs, &cfg, args, stdout)
 	case "docs":
-		fmt.Fprint(stdout, access.Markdown())
-		fmt.Fprint(stdout, "\n## Settings\n\n"+Markdown())
+		topic := "permissions"
+		if len(args) > 0 {
+			topic = args[0]
+		}
+		switch topic {
+		case "permissions":
+			fmt.Fprint(stdout, access.Markdown())
+		case "settings":
+			fmt.Fprint(stdout, Markdown())
+		default:
+			return fmt.Errorf("docs: unknown topic %q (permissions or settings)", topic)
+		}
 		return nil
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
@@ -84,6 +92,3 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", cmd)
 }
-
-var _ = os.Stdout
-var _ = strings.TrimSpace

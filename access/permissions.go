@@ -30,6 +30,12 @@ const (
 	InstanceOrgRead
 	InstanceOrgManage
 	InstanceMailRead
+	BillingRead
+	BillingManage
+	LicenseRead
+	LicenseAssign
+	CatalogManage
+	InvoiceManage
 	numActions
 )
 
@@ -51,6 +57,12 @@ var actionDefs = [numActions]struct{ name, desc string }{
 	InstanceOrgRead:   {"instance.org.read", "list all organizations"},
 	InstanceOrgManage: {"instance.org.manage", "suspend and reactivate organizations"},
 	InstanceMailRead:  {"instance.mail.read", "read outgoing mail"},
+	BillingRead:       {"billing.read", "view subscriptions, orders and bills"},
+	BillingManage:     {"billing.manage", "buy, change quantities, cancel and name partners of record"},
+	LicenseRead:       {"license.read", "view license counts and users' licenses"},
+	LicenseAssign:     {"license.assign", "assign and remove licenses"},
+	CatalogManage:     {"catalog.manage", "edit the product catalog"},
+	InvoiceManage:     {"invoice.manage", "mark invoices paid or void"},
 }
 
 // String returns the action's stable name, such as "user.create".
@@ -123,7 +135,7 @@ type roleDef struct {
 	Actions     []Action
 }
 
-var readAll = []Action{OrgRead, UserRead, RoleRead, TokenRead, AuditRead}
+var readAll = []Action{OrgRead, UserRead, RoleRead, TokenRead, AuditRead, BillingRead, LicenseRead}
 
 var roleDefs = [numRoles]roleDef{
 	GlobalAdmin: {
@@ -131,19 +143,20 @@ var roleDefs = [numRoles]roleDef{
 		Description: "Everything in the organization.",
 		Rank:        RankGlobal, Reach: RankGlobal,
 		Actions: []Action{OrgRead, OrgUpdate, UserRead, UserCreate, UserUpdate, UserDelete, UserRestore, UserBlock,
-			UserResetPassword, RoleRead, RoleAssign, TokenRead, TokenManage, AuditRead},
+			UserResetPassword, RoleRead, RoleAssign, TokenRead, TokenManage, AuditRead, BillingRead, BillingManage, LicenseRead, LicenseAssign},
 	},
 	BillingAdmin: {
 		Name: "billing_admin", Title: "Billing administrator",
 		Description: "Purchases, subscriptions and bills.",
 		Rank:        RankPrivileged, Reach: RankNone,
-		Actions: []Action{OrgRead, UserRead},
+		Actions: []Action{OrgRead, UserRead, BillingRead, BillingManage, LicenseRead},
 	},
 	UserAdmin: {
 		Name: "user_admin", Title: "User administrator",
 		Description: "Users and password resets, but not of higher admins.",
 		Rank:        RankLimited, Reach: RankLimited,
-		Actions: []Action{OrgRead, UserRead, UserCreate, UserUpdate, UserDelete, UserRestore, UserBlock, UserResetPassword, RoleRead},
+		Actions: []Action{OrgRead, UserRead, UserCreate, UserUpdate, UserDelete, UserRestore, UserBlock, UserResetPassword, RoleRead,
+			LicenseRead, LicenseAssign},
 	},
 	HelpdeskAdmin: {
 		Name: "helpdesk_admin", Title: "Helpdesk administrator",
@@ -154,8 +167,8 @@ var roleDefs = [numRoles]roleDef{
 	LicenseAdmin: {
 		Name: "license_admin", Title: "License administrator",
 		Description: "Assign and remove licenses.",
-		Rank:        RankLimited, Reach: RankNone,
-		Actions: []Action{OrgRead, UserRead},
+		Rank:        RankLimited, Reach: RankGlobal,
+		Actions: []Action{OrgRead, UserRead, LicenseRead, LicenseAssign},
 	},
 	ServiceSupportAdmin: {
 		Name: "service_support_admin", Title: "Service support administrator",
@@ -173,7 +186,7 @@ var roleDefs = [numRoles]roleDef{
 		Name: "operator_admin", Title: "Operator administrator", Operator: true,
 		Description: "Runs the instance: all organizations, outgoing mail.",
 		Rank:        RankGlobal, Reach: RankGlobal,
-		Actions: []Action{InstanceOrgRead, InstanceOrgManage, InstanceMailRead},
+		Actions: []Action{InstanceOrgRead, InstanceOrgManage, InstanceMailRead, CatalogManage, InvoiceManage},
 	},
 	SupportAgent: {
 		Name: "support_agent", Title: "Support agent", Operator: true,

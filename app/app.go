@@ -22,6 +22,7 @@ import (
 	"github.com/atrium-admin/atrium/directory"
 	"github.com/atrium-admin/atrium/httpapi"
 	"github.com/atrium-admin/atrium/jobs"
+	"github.com/atrium-admin/atrium/licensing"
 	"github.com/atrium-admin/atrium/mail"
 	"github.com/atrium-admin/atrium/smtp"
 	"github.com/atrium-admin/atrium/store"
@@ -31,7 +32,8 @@ import (
 // Migrations are every module's schema changes in the order they apply.
 func Migrations() []store.Migration {
 	var all []store.Migration
-	for _, m := range [][]store.Migration{jobs.Migrations, audit.Migrations, mail.Migrations, directory.Migrations, access.Migrations, auth.Migrations} {
+	for _, m := range [][]store.Migration{jobs.Migrations, audit.Migrations, mail.Migrations, directory.Migrations, access.Migrations, auth.Migrations,
+		licensing.Migrations} {
 		all = append(all, m...)
 	}
 	return all
@@ -47,6 +49,7 @@ type Main struct {
 	Outbox    *mail.Outbox
 	Directory *directory.Service
 	Auth      *auth.Service
+	Licensing *licensing.Service
 	API       *httpapi.Server
 	Handler   http.Handler
 	// Out receives the one-time bootstrap credentials.
@@ -107,6 +110,11 @@ func New(ctx context.Context, cfg Config, opt Options) (*Main, error) {
 	m.Outbox = mail.NewOutbox(db, m.Queue, m.Clock, sender, cfg.MailFrom)
 	m.Directory = directory.New(db, m.Clock, m.Queue, m.Outbox, directory.Config{BaseDomain: cfg.BaseDomain, PublicURL: m.Config.PublicURL})
 	m.Auth = auth.New(db, m.Clock, m.Directory, m.Queue)
+	m.Licensing = licensing.New(db, m.Clock, m.Directory, m.Queue)
+	if err := m.Licensing.LoadBuiltinCatalog(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	m.API = httpapi.New(httpapi.Deps{DB: db, Clock: m.Clock, Log: m.Log, Directory: m.Directory, Auth: m.Auth, Outbox: m.Outbox,
 		Queue: m.Queue, Migrations: Migrations(), SecureCookies: cfg.SecureCookies})
 	console := web.New(web.Deps{API: m.API, Directory: m.Directory, Auth: m.Auth, Outbox: m.Outbox, DB: db, Clock: m.Clock, Log: m.Log})

@@ -1,0 +1,516 @@
+package licensing
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/access"
+	"github.com/atrium-admin/atrium/audit"
+	"github.com/atrium-admin/atrium/directory"
+	"github.com/atrium-admin/atrium/store"
+)
+
+// LicenseCount is one product's seats in an organization.
+type LicenseCount struct {
+	ProductID   string `json:"product_id"`
+	ProductName string `json:"product_name"`
+	Purchased   int    `json:"purchased"`
+	Assigned    int    `json:"assigned"`
+	Available   int    `json:"available"`
+}
+
+// License is one product assigned to a user, with the service plans turned off.
+type License struct {
+	ProductID            string   `json:"product_id"`
+	ProductName          string   `json:"product_name,omitempty"`
+	DisabledServicePlans []string `json:"disabled_service_plans"`
+}
+
+// UserLicenses is a user's whole set of licenses.
+type UserLicenses struct {
+	Licenses []License `json:"licenses"`
+}
+
+// AppCleaner is what an app module registers to handle a user's data in the app when
+// the user loses the last license giving access to it.
+type AppCleaner interface {
+	// Preview counts, per kind of data, what Cleanup would delete.
+	Preview(ctx context.Context, q store.Querier, org atrium.OrgID, user atrium.UserID) (map[string]int, error)
+	// Cleanup deletes or keeps the user's data, in the caller's transaction.
+	Cleanup(ctx context.Context, tx *store.Tx, org atrium.OrgID, user atrium.UserID) error
+}
+
+var (
+	cleanersMu sync.RWMutex
+	cleaners   = map[string][]AppCleaner{}
+)
+
+// RegisterAppCleaner registers c for app; app modules call it when they are wired.
+func RegisterAppCleaner(app string, c AppCleaner) {
+	cleanersMu.Lock()
+	cleaners[app] = append(cleaners[app], c)
+	cleanersMu.Unlock()
+}
+
+func cleanersOf(app string) []AppCleaner {
+	cleanersMu.RLock()
+	defer cleanersMu.RUnlock()
+	return append([]AppCleaner(nil), cleaners[app]...)
+}
+
+// Licenses returns, per product, the seats purchased, assigned and available in p's
+// organization.
+func (s *Service) Licenses(ctx context.Context, p *access.Principal) ([]LicenseCount, error) {
+	if err := access.Require(p, access.LicenseRead, access.Resource{Org: p.Org}); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT sp.product_id, pr.name, sp.purchased, sp.assigned FROM seat_pools sp
+		JOIN products pr ON pr.id = sp.product_id WHERE sp.org_id = $1 ORDER BY pr.name, sp.product_id`, string(p.Org))
+	if err != nil {
+		return nil, store.Translate(err)
+	}
+	defer rows.Close()
+	out := []LicenseCount{}
+	for rows.Next() {
+		var c LicenseCount
+		if err := rows.Scan(&c.ProductID, &c.ProductName, &c.Purchased, &c.Assigned); err != nil {
+			return nil, store.Translate(err)
+		}
+		c.Available = max(0, c.Purchased-c.Assigned)
+		out = append(out, c)
+	}
+	return out, store.Translate(rows.Err())
+}
+
+func userLicenses(ctx context.Context, q store.Querier, user atrium.UserID) (map[string]License, error) {
+	rows, err := q.QueryContext(ctx, `SELECT la.product_id, pr.name, la.disabled_plans FROM license_assignments la
+		JOIN products pr ON pr.id = la.product_id WHERE la.user_id = $1 ORDER BY pr.name`, string(user))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]License{}
+	for rows.Next() {
+		var l License
+		var disabled string
+		if err := rows.Scan(&l.ProductID, &l.ProductName, &disabled); err != nil {
+			return nil, err
+		}
+		_ = json.Unmarshal([]byte(disabled), &l.DisabledServicePlans)
+		if l.DisabledServicePlans == nil {
+			l.DisabledServicePlans = []string{}
+		}
+		out[l.ProductID] = l
+	}
+	return out, rows.Err()
+}
+
+func sortedLicenses(m map[string]License) []License {
+	out := make([]License, 0, len(m))
+	for _, l := range m {
+		out = append(out, l)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ProductName < out[j].ProductName })
+	return out
+}
+
+// UserLicenses returns a user's licenses (a user of p's organization).
+func (s *Service) UserLicenses(ctx context.Context, p *access.Principal, user atrium.UserID) (*UserLicenses, error) {
+	if err := access.Require(p, access.LicenseRead, access.Resource{Org: p.Org}); err != nil {
+		return nil, err
+	}
+	if _, err := s.dir.GetUserUnchecked(ctx, p.Org, user); err != nil {
+		return nil, err
+	}
+	m, err := userLicenses(ctx, s.db.Read(), user)
+	if err != nil {
+		return nil, store.Translate(err)
+	}
+	return &UserLicenses{Licenses: sortedLicenses(m)}, nil
+}
+
+// SetUserLicenses replaces a user's whole set of licenses in one transaction: each new
+// product takes a seat from its pool (no_seats_available when none is left, and then
+// nothing changes), each dropped product frees its seat at once, and when the user loses
+// the last license giving access to an app, that app's registered cleanup runs in the
+// same transaction. A user needs a usage location before any license can be assigned.
+func (s *Service) SetUserLicenses(ctx context.Context, p *access.Principal, user atrium.UserID, want []License) (*UserLicenses, error) {
+	u, err := s.dir.GetUserUnchecked(ctx, p.Org, user)
+	if err != nil {
+		return nil, err
+	}
+	if err := access.Require(p, access.LicenseAssign, access.Resource{Org: p.Org, TargetOrg: u.Org, TargetRank: access.RankOf(u.Roles)}); err != nil {
+		return nil, err
+	}
+	if u.DeletedAt != nil {
+		return nil, atrium.Errorf(atrium.CodeConflict, "the user is deleted")
+	}
+	var out *UserLicenses
+	err = s.db.Tx(ctx, func(tx *store.Tx) error {
+		res, err := s.applyLicenses(ctx, tx, p.Org, u, want)
+		out = res
+		return err
+	})
+	return out, err
+}
+
+// applyLicenses is SetUserLicenses inside tx.
+func (s *Service) applyLicenses(ctx context.Context, tx *store.Tx, org atrium.OrgID, u *directory.User, want []License) (*UserLicenses, error) {
+	wanted := map[string]License{}
+	for i, l := range want {
+		if _, dup := wanted[l.ProductID]; dup {
+			return nil, atrium.FieldError(fmt.Sprintf("licenses[%d].product_id", i), "is listed twice")
+		}
+		prod, err := getProduct(ctx, s, tx, l.ProductID)
+		if err != nil {
+			return nil, atrium.FieldError(fmt.Sprintf("licenses[%d].product_id", i), "is not a product of the catalog")
+		}
+		plans := map[string]string{}
+		for _, pl := range prod.ServicePlans {
+			plans[pl.ID], plans[pl.Name] = pl.ID, pl.ID
+		}
+		disabled := []string{}
+		for _, d := range l.DisabledServicePlans {
+			id, ok := plans[d]
+			if !ok {
+				return nil, atrium.FieldError(fmt.Sprintf("licenses[%d].disabled_service_plans", i), fmt.Sprintf("%q is not a service plan of %s", d, prod.Name))
+			}
+			disabled = append(disabled, id)
+		}
+		sort.Strings(disabled)
+		wanted[prod.ID] = License{ProductID: prod.ID, ProductName: prod.Name, DisabledServicePlans: disabled}
+	}
+	have, err := userLicenses(ctx, tx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	for id, l := range wanted {
+		old, had := have[id]
+		disabled, _ := json.Marshal(l.DisabledServicePlans)
+		if had {
+			if string(mustJSON(old.DisabledServicePlans)) != string(disabled) {
+				if _, err := tx.ExecContext(ctx, `UPDATE license_assignments SET disabled_plans = $1 WHERE user_id = $2 AND product_id = $3`,
+					string(disabled), string(u.ID), id); err != nil {
+					return nil, err
+				}
+				if err := audit.Record(ctx, tx, now, audit.Entry{Org: org, Action: "license.update", TargetType: "user", TargetID: string(u.ID),
+					TargetName: u.Username, Before: map[string]any{"product": l.ProductName, "disabled_service_plans": old.DisabledServicePlans},
+					After: map[string]any{"product": l.ProductName, "disabled_service_plans": l.DisabledServicePlans}}); err != nil {
+					return nil, err
+				}
+			}
+			continue
+		}
+		if u.UsageLocation == "" {
+			return nil, &atrium.Error{Code: atrium.CodeInvalid, Message: "set the user's usage location before assigning licenses",
+				Fields: map[string]string{"usage_location": "is required before a license can be assigned"}}
+		}
+		if err := takeSeat(ctx, tx, org, id, l.ProductName); err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO license_assignments (user_id, product_id, org_id, disabled_plans, created_at) VALUES ($1, $2, $3, $4, $5)`,
+			string(u.ID), id, string(org), string(disabled), store.Micros(now)); err != nil {
+			return nil, err
+		}
+		if err := audit.Record(ctx, tx, now, audit.Entry{Org: org, Action: "license.assign", TargetType: "user", TargetID: string(u.ID),
+			TargetName: u.Username, After: map[string]any{"product": l.ProductName}}); err != nil {
+			return nil, err
+		}
+	}
+	var removed []string
+	for id, l := range have {
+		if _, keep := wanted[id]; keep {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM license_assignments WHERE user_id = $1 AND product_id = $2`, string(u.ID), id); err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE seat_pools SET assigned = assigned - 1 WHERE org_id = $1 AND product_id = $2`, string(org), id); err != nil {
+			return nil, err
+		}
+		removed = append(removed, id)
+		if err := audit.Record(ctx, tx, now, audit.Entry{Org: org, Action: "license.remove", TargetType: "user", TargetID: string(u.ID),
+			TargetName: u.Username, Before: map[string]any{"product": l.ProductName}}); err != nil {
+			return nil, err
+		}
+	}
+	if len(removed) > 0 {
+		if err := s.cleanupLostApps(ctx, tx, org, u, removed); err != nil {
+			return nil, err
+		}
+	}
+	final, err := userLicenses(ctx, tx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &UserLicenses{Licenses: sortedLicenses(final)}, nil
+}
+
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}
+
+// takeSeat takes one seat of product from org's pool, or returns no_seats_available.
+// The conditional update is what keeps a pool from being oversold under any concurrency.
+func takeSeat(ctx context.Context, tx *store.Tx, org atrium.OrgID, product, name string) error {
+	res, err := tx.ExecContext(ctx, `UPDATE seat_pools SET assigned = assigned + 1 WHERE org_id = $1 AND product_id = $2 AND assigned < purchased`,
+		string(org), product)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return &atrium.Error{Code: atrium.CodeNoSeatsAvailable, Message: fmt.Sprintf("no %s licenses are available; buy more seats or free one", name)}
+	}
+	return nil
+}
+
+// appsOf returns the apps the given products give access to.
+func appsOf(ctx context.Context, q store.Querier, products []string) (map[string]bool, error) {
+	apps := map[string]bool{}
+	for _, id := range products {
+		var raw string
+		if err := q.QueryRowContext(ctx, `SELECT apps FROM products WHERE id = $1`, id).Scan(&raw); err != nil {
+			return nil, err
+		}
+		var list []string
+		_ = json.Unmarshal([]byte(raw), &list)
+		for _, a := range list {
+			apps[a] = true
+		}
+	}
+	return apps, nil
+}
+
+// lostApps returns the apps that the removed products gave and that none of the user's
+// remaining licenses gives (a preview product gives the same app as its full product,
+// so swapping one for the other loses nothing).
+func lostApps(ctx context.Context, q store.Querier, user atrium.UserID, removed []string) ([]string, error) {
+	gone, err := appsOf(ctx, q, removed)
+	if err != nil {
+		return nil, err
+	}
+	remaining, err := userLicenses(ctx, q, user)
+	if err != nil {
+		return nil, err
+	}
+	var keep []string
+	for id := range remaining {
+		keep = append(keep, id)
+	}
+	kept, err := appsOf(ctx, q, keep)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for app := range gone {
+		if !kept[app] {
+			out = append(out, app)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func (s *Service) cleanupLostApps(ctx context.Context, tx *store.Tx, org atrium.OrgID, u *directory.User, removed []string) error {
+	apps, err := lostApps(ctx, tx, u.ID, removed)
+	if err != nil {
+		return err
+	}
+	for _, app := range apps {
+		for _, c := range cleanersOf(app) {
+			counts, err := c.Preview(ctx, tx, org, u.ID)
+			if err != nil {
+				return err
+			}
+			if err := c.Cleanup(ctx, tx, org, u.ID); err != nil {
+				return err
+			}
+			summary := map[string]any{"app": app}
+			for k, v := range counts {
+				summary[k] = v
+			}
+			if err := audit.Record(ctx, tx, s.now(), audit.Entry{Org: org, Action: "app_data.cleanup", TargetType: "user", TargetID: string(u.ID),
+				TargetName: u.Username, After: summary}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// RemovalPreview tells, for removing products from a user, which apps the user loses
+// and per app what will be deleted, so the console can ask for confirmation.
+func (s *Service) RemovalPreview(ctx context.Context, p *access.Principal, user atrium.UserID, products []string) (map[string]map[string]int, error) {
+	if err := access.Require(p, access.LicenseRead, access.Resource{Org: p.Org}); err != nil {
+		return nil, err
+	}
+	u, err := s.dir.GetUserUnchecked(ctx, p.Org, user)
+	if err != nil {
+		return nil, err
+	}
+	have, err := userLicenses(ctx, s.db.Read(), u.ID)
+	if err != nil {
+		return nil, store.Translate(err)
+	}
+	var removed, keep []string
+	drop := map[string]bool{}
+	for _, id := range products {
+		drop[id] = true
+	}
+	for id := range have {
+		if drop[id] {
+			removed = append(removed, id)
+		} else {
+			keep = append(keep, id)
+		}
+	}
+	gone, err := appsOf(ctx, s.db.Read(), removed)
+	if err != nil {
+		return nil, store.Translate(err)
+	}
+	kept, err := appsOf(ctx, s.db.Read(), keep)
+	if err != nil {
+		return nil, store.Translate(err)
+	}
+	out := map[string]map[string]int{}
+	for app := range gone {
+		if kept[app] {
+			continue
+		}
+		out[app] = map[string]int{}
+		for _, c := range cleanersOf(app) {
+			counts, err := c.Preview(ctx, s.db.Read(), p.Org, u.ID)
+			if err != nil {
+				return nil, store.Translate(err)
+			}
+			for k, v := range counts {
+				out[app][k] += v
+			}
+		}
+	}
+	return out, nil
+}
+
+// BulkResult is the outcome for one user of a bulk assignment or removal.
+type BulkResult struct {
+	UserID atrium.UserID `json:"user_id"`
+	OK     bool          `json:"ok"`
+	Code   atrium.Code   `json:"code,omitempty"`
+	Error  string        `json:"error,omitempty"`
+}
+
+// BulkMaxUsers bounds one bulk request.
+const BulkMaxUsers = 1000
+
+// Bulk assigns (assign=true) or removes one product for many users, each user in their
+// own transaction, and reports the outcome per user.
+func (s *Service) Bulk(ctx context.Context, p *access.Principal, assign bool, product string, users []atrium.UserID) ([]BulkResult, error) {
+	if err := access.Require(p, access.LicenseAssign, access.Resource{Org: p.Org}); err != nil {
+		return nil, err
+	}
+	if len(users) == 0 || len(users) > BulkMaxUsers {
+		return nil, atrium.FieldError("user_ids", fmt.Sprintf("give between 1 and %d users", BulkMaxUsers))
+	}
+	if _, err := s.Product(ctx, product); err != nil {
+		return nil, atrium.FieldError("product_id", "is not a product of the catalog")
+	}
+	out := make([]BulkResult, 0, len(users))
+	for _, id := range users {
+		err := s.changeOne(ctx, p, id, product, assign)
+		r := BulkResult{UserID: id, OK: err == nil}
+		if err != nil {
+			r.Code = atrium.ErrorCode(err)
+			r.Error = publicMessage(err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func publicMessage(err error) string {
+	if e, ok := err.(*atrium.Error); ok && e.Code != atrium.CodeInternal {
+		return e.Message
+	}
+	return "internal error"
+}
+
+// changeOne adds or removes one product of one user, keeping their other licenses.
+func (s *Service) changeOne(ctx context.Context, p *access.Principal, user atrium.UserID, product string, assign bool) error {
+	u, err := s.dir.GetUserUnchecked(ctx, p.Org, user)
+	if err != nil {
+		return err
+	}
+	if err := access.Require(p, access.LicenseAssign, access.Resource{Org: p.Org, TargetOrg: u.Org, TargetRank: access.RankOf(u.Roles)}); err != nil {
+		return err
+	}
+	if u.DeletedAt != nil {
+		return atrium.Errorf(atrium.CodeConflict, "the user is deleted")
+	}
+	return s.db.Tx(ctx, func(tx *store.Tx) error {
+		have, err := userLicenses(ctx, tx, u.ID)
+		if err != nil {
+			return err
+		}
+		if _, ok := have[product]; ok == assign {
+			return nil // already as asked
+		}
+		if assign {
+			have[product] = License{ProductID: product}
+		} else {
+			delete(have, product)
+		}
+		_, err = s.applyLicenses(ctx, tx, p.Org, u, sortedLicenses(have))
+		return err
+	})
+}
+
+// trimAssignments removes the most recent assignments of product in org until no more
+// are assigned than purchased; it returns how many it removed.
+func (s *Service) trimAssignments(ctx context.Context, tx *store.Tx, org atrium.OrgID, product string) (int, error) {
+	var purchased, assigned int
+	if err := tx.QueryRowContext(ctx, `SELECT purchased, assigned FROM seat_pools WHERE org_id = $1 AND product_id = $2`, string(org), product).
+		Scan(&purchased, &assigned); err != nil {
+		return 0, err
+	}
+	excess := assigned - max(purchased, 0)
+	if excess <= 0 {
+		return 0, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT user_id FROM license_assignments WHERE org_id = $1 AND product_id = $2 ORDER BY created_at DESC, user_id DESC LIMIT $3`,
+		string(org), product, excess)
+	if err != nil {
+		return 0, err
+	}
+	var users []atrium.UserID
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		users = append(users, atrium.UserID(id))
+	}
+	rows.Close()
+	for _, id := range users {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM license_assignments WHERE user_id = $1 AND product_id = $2`, string(id), product); err != nil {
+			return 0, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE seat_pools SET assigned = assigned - 1 WHERE org_id = $1 AND product_id = $2`, string(org), product); err != nil {
+			return 0, err
+		}
+		u, err := s.dir.GetUserUnchecked(ctx, org, id)
+		if err != nil {
+			continue
+		}
+		if err := s.cleanupLostApps(ctx, tx, org, u, []string{product}); err != nil {
+			return 0, err
+		}
+	}
+	return len(users), nil
+}

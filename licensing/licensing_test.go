@@ -1,0 +1,387 @@
+package licensing_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/access"
+	"github.com/atrium-admin/atrium/audit"
+	"github.com/atrium-admin/atrium/auth"
+	"github.com/atrium-admin/atrium/directory"
+	"github.com/atrium-admin/atrium/jobs"
+	"github.com/atrium-admin/atrium/licensing"
+	"github.com/atrium-admin/atrium/mail"
+	"github.com/atrium-admin/atrium/store"
+	"github.com/atrium-admin/atrium/store/storetest"
+)
+
+func migrations() []store.Migration {
+	var all []store.Migration
+	for _, m := range [][]store.Migration{jobs.Migrations, audit.Migrations, mail.Migrations, directory.Migrations, access.Migrations,
+		auth.Migrations, licensing.Migrations} {
+		all = append(all, m...)
+	}
+	return all
+}
+
+// env is one database with the modules licensing needs.
+type env struct {
+	db    *store.DB
+	clock *atrium.ManualClock
+	queue *jobs.Queue
+	dir   *directory.Service
+	lic   *licensing.Service
+}
+
+func newEnv(t *testing.T, db *store.DB) *env {
+	t.Helper()
+	ctx := context.Background()
+	e := &env{db: db, clock: atrium.NewManualClock(time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC))}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	e.queue = jobs.New(db, e.clock, log)
+	outbox := mail.NewOutbox(db, e.queue, e.clock, nil, "atrium@example.test")
+	e.dir = directory.New(db, e.clock, e.queue, outbox, directory.Config{BaseDomain: "atrium.test", PublicURL: "http://atrium.test"})
+	auth.New(db, e.clock, e.dir, e.queue)
+	e.lic = licensing.New(db, e.clock, e.dir, e.queue)
+	if err := e.lic.LoadBuiltinCatalog(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// org signs up an organization and returns its Global administrator's principal.
+func (e *env) org(t *testing.T, prefix string) *access.Principal {
+	t.Helper()
+	res, err := e.dir.Signup(context.Background(), directory.SignupInput{OrganizationName: "Org " + prefix, DomainPrefix: prefix,
+		AdminDisplayName: "Admin " + prefix, AdminUsername: "admin", AdminPassword: "Correct-Horse-9", ContactEmail: "admin@" + prefix + ".example", Seats: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &access.Principal{UserID: res.Admin.ID, Org: res.Organization.ID, Name: res.Admin.Username,
+		Grants: []access.Grant{{Role: access.GlobalAdmin, Scope: access.OrgScope(res.Organization.ID)}}}
+}
+
+func (e *env) product(t *testing.T, sku string) licensing.Product {
+	t.Helper()
+	list, err := e.lic.Products(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range list {
+		if p.SKU == sku {
+			return p
+		}
+	}
+	t.Fatalf("no product %s", sku)
+	return licensing.Product{}
+}
+
+// users adds n users with a usage location to p's organization.
+func (e *env) users(t *testing.T, p *access.Principal, n int, location string) []atrium.UserID {
+	t.Helper()
+	ids := make([]atrium.UserID, n)
+	for i := range ids {
+		u, _, err := e.dir.CreateUser(context.Background(), p, directory.UserInput{Username: fmt.Sprintf("u%04d", i),
+			DisplayName: fmt.Sprintf("User %d", i), UsageLocation: location, Password: "Correct-Horse-9"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = u.ID
+	}
+	return ids
+}
+
+func count(t *testing.T, e *env, p *access.Principal, productID string) licensing.LicenseCount {
+	t.Helper()
+	list, err := e.lic.Licenses(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range list {
+		if c.ProductID == productID {
+			return c
+		}
+	}
+	return licensing.LicenseCount{}
+}
+
+func TestCatalogLoadedOnce(t *testing.T) {
+	storetest.Each(t, migrations(), func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		if err := e.lic.LoadBuiltinCatalog(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		list, err := e.lic.Products(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		skus := map[string]licensing.Product{}
+		for _, p := range list {
+			skus[p.SKU] = p
+		}
+		if len(list) != 5 || len(skus) != 5 {
+			t.Fatalf("catalog has %d products, want the 5 built-in ones: %v", len(list), skus)
+		}
+		se := skus["SOCIAL_ENGAGEMENT"]
+		if len(se.ServicePlans) != 2 || !se.Default {
+			t.Errorf("Social Engagement = %+v, want 2 plans and default", se)
+		}
+		if skus["SOCIAL_ENGAGEMENT_MARKET_INSIGHTS"].PreviewOf != se.ID {
+			t.Errorf("Market Insights is not the preview of Social Engagement")
+		}
+		if skus["SOCIAL_ENGAGEMENT_POST_QUOTA"].ParentID != se.ID || skus["SOCIAL_ENGAGEMENT_POST_QUOTA"].Kind != licensing.KindAddon {
+			t.Errorf("post quota is not an add-on of Social Engagement")
+		}
+	})
+}
+
+func TestOrderAndQuantity(t *testing.T) {
+	storetest.Each(t, migrations(), func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db)
+		admin := e.org(t, "contoso")
+		prod := e.product(t, "CUSTOMER_ENGAGEMENT")
+		sub, order, err := e.lic.PlaceOrder(ctx, admin, licensing.OrderInput{ProductID: prod.ID, Quantity: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sub.Quantity != 3 || order.TotalMinor != 3*prod.PriceMinor || order.Currency != "USD" {
+			t.Fatalf("order = %+v, subscription = %+v", order, sub)
+		}
+		sub, _, err = e.lic.PlaceOrder(ctx, admin, licensing.OrderInput{ProductID: prod.ID, SubscriptionID: sub.ID, Quantity: 2})
+		if err != nil || sub.Quantity != 5 {
+			t.Fatalf("extend: %v, quantity %d", err, sub.Quantity)
+		}
+		users := e.users(t, admin, 4, "US")
+		for _, u := range users {
+			if _, err := e.lic.SetUserLicenses(ctx, admin, u, []licensing.License{{ProductID: prod.ID}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if c := count(t, e, admin, prod.ID); c.Purchased != 5 || c.Assigned != 4 || c.Available != 1 {
+			t.Fatalf("count = %+v", c)
+		}
+		_, err = e.lic.SetQuantity(ctx, admin, sub.ID, 3, 0)
+		if atrium.ErrorCode(err) != atrium.CodeConflict {
+			t.Fatalf("lowering below assigned: err = %v, want conflict", err)
+		}
+		if e, ok := err.(*atrium.Error); !ok || e.Fields["quantity"] != "4 licenses are assigned" {
+			t.Errorf("error does not say how many are assigned: %v", err)
+		}
+		if c := count(t, e, admin, prod.ID); c.Purchased != 5 {
+			t.Fatalf("refused decrease changed the pool: %+v", c)
+		}
+		if sub, err = e.lic.SetQuantity(ctx, admin, sub.ID, 4, 0); err != nil || sub.Quantity != 4 {
+			t.Fatalf("lowering to assigned: %v", err)
+		}
+		if sub, err = e.lic.SetQuantity(ctx, admin, sub.ID, 10, sub.Version); err != nil || sub.Quantity != 10 {
+			t.Fatalf("raising: %v", err)
+		}
+		if _, err = e.lic.SetQuantity(ctx, admin, sub.ID, 11, sub.Version-1); atrium.ErrorCode(err) != atrium.CodePreconditionFailed {
+			t.Fatalf("stale version: err = %v", err)
+		}
+	})
+}
+
+func TestBuyingNeedsBillingRole(t *testing.T) {
+	storetest.Each(t, migrations(), func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db)
+		admin := e.org(t, "fabrikam")
+		prod := e.product(t, "COLLABORATE")
+		for _, tc := range []struct {
+			role access.Role
+			ok   bool
+		}{{access.BillingAdmin, true}, {access.UserAdmin, false}, {access.LicenseAdmin, false}, {access.GlobalReader, false}, {access.HelpdeskAdmin, false}} {
+			p := &access.Principal{UserID: "x", Org: admin.Org, Grants: []access.Grant{{Role: tc.role, Scope: access.OrgScope(admin.Org)}}}
+			_, _, err := e.lic.PlaceOrder(ctx, p, licensing.OrderInput{ProductID: prod.ID, Quantity: 1})
+			if (err == nil) != tc.ok || (!tc.ok && atrium.ErrorCode(err) != atrium.CodeForbidden) {
+				t.Errorf("%s buys: err = %v, want ok=%v", tc.role, err, tc.ok)
+			}
+		}
+	})
+}
+
+func TestUsageLocationRequired(t *testing.T) {
+	storetest.Each(t, migrations(), func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db)
+		admin := e.org(t, "northwind")
+		prod := e.product(t, "SOCIAL_ENGAGEMENT")
+		if _, _, err := e.lic.PlaceOrder(ctx, admin, licensing.OrderInput{ProductID: prod.ID, Quantity: 2}); err != nil {
+			t.Fatal(err)
+		}
+		u := e.users(t, admin, 1, "")[0]
+		_, err := e.lic.SetUserLicenses(ctx, admin, u, []licensing.License{{ProductID: prod.ID}})
+		if ae, ok := err.(*atrium.Error); !ok || ae.Fields["usage_location"] == "" {
+			t.Fatalf("err = %v, want an error naming usage_location", err)
+		}
+		if c := count(t, e, admin, prod.ID); c.Assigned != 0 {
+			t.Fatalf("a refused assignment took a seat: %+v", c)
+		}
+	})
+}
+
+// TestSeatsNeverOversold: 64 goroutines assign a 100-seat product to 500 users at once;
+// exactly 100 succeed and the pool's count equals the assignment rows.
+func TestSeatsNeverOversold(t *testing.T) {
+	storetest.Each(t, migrations(), func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db)
+		admin := e.org(t, "tailspin")
+		prod := e.product(t, "SOCIAL_ENGAGEMENT")
+		if _, _, err := e.lic.PlaceOrder(ctx, admin, licensing.OrderInput{ProductID: prod.ID, Quantity: 100}); err != nil {
+			t.Fatal(err)
+		}
+		users := e.users(t, admin, 500, "DE")
+		var mu sync.Mutex
+		results := map[atrium.Code]int{}
+		work := make(chan atrium.UserID)
+		var wg sync.WaitGroup
+		for range 64 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for u := range work {
+					_, err := e.lic.SetUserLicenses(ctx, admin, u, []licensing.License{{ProductID: prod.ID}})
+					mu.Lock()
+					results[atrium.ErrorCode(err)]++
+					mu.Unlock()
+				}
+			}()
+		}
+		for _, u := range users {
+			work <- u
+		}
+		close(work)
+		wg.Wait()
+		if results[""] != 100 || results[atrium.CodeNoSeatsAvailable] != 400 || len(results) != 2 {
+			t.Fatalf("results = %v, want 100 ok and 400 no_seats_available", results)
+		}
+		var rows int
+		if err := db.Read().QueryRowContext(ctx, `SELECT count(*) FROM license_assignments WHERE product_id = $1`, prod.ID).Scan(&rows); err != nil {
+			t.Fatal(err)
+		}
+		if c := count(t, e, admin, prod.ID); c.Assigned != 100 || rows != 100 {
+			t.Fatalf("pool says %d assigned, %d assignment rows; want 100 and 100", c.Assigned, rows)
+		}
+	})
+}
+
+func TestRemovalFreesSeatAtOnceAndBulk(t *testing.T) {
+	storetest.Each(t, migrations(), func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db)
+		admin := e.org(t, "litware")
+		prod := e.product(t, "CUSTOMER_ENGAGEMENT")
+		if _, _, err := e.lic.PlaceOrder(ctx, admin, licensing.OrderInput{ProductID: prod.ID, Quantity: 2}); err != nil {
+			t.Fatal(err)
+		}
+		users := e.users(t, admin, 3, "FR")
+		res, err := e.lic.Bulk(ctx, admin, true, prod.ID, users)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res[0].OK || !res[1].OK || res[2].OK || res[2].Code != atrium.CodeNoSeatsAvailable {
+			t.Fatalf("bulk assign = %+v", res)
+		}
+		if _, err := e.lic.SetUserLicenses(ctx, admin, users[0], nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.lic.SetUserLicenses(ctx, admin, users[2], []licensing.License{{ProductID: prod.ID, DisabledServicePlans: []string{"CRM"}}}); err != nil {
+			t.Fatalf("the freed seat is not available at once: %v", err)
+		}
+		got, err := e.lic.UserLicenses(ctx, admin, users[2])
+		if err != nil || len(got.Licenses) != 1 || len(got.Licenses[0].DisabledServicePlans) != 1 {
+			t.Fatalf("licenses = %+v, %v", got, err)
+		}
+		res, err = e.lic.Bulk(ctx, admin, false, prod.ID, users)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := count(t, e, admin, prod.ID); c.Assigned != 0 {
+			t.Fatalf("after bulk removal: %+v (%+v)", c, res)
+		}
+	})
+}
+
+func TestCancelEndsAtPeriodEnd(t *testing.T) {
+	storetest.Each(t, migrations(), func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db)
+		admin := e.org(t, "adatum")
+		prod := e.product(t, "SOCIAL_ENGAGEMENT")
+		sub, _, err := e.lic.PlaceOrder(ctx, admin, licensing.OrderInput{ProductID: prod.ID, Quantity: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u := e.users(t, admin, 1, "US")[0]
+		if _, err := e.lic.SetUserLicenses(ctx, admin, u, []licensing.License{{ProductID: prod.ID}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.lic.Cancel(ctx, admin, sub.ID); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Advance(24 * time.Hour)
+		e.queue.SchedulePeriodic(ctx)
+		if _, err := e.queue.RunDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if c := count(t, e, admin, prod.ID); c.Purchased != 2 || c.Assigned != 1 {
+			t.Fatalf("a day after cancelling the licenses stopped working: %+v", c)
+		}
+		e.clock.Advance(31 * 24 * time.Hour)
+		e.queue.SchedulePeriodic(ctx)
+		if _, err := e.queue.RunDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.lic.Subscription(ctx, admin, sub.ID)
+		if err != nil || got.State != licensing.StateExpired {
+			t.Fatalf("after the period: %+v, %v", got, err)
+		}
+		if c := count(t, e, admin, prod.ID); c.Purchased != 0 || c.Assigned != 0 {
+			t.Fatalf("expired subscription left seats: %+v", c)
+		}
+	})
+}
+
+func TestTenantIsolation(t *testing.T) {
+	storetest.Each(t, migrations(), func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db)
+		a, b := e.org(t, "alpha"), e.org(t, "bravo")
+		prod := e.product(t, "SOCIAL_ENGAGEMENT")
+		subB, _, err := e.lic.PlaceOrder(ctx, b, licensing.OrderInput{ProductID: prod.ID, Quantity: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		userB := e.users(t, b, 1, "US")[0]
+		if _, err := e.lic.Subscription(ctx, a, subB.ID); atrium.ErrorCode(err) != atrium.CodeNotFound {
+			t.Errorf("A reads B's subscription: %v", err)
+		}
+		if _, err := e.lic.SetQuantity(ctx, a, subB.ID, 1, 0); atrium.ErrorCode(err) != atrium.CodeNotFound {
+			t.Errorf("A changes B's subscription: %v", err)
+		}
+		if _, err := e.lic.Cancel(ctx, a, subB.ID); atrium.ErrorCode(err) != atrium.CodeNotFound {
+			t.Errorf("A cancels B's subscription: %v", err)
+		}
+		if _, _, err := e.lic.PlaceOrder(ctx, a, licensing.OrderInput{ProductID: prod.ID, SubscriptionID: subB.ID, Quantity: 1}); err == nil {
+			t.Errorf("A extends B's subscription")
+		}
+		if _, err := e.lic.SetUserLicenses(ctx, a, userB, []licensing.License{{ProductID: prod.ID}}); atrium.ErrorCode(err) != atrium.CodeNotFound {
+			t.Errorf("A assigns a license to B's user: %v", err)
+		}
+		if list, _ := e.lic.Licenses(ctx, a); len(list) != 0 {
+			t.Errorf("A sees B's seats: %+v", list)
+		}
+		if c := count(t, e, b, prod.ID); c.Purchased != 5 || c.Assigned != 0 {
+			t.Errorf("B's pool changed: %+v", c)
+		}
+	})
+}

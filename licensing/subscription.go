@@ -1,0 +1,439 @@
+package licensing
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/access"
+	"github.com/atrium-admin/atrium/audit"
+	"github.com/atrium-admin/atrium/jobs"
+	"github.com/atrium-admin/atrium/store"
+)
+
+// SubscriptionState is where a subscription is in its life.
+type SubscriptionState string
+
+// Subscription states.
+const (
+	StateTrial   SubscriptionState = "trial"
+	StateActive  SubscriptionState = "active"
+	StateExpired SubscriptionState = "expired"
+)
+
+// MaxQuantity bounds the seats of one subscription.
+const MaxQuantity = 1_000_000
+
+// TrialLength is how long a trial subscription lasts.
+const TrialLength = 30 * 24 * time.Hour
+
+// Subscription is an organization's purchase of seats of one product or add-on.
+type Subscription struct {
+	ID                string            `json:"id"`
+	Org               atrium.OrgID      `json:"org_id"`
+	ProductID         string            `json:"product_id"`
+	ProductName       string            `json:"product_name"`
+	ParentID          string            `json:"parent_id,omitempty"`
+	Quantity          int               `json:"quantity"`
+	State             SubscriptionState `json:"state"`
+	Trial             bool              `json:"trial"`
+	PeriodStart       time.Time         `json:"period_start"`
+	PeriodEnd         time.Time         `json:"period_end"`
+	CancelAtPeriodEnd bool              `json:"cancel_at_period_end"`
+	PartnerOrg        string            `json:"partner_org_id,omitempty"`
+	CreatedAt         time.Time         `json:"created_at"`
+	UpdatedAt         time.Time         `json:"updated_at"`
+	Version           int64             `json:"-"`
+}
+
+// ETag returns the subscription's entity tag.
+func (s *Subscription) ETag() string { return fmt.Sprintf(`"%d"`, s.Version) }
+
+// OrderInput buys seats: of a product (a new subscription, or more seats on
+// SubscriptionID) or of an add-on (attached to the organization's subscription of the
+// add-on's product).
+type OrderInput struct {
+	ProductID      string `json:"product_id"`
+	AddonID        string `json:"addon_id"`
+	SubscriptionID string `json:"subscription_id"`
+	Quantity       int    `json:"quantity"`
+}
+
+// Order is a placed order.
+type Order struct {
+	ID             string    `json:"id"`
+	ProductID      string    `json:"product_id"`
+	SubscriptionID string    `json:"subscription_id"`
+	Quantity       int       `json:"quantity"`
+	UnitPriceMinor int64     `json:"unit_price_minor"`
+	TotalMinor     int64     `json:"total_minor"`
+	Currency       string    `json:"currency"`
+	CreatedAt      time.Time `json:"created_at"`
+}
+
+const subscriptionColumns = `s.id, s.org_id, s.product_id, p.name, s.parent_id, s.quantity, s.state, s.trial, s.period_start, s.period_end,
+	s.cancel_at_period_end, s.partner_org_id, s.created_at, s.updated_at, s.version`
+
+func scanSubscription(row interface{ Scan(...any) error }) (*Subscription, error) {
+	var sub Subscription
+	var parent, partner *string
+	var start, end, created, updated int64
+	if err := row.Scan(&sub.ID, &sub.Org, &sub.ProductID, &sub.ProductName, &parent, &sub.Quantity, &sub.State, &sub.Trial, &start, &end,
+		&sub.CancelAtPeriodEnd, &partner, &created, &updated, &sub.Version); err != nil {
+		return nil, err
+	}
+	if parent != nil {
+		sub.ParentID = *parent
+	}
+	if partner != nil {
+		sub.PartnerOrg = *partner
+	}
+	sub.PeriodStart, sub.PeriodEnd, sub.CreatedAt, sub.UpdatedAt = store.Time(start), store.Time(end), store.Time(created), store.Time(updated)
+	return &sub, nil
+}
+
+func getSubscription(ctx context.Context, q store.Querier, org atrium.OrgID, id string) (*Subscription, error) {
+	sub, err := scanSubscription(q.QueryRowContext(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions s JOIN products p ON p.id = s.product_id
+		WHERE s.id = $1 AND s.org_id = $2`, id, string(org)))
+	if err != nil {
+		err = store.Translate(err)
+		if atrium.ErrorCode(err) == atrium.CodeNotFound {
+			return nil, atrium.Errorf(atrium.CodeNotFound, "subscription not found")
+		}
+		return nil, err
+	}
+	return sub, nil
+}
+
+// addPurchased grows the org's pool of product by n seats, creating the pool if needed.
+func addPurchased(ctx context.Context, tx *store.Tx, org atrium.OrgID, product string, n int) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO seat_pools (org_id, product_id, purchased, assigned) VALUES ($1, $2, $3, 0)
+		ON CONFLICT (org_id, product_id) DO UPDATE SET purchased = seat_pools.purchased + excluded.purchased, low_seat_warned = FALSE`,
+		string(org), product, n)
+	return err
+}
+
+// removePurchased shrinks the pool by n seats unless that leaves fewer seats than are
+// assigned; then it returns conflict saying how many are assigned.
+func removePurchased(ctx context.Context, tx *store.Tx, org atrium.OrgID, product string, n int) error {
+	res, err := tx.ExecContext(ctx, `UPDATE seat_pools SET purchased = purchased - $3 WHERE org_id = $1 AND product_id = $2 AND purchased - $3 >= assigned`,
+		string(org), product, n)
+	if err != nil {
+		return err
+	}
+	if k, _ := res.RowsAffected(); k == 1 {
+		return nil
+	}
+	var purchased, assigned int
+	if err := tx.QueryRowContext(ctx, `SELECT purchased, assigned FROM seat_pools WHERE org_id = $1 AND product_id = $2`, string(org), product).
+		Scan(&purchased, &assigned); err != nil {
+		return err
+	}
+	return &atrium.Error{Code: atrium.CodeConflict, Fields: map[string]string{"quantity": fmt.Sprintf("%d licenses are assigned", assigned)},
+		Message: fmt.Sprintf("%d licenses of this product are assigned; remove licenses before lowering the quantity to fewer than that (at most %d seats can go)",
+			assigned, purchased-assigned)}
+}
+
+// PlaceOrder buys seats for p's organization (Global and Billing administrators) and
+// returns the subscription it created or extended, with the order.
+func (s *Service) PlaceOrder(ctx context.Context, p *access.Principal, in OrderInput) (*Subscription, *Order, error) {
+	if err := access.Require(p, access.BillingManage, access.Resource{Org: p.Org}); err != nil {
+		return nil, nil, err
+	}
+	probs := atrium.Problems{}
+	if (in.ProductID == "") == (in.AddonID == "") {
+		probs.Add("product_id", "give either product_id or addon_id")
+	}
+	if in.Quantity < 1 || in.Quantity > MaxQuantity {
+		probs.Add("quantity", fmt.Sprintf("must be between 1 and %d", MaxQuantity))
+	}
+	if err := probs.Err(); err != nil {
+		return nil, nil, err
+	}
+	var sub *Subscription
+	var order *Order
+	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		field, id, want := "product_id", in.ProductID, KindProduct
+		if in.AddonID != "" {
+			field, id, want = "addon_id", in.AddonID, KindAddon
+		}
+		prod, err := getProduct(ctx, s, tx, id)
+		if err != nil || prod.Kind != want {
+			return atrium.FieldError(field, "is not a "+string(want)+" of the catalog")
+		}
+		now := s.now()
+		var parentSub string
+		if prod.Kind == KindAddon {
+			parentSub, err = s.parentSubscription(ctx, tx, p.Org, prod.ParentID, in.SubscriptionID)
+			if err != nil {
+				return err
+			}
+		}
+		if in.SubscriptionID != "" && prod.Kind == KindProduct {
+			sub, err = getSubscription(ctx, tx, p.Org, in.SubscriptionID)
+			if err != nil {
+				return atrium.FieldError("subscription_id", "is not a subscription of your organization")
+			}
+			if sub.ProductID != prod.ID || sub.State == StateExpired {
+				return atrium.FieldError("subscription_id", "must be a live subscription of the same product")
+			}
+			if sub.Quantity+in.Quantity > MaxQuantity {
+				return atrium.FieldError("quantity", fmt.Sprintf("a subscription holds at most %d seats", MaxQuantity))
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET quantity = quantity + $1, updated_at = $2, version = version + 1 WHERE id = $3`,
+				in.Quantity, store.Micros(now), sub.ID); err != nil {
+				return err
+			}
+		} else {
+			sub = &Subscription{ID: uuid.Must(uuid.NewV7()).String(), Org: p.Org, ProductID: prod.ID, ProductName: prod.Name, ParentID: parentSub,
+				Quantity: 0, State: StateActive, PeriodStart: now, PeriodEnd: periodEnd(now, prod.BillingPeriod), CreatedAt: now}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO subscriptions (id, org_id, product_id, parent_id, quantity, state, trial, period_start, period_end, created_at, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7, $8, $9, $9)`,
+				sub.ID, string(p.Org), prod.ID, nullable(parentSub), in.Quantity, string(StateActive), store.Micros(now), store.Micros(sub.PeriodEnd), store.Micros(now)); err != nil {
+				return err
+			}
+		}
+		if err := addPurchased(ctx, tx, p.Org, prod.ID, in.Quantity); err != nil {
+			return err
+		}
+		order = &Order{ID: uuid.Must(uuid.NewV7()).String(), ProductID: prod.ID, SubscriptionID: sub.ID, Quantity: in.Quantity,
+			UnitPriceMinor: prod.PriceMinor, TotalMinor: prod.PriceMinor * int64(in.Quantity), Currency: prod.Currency, CreatedAt: now}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO orders (id, org_id, product_id, subscription_id, quantity, unit_price_minor, total_minor, currency, created_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, order.ID, string(p.Org), prod.ID, sub.ID, in.Quantity, order.UnitPriceMinor,
+			order.TotalMinor, order.Currency, p.Name, store.Micros(now)); err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, tx, now, audit.Entry{Org: p.Org, Action: "order.create", TargetType: "subscription", TargetID: sub.ID,
+			TargetName: prod.Name, After: map[string]any{"quantity": in.Quantity, "total_minor": order.TotalMinor, "currency": order.Currency}}); err != nil {
+			return err
+		}
+		sub, err = getSubscription(ctx, tx, p.Org, sub.ID)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return sub, order, nil
+}
+
+// parentSubscription finds the live subscription of product that an add-on attaches to:
+// the one named, or the organization's only one.
+func (s *Service) parentSubscription(ctx context.Context, tx *store.Tx, org atrium.OrgID, product, named string) (string, error) {
+	if named != "" {
+		sub, err := getSubscription(ctx, tx, org, named)
+		if err != nil || sub.ProductID != product || sub.State == StateExpired {
+			return "", atrium.FieldError("subscription_id", "must be a live subscription of the product this add-on belongs to")
+		}
+		return sub.ID, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM subscriptions WHERE org_id = $1 AND product_id = $2 AND state <> 'expired' ORDER BY created_at LIMIT 2`,
+		string(org), product)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return "", err
+		}
+		ids = append(ids, id)
+	}
+	switch len(ids) {
+	case 0:
+		return "", atrium.FieldError("addon_id", "buy the product this add-on belongs to first")
+	case 1:
+		return ids[0], nil
+	}
+	return "", atrium.FieldError("subscription_id", "you have several subscriptions of this product; say which one the add-on attaches to")
+}
+
+// Subscriptions lists p's organization's subscriptions, newest first.
+func (s *Service) Subscriptions(ctx context.Context, p *access.Principal) ([]Subscription, error) {
+	if err := access.Require(p, access.BillingRead, access.Resource{Org: p.Org}); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions s JOIN products p ON p.id = s.product_id
+		WHERE s.org_id = $1 ORDER BY s.created_at DESC, s.id DESC LIMIT 500`, string(p.Org))
+	if err != nil {
+		return nil, store.Translate(err)
+	}
+	defer rows.Close()
+	out := []Subscription{}
+	for rows.Next() {
+		sub, err := scanSubscription(rows)
+		if err != nil {
+			return nil, store.Translate(err)
+		}
+		out = append(out, *sub)
+	}
+	return out, store.Translate(rows.Err())
+}
+
+// Subscription returns one subscription of p's organization.
+func (s *Service) Subscription(ctx context.Context, p *access.Principal, id string) (*Subscription, error) {
+	if err := access.Require(p, access.BillingRead, access.Resource{Org: p.Org}); err != nil {
+		return nil, err
+	}
+	return getSubscription(ctx, s.db.Read(), p.Org, id)
+}
+
+// SetQuantity changes the seats of a subscription. Raising always works; lowering below
+// the licenses assigned is refused with a conflict that says how many are assigned.
+// ifMatch, when not zero, must be the current version.
+func (s *Service) SetQuantity(ctx context.Context, p *access.Principal, id string, quantity int, ifMatch int64) (*Subscription, error) {
+	if err := access.Require(p, access.BillingManage, access.Resource{Org: p.Org}); err != nil {
+		return nil, err
+	}
+	if quantity < 1 || quantity > MaxQuantity {
+		return nil, atrium.FieldError("quantity", fmt.Sprintf("must be between 1 and %d; to stop paying, cancel the subscription", MaxQuantity))
+	}
+	var out *Subscription
+	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		sub, err := getSubscription(ctx, tx, p.Org, id)
+		if err != nil {
+			return err
+		}
+		if ifMatch != 0 && ifMatch != sub.Version {
+			return atrium.Errorf(atrium.CodePreconditionFailed, "the subscription was changed by someone else; reload and try again")
+		}
+		if sub.State == StateExpired {
+			return atrium.Errorf(atrium.CodeConflict, "the subscription has expired")
+		}
+		delta := quantity - sub.Quantity
+		switch {
+		case delta > 0:
+			err = addPurchased(ctx, tx, p.Org, sub.ProductID, delta)
+		case delta < 0:
+			err = removePurchased(ctx, tx, p.Org, sub.ProductID, -delta)
+		}
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		res, err := tx.ExecContext(ctx, `UPDATE subscriptions SET quantity = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND version = $4`,
+			quantity, store.Micros(now), sub.ID, sub.Version)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return atrium.Errorf(atrium.CodePreconditionFailed, "the subscription was changed by someone else; reload and try again")
+		}
+		if err := audit.Record(ctx, tx, now, audit.Entry{Org: p.Org, Action: "subscription.quantity", TargetType: "subscription", TargetID: sub.ID,
+			TargetName: sub.ProductName, Before: map[string]any{"quantity": sub.Quantity}, After: map[string]any{"quantity": quantity}}); err != nil {
+			return err
+		}
+		out, err = getSubscription(ctx, tx, p.Org, sub.ID)
+		return err
+	})
+	return out, err
+}
+
+// Cancel makes a subscription end at the end of its current period; its licenses keep
+// working until then.
+func (s *Service) Cancel(ctx context.Context, p *access.Principal, id string) (*Subscription, error) {
+	if err := access.Require(p, access.BillingManage, access.Resource{Org: p.Org}); err != nil {
+		return nil, err
+	}
+	var out *Subscription
+	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		sub, err := getSubscription(ctx, tx, p.Org, id)
+		if err != nil {
+			return err
+		}
+		if sub.State == StateExpired || sub.CancelAtPeriodEnd {
+			return atrium.Errorf(atrium.CodeConflict, "the subscription is already cancelled or expired")
+		}
+		now := s.now()
+		if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET cancel_at_period_end = TRUE, updated_at = $1, version = version + 1 WHERE id = $2`,
+			store.Micros(now), sub.ID); err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, tx, now, audit.Entry{Org: p.Org, Action: "subscription.cancel", TargetType: "subscription", TargetID: sub.ID,
+			TargetName: sub.ProductName, After: map[string]any{"ends_at": sub.PeriodEnd}}); err != nil {
+			return err
+		}
+		out, err = getSubscription(ctx, tx, p.Org, sub.ID)
+		return err
+	})
+	return out, err
+}
+
+// expireSubscriptions ends cancelled subscriptions and trials whose period is over and
+// renews the others for another period. An ended subscription's seats leave the pool;
+// when fewer seats remain than are assigned, the most recent assignments are removed.
+func (s *Service) expireSubscriptions(ctx context.Context, _ *jobs.Job) error {
+	now := s.now()
+	for {
+		rows, err := s.db.Read().QueryContext(ctx, `SELECT s.id, s.org_id FROM subscriptions s
+			WHERE s.state <> 'expired' AND s.period_end <= $1 ORDER BY s.period_end LIMIT 200`, store.Micros(now))
+		if err != nil {
+			return err
+		}
+		type due struct{ id, org string }
+		var batch []due
+		for rows.Next() {
+			var d due
+			if err := rows.Scan(&d.id, &d.org); err != nil {
+				rows.Close()
+				return err
+			}
+			batch = append(batch, d)
+		}
+		rows.Close()
+		if len(batch) == 0 {
+			return nil
+		}
+		for _, d := range batch {
+			if err := s.db.Tx(ctx, func(tx *store.Tx) error { return s.endOrRenew(ctx, tx, atrium.OrgID(d.org), d.id, now) }); err != nil {
+				return fmt.Errorf("licensing: expire %s: %w", d.id, err)
+			}
+		}
+	}
+}
+
+func (s *Service) endOrRenew(ctx context.Context, tx *store.Tx, org atrium.OrgID, id string, now time.Time) error {
+	sub, err := getSubscription(ctx, tx, org, id)
+	if err != nil {
+		return err
+	}
+	if sub.State == StateExpired || sub.PeriodEnd.After(now) {
+		return nil // another worker got here first
+	}
+	if !sub.CancelAtPeriodEnd && !sub.Trial {
+		prod, err := getProduct(ctx, s, tx, sub.ProductID)
+		if err != nil {
+			return err
+		}
+		start := sub.PeriodEnd
+		end := periodEnd(start, prod.BillingPeriod)
+		for !end.After(now) {
+			start, end = end, periodEnd(end, prod.BillingPeriod)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE subscriptions SET period_start = $1, period_end = $2, updated_at = $3, version = version + 1 WHERE id = $4`,
+			store.Micros(start), store.Micros(end), store.Micros(now), sub.ID)
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET state = 'expired', updated_at = $1, version = version + 1 WHERE id = $2`,
+		store.Micros(now), sub.ID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE seat_pools SET purchased = purchased - $1 WHERE org_id = $2 AND product_id = $3`,
+		sub.Quantity, string(org), sub.ProductID); err != nil {
+		return err
+	}
+	removed, err := s.trimAssignments(ctx, tx, org, sub.ProductID)
+	if err != nil {
+		return err
+	}
+	action := "subscription.expire"
+	if sub.Trial {
+		action = "subscription.trial_expire"
+	}
+	return audit.Record(ctx, tx, now, audit.Entry{Org: org, Action: action, TargetType: "subscription", TargetID: sub.ID, TargetName: sub.ProductName,
+		After: map[string]any{"seats_removed": sub.Quantity, "licenses_removed": removed}})
+}

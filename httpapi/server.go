@@ -21,6 +21,7 @@ import (
 	"github.com/atrium-admin/atrium/auth"
 	"github.com/atrium-admin/atrium/directory"
 	"github.com/atrium-admin/atrium/jobs"
+	"github.com/atrium-admin/atrium/licensing"
 	"github.com/atrium-admin/atrium/mail"
 	"github.com/atrium-admin/atrium/store"
 )
@@ -45,6 +46,7 @@ type Deps struct {
 	Log        *slog.Logger
 	Directory  *directory.Service
 	Auth       *auth.Service
+	Licensing  *licensing.Service
 	Outbox     *mail.Outbox
 	Queue      *jobs.Queue
 	Migrations []store.Migration
@@ -84,6 +86,7 @@ func New(d Deps) *Server {
 	s.registerAudit()
 	s.registerOrganizations()
 	s.registerMail()
+	s.registerLicensing()
 	s.handle(Route{Method: "GET", Path: "/api/v1/openapi.json", Summary: "This OpenAPI document", Tag: "meta", Public: true, Response: map[string]any{}},
 		s.serveOpenAPI)
 	return s

@@ -1,0 +1,174 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/licensing"
+)
+
+type quantityChange struct {
+	Quantity int `json:"quantity"`
+}
+
+type orderResponse struct {
+	licensing.Subscription
+	Order licensing.Order `json:"order"`
+}
+
+type bulkRequest struct {
+	Action    string          `json:"action"` // assign or remove
+	ProductID string          `json:"product_id"`
+	UserIDs   []atrium.UserID `json:"user_ids"`
+}
+
+func writeSubscription(w http.ResponseWriter, status int, sub *licensing.Subscription) error {
+	w.Header().Set("ETag", sub.ETag())
+	return writeJSON(w, status, sub)
+}
+
+func (s *Server) registerLicensing() {
+	if s.Licensing == nil {
+		return
+	}
+	s.handle(Route{Method: "GET", Path: "/api/v1/products", Summary: "The product catalog: products, their service plans, and add-ons", Tag: "licensing",
+		Response: List[licensing.Product]{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			list, err := s.Licensing.Products(r.Context())
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, List[licensing.Product]{Items: list})
+		})
+	s.handle(Route{Method: "POST", Path: "/api/v1/products", Summary: "Add a product or add-on to the catalog (operator staff)", Tag: "licensing",
+		Request: licensing.ProductInput{}, Response: licensing.Product{}, Status: http.StatusCreated},
+		func(w http.ResponseWriter, r *http.Request) error {
+			var in licensing.ProductInput
+			if err := decode(w, r, &in); err != nil {
+				return err
+			}
+			p, err := s.Licensing.CreateProduct(r.Context(), principal(r), in)
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusCreated, p)
+		})
+	s.handle(Route{Method: "PATCH", Path: "/api/v1/products/{id}", Summary: "Change a product's name, description, price or trial (operator staff)",
+		Tag: "licensing", Request: licensing.ProductPatch{}, Response: licensing.Product{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			var patch licensing.ProductPatch
+			if err := decode(w, r, &patch); err != nil {
+				return err
+			}
+			p, err := s.Licensing.UpdateProduct(r.Context(), principal(r), r.PathValue("id"), patch)
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, p)
+		})
+	s.handle(Route{Method: "POST", Path: "/api/v1/orders", Summary: "Buy seats of a product or add-on; creates or extends a subscription", Tag: "licensing",
+		Request: licensing.OrderInput{}, Response: orderResponse{}, Status: http.StatusCreated},
+		func(w http.ResponseWriter, r *http.Request) error {
+			var in licensing.OrderInput
+			if err := decode(w, r, &in); err != nil {
+				return err
+			}
+			sub, order, err := s.Licensing.PlaceOrder(r.Context(), principal(r), in)
+			if err != nil {
+				return err
+			}
+			w.Header().Set("ETag", sub.ETag())
+			return writeJSON(w, http.StatusCreated, orderResponse{Subscription: *sub, Order: *order})
+		})
+	s.handle(Route{Method: "GET", Path: "/api/v1/subscriptions", Summary: "The organization's subscriptions", Tag: "licensing",
+		Response: List[licensing.Subscription]{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			list, err := s.Licensing.Subscriptions(r.Context(), principal(r))
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, List[licensing.Subscription]{Items: list})
+		})
+	s.handle(Route{Method: "GET", Path: "/api/v1/subscriptions/{id}", Summary: "One subscription", Tag: "licensing",
+		Response: licensing.Subscription{}, ETag: true},
+		func(w http.ResponseWriter, r *http.Request) error {
+			sub, err := s.Licensing.Subscription(r.Context(), principal(r), r.PathValue("id"))
+			if err != nil {
+				return err
+			}
+			return writeSubscription(w, http.StatusOK, sub)
+		})
+	s.handle(Route{Method: "PATCH", Path: "/api/v1/subscriptions/{id}", Summary: "Change the license quantity; not below the licenses assigned",
+		Tag: "licensing", Request: quantityChange{}, Response: licensing.Subscription{}, ETag: true},
+		func(w http.ResponseWriter, r *http.Request) error {
+			version, err := ifMatch(r)
+			if err != nil {
+				return err
+			}
+			var in quantityChange
+			if err := decode(w, r, &in); err != nil {
+				return err
+			}
+			sub, err := s.Licensing.SetQuantity(r.Context(), principal(r), r.PathValue("id"), in.Quantity, version)
+			if err != nil {
+				return err
+			}
+			return writeSubscription(w, http.StatusOK, sub)
+		})
+	s.handle(Route{Method: "POST", Path: "/api/v1/subscriptions/{id}/cancel", Summary: "Cancel at the end of the period; licenses work until then",
+		Tag: "licensing", Response: licensing.Subscription{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			sub, err := s.Licensing.Cancel(r.Context(), principal(r), r.PathValue("id"))
+			if err != nil {
+				return err
+			}
+			return writeSubscription(w, http.StatusOK, sub)
+		})
+	s.handle(Route{Method: "GET", Path: "/api/v1/licenses", Summary: "Per product: licenses purchased, assigned and available", Tag: "licensing",
+		Response: List[licensing.LicenseCount]{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			list, err := s.Licensing.Licenses(r.Context(), principal(r))
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, List[licensing.LicenseCount]{Items: list})
+		})
+	s.handle(Route{Method: "GET", Path: "/api/v1/users/{id}/licenses", Summary: "A user's licenses", Tag: "licensing",
+		Response: licensing.UserLicenses{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			l, err := s.Licensing.UserLicenses(r.Context(), principal(r), atrium.UserID(r.PathValue("id")))
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, l)
+		})
+	s.handle(Route{Method: "PUT", Path: "/api/v1/users/{id}/licenses", Summary: "Replace a user's whole set of licenses in one transaction; 409 no_seats_available when a pool is empty",
+		Tag: "licensing", Request: licensing.UserLicenses{}, Response: licensing.UserLicenses{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			var in licensing.UserLicenses
+			if err := decode(w, r, &in); err != nil {
+				return err
+			}
+			l, err := s.Licensing.SetUserLicenses(r.Context(), principal(r), atrium.UserID(r.PathValue("id")), in.Licenses)
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, l)
+		})
+	s.handle(Route{Method: "POST", Path: "/api/v1/licenses/bulk", Summary: "Assign or remove one product for many users, with a result per user",
+		Tag: "licensing", Request: bulkRequest{}, Response: List[licensing.BulkResult]{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			var in bulkRequest
+			if err := decode(w, r, &in); err != nil {
+				return err
+			}
+			if in.Action != "assign" && in.Action != "remove" {
+				return atrium.FieldError("action", "must be assign or remove")
+			}
+			res, err := s.Licensing.Bulk(r.Context(), principal(r), in.Action == "assign", in.ProductID, in.UserIDs)
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, List[licensing.BulkResult]{Items: res})
+		})
+}

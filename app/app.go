@@ -25,6 +25,7 @@ import (
 	"github.com/atrium-admin/atrium/licensing"
 	"github.com/atrium-admin/atrium/mail"
 	"github.com/atrium-admin/atrium/smtp"
+	"github.com/atrium-admin/atrium/social"
 	"github.com/atrium-admin/atrium/store"
 	"github.com/atrium-admin/atrium/web"
 )
@@ -33,7 +34,7 @@ import (
 func Migrations() []store.Migration {
 	var all []store.Migration
 	for _, m := range [][]store.Migration{jobs.Migrations, audit.Migrations, mail.Migrations, directory.Migrations, access.Migrations, auth.Migrations,
-		licensing.Migrations} {
+		licensing.Migrations, social.Migrations} {
 		all = append(all, m...)
 	}
 	return all
@@ -50,6 +51,7 @@ type Main struct {
 	Directory *directory.Service
 	Auth      *auth.Service
 	Licensing *licensing.Service
+	Social    *social.Service
 	API       *httpapi.Server
 	Handler   http.Handler
 	// Out receives the one-time bootstrap credentials.
@@ -111,11 +113,13 @@ func New(ctx context.Context, cfg Config, opt Options) (*Main, error) {
 	m.Directory = directory.New(db, m.Clock, m.Queue, m.Outbox, directory.Config{BaseDomain: cfg.BaseDomain, PublicURL: m.Config.PublicURL})
 	m.Auth = auth.New(db, m.Clock, m.Directory, m.Queue)
 	m.Licensing = licensing.New(db, m.Clock, m.Directory, m.Queue)
+	m.Social = social.New(db, m.Clock, m.Licensing, m.Directory)
+	m.Licensing.RegisterAppCleaner(social.App, social.Cleaner{})
 	if err := m.Licensing.LoadBuiltinCatalog(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
-	m.API = httpapi.New(httpapi.Deps{DB: db, Clock: m.Clock, Log: m.Log, Directory: m.Directory, Auth: m.Auth, Outbox: m.Outbox,
+	m.API = httpapi.New(httpapi.Deps{DB: db, Clock: m.Clock, Log: m.Log, Directory: m.Directory, Auth: m.Auth, Licensing: m.Licensing, Social: m.Social, Outbox: m.Outbox,
 		Queue: m.Queue, Migrations: Migrations(), SecureCookies: cfg.SecureCookies})
 	console := web.New(web.Deps{API: m.API, Directory: m.Directory, Auth: m.Auth, Outbox: m.Outbox, DB: db, Clock: m.Clock, Log: m.Log})
 	root := http.NewServeMux()

@@ -489,3 +489,10 @@ func PurgeCutoff(deletedAt time.Time) time.Time { return deletedAt.Add(RestoreWi
 func (s *Service) GetUserUnchecked(ctx context.Context, org atrium.OrgID, id atrium.UserID) (*User, error) {
 	return getUser(ctx, s.db.Read(), org, id)
 }
+
+// UserExists reports whether org has an active (not deleted) user id.
+func (s *Service) UserExists(ctx context.Context, org atrium.OrgID, id atrium.UserID) (bool, error) {
+	var n int
+	err := s.db.Read().QueryRowContext(ctx, `SELECT count(*) FROM users WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL`, string(id), string(org)).Scan(&n)
+	return n > 0, store.Translate(err)
+}

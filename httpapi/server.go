@@ -23,6 +23,7 @@ import (
 	"github.com/atrium-admin/atrium/jobs"
 	"github.com/atrium-admin/atrium/licensing"
 	"github.com/atrium-admin/atrium/mail"
+	"github.com/atrium-admin/atrium/social"
 	"github.com/atrium-admin/atrium/store"
 )
 
@@ -47,6 +48,7 @@ type Deps struct {
 	Directory  *directory.Service
 	Auth       *auth.Service
 	Licensing  *licensing.Service
+	Social     *social.Service
 	Outbox     *mail.Outbox
 	Queue      *jobs.Queue
 	Migrations []store.Migration
@@ -87,6 +89,7 @@ func New(d Deps) *Server {
 	s.registerOrganizations()
 	s.registerMail()
 	s.registerLicensing()
+	s.registerSocial()
 	s.handle(Route{Method: "GET", Path: "/api/v1/openapi.json", Summary: "This OpenAPI document", Tag: "meta", Public: true, Response: map[string]any{}},
 		s.serveOpenAPI)
 	return s

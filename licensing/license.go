@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"sync"
 
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
@@ -44,22 +43,17 @@ type AppCleaner interface {
 	Cleanup(ctx context.Context, tx *store.Tx, org atrium.OrgID, user atrium.UserID) error
 }
 
-var (
-	cleanersMu sync.RWMutex
-	cleaners   = map[string][]AppCleaner{}
-)
-
 // RegisterAppCleaner registers c for app; app modules call it when they are wired.
-func RegisterAppCleaner(app string, c AppCleaner) {
-	cleanersMu.Lock()
-	cleaners[app] = append(cleaners[app], c)
-	cleanersMu.Unlock()
+func (s *Service) RegisterAppCleaner(app string, c AppCleaner) {
+	s.cleanersMu.Lock()
+	s.cleaners[app] = append(s.cleaners[app], c)
+	s.cleanersMu.Unlock()
 }
 
-func cleanersOf(app string) []AppCleaner {
-	cleanersMu.RLock()
-	defer cleanersMu.RUnlock()
-	return append([]AppCleaner(nil), cleaners[app]...)
+func (s *Service) cleanersOf(app string) []AppCleaner {
+	s.cleanersMu.RLock()
+	defer s.cleanersMu.RUnlock()
+	return append([]AppCleaner(nil), s.cleaners[app]...)
 }
 
 // Licenses returns, per product, the seats purchased, assigned and available in p's
@@ -323,7 +317,7 @@ func (s *Service) cleanupLostApps(ctx context.Context, tx *store.Tx, org atrium.
 		return err
 	}
 	for _, app := range apps {
-		for _, c := range cleanersOf(app) {
+		for _, c := range s.cleanersOf(app) {
 			counts, err := c.Preview(ctx, tx, org, u.ID)
 			if err != nil {
 				return err
@@ -384,7 +378,7 @@ func (s *Service) RemovalPreview(ctx context.Context, p *access.Principal, user 
 			continue
 		}
 		out[app] = map[string]int{}
-		for _, c := range cleanersOf(app) {
+		for _, c := range s.cleanersOf(app) {
 			counts, err := c.Preview(ctx, s.db.Read(), p.Org, u.ID)
 			if err != nil {
 				return nil, store.Translate(err)

@@ -5,10 +5,15 @@ package licensing
 
 import (
 	"context"
+	"database/sql"
 	"embed"
+	"encoding/json"
+	"sort"
+	"sync"
 	"time"
 
 	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/directory"
 	"github.com/atrium-admin/atrium/jobs"
 	"github.com/atrium-admin/atrium/store"
@@ -32,11 +37,14 @@ type Service struct {
 	db    *store.DB
 	clock atrium.Clock
 	dir   *directory.Service
+
+	cleanersMu sync.RWMutex
+	cleaners   map[string][]AppCleaner
 }
 
 // New returns the licensing service and registers its jobs.
 func New(db *store.DB, clock atrium.Clock, dir *directory.Service, queue *jobs.Queue) *Service {
-	s := &Service{db: db, clock: clock, dir: dir}
+	s := &Service{db: db, clock: clock, dir: dir, cleaners: map[string][]AppCleaner{}}
 	queue.Register(JobExpireSubscriptions, s.expireSubscriptions, jobs.Options{Timeout: 10 * time.Minute})
 	queue.Every(JobExpireSubscriptions, time.Hour)
 	return s
@@ -44,7 +52,74 @@ func New(db *store.DB, clock atrium.Clock, dir *directory.Service, queue *jobs.Q
 
 func (s *Service) now() time.Time { return s.clock.Now() }
 
-// orgExists is the check behind every organization-scoped operation here.
-func (s *Service) org(ctx context.Context, id atrium.OrgID) (*directory.Organization, error) {
-	return s.dir.Org(ctx, id)
+// RequireApp returns license_required unless p's user holds a license to a product that
+// gives access to app, with a service plan for the app enabled when the product has
+// plans. API tokens act for the organization and pass when it has any seat of such a
+// product. App modules call it at the top of every operation, so API and console are
+// gated alike.
+func (s *Service) RequireApp(ctx context.Context, p *access.Principal, app string) error {
+	ok, err := s.HasApp(ctx, p, app)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return &atrium.Error{Code: atrium.CodeLicenseRequired, Message: "you need a license that includes " + app + "; ask your administrator"}
+	}
+	return nil
+}
+
+// HasApp reports whether p may use app (see RequireApp).
+func (s *Service) HasApp(ctx context.Context, p *access.Principal, app string) (bool, error) {
+	apps, err := s.Apps(ctx, p)
+	if err != nil {
+		return false, err
+	}
+	for _, a := range apps {
+		if a == app {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// Apps returns the apps p is licensed for, sorted: for a user, those of their licenses;
+// for an API token, those of every product the organization has seats of.
+func (s *Service) Apps(ctx context.Context, p *access.Principal) ([]string, error) {
+	var rows *sql.Rows
+	var err error
+	if p.UserID != "" {
+		rows, err = s.db.Read().QueryContext(ctx, `SELECT pr.apps, la.disabled_plans, (SELECT count(*) FROM service_plans sp WHERE sp.product_id = pr.id)
+			FROM license_assignments la JOIN products pr ON pr.id = la.product_id
+			WHERE la.user_id = $1 AND la.org_id = $2`, string(p.UserID), string(p.Org))
+	} else {
+		rows, err = s.db.Read().QueryContext(ctx, `SELECT pr.apps, '[]', 0 FROM seat_pools sp JOIN products pr ON pr.id = sp.product_id
+			WHERE sp.org_id = $1 AND sp.purchased > 0`, string(p.Org))
+	}
+	if err != nil {
+		return nil, store.Translate(err)
+	}
+	defer rows.Close()
+	set := map[string]bool{}
+	for rows.Next() {
+		var raw, disabledRaw string
+		var plans int
+		if err := rows.Scan(&raw, &disabledRaw, &plans); err != nil {
+			return nil, store.Translate(err)
+		}
+		var list, disabled []string
+		_ = json.Unmarshal([]byte(raw), &list)
+		_ = json.Unmarshal([]byte(disabledRaw), &disabled)
+		if plans > 0 && len(disabled) >= plans {
+			continue // every service plan is turned off: the license gives no app
+		}
+		for _, a := range list {
+			set[a] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for a := range set {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out, store.Translate(rows.Err())
 }

@@ -113,6 +113,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*Main, error) {
 	m.Directory = directory.New(db, m.Clock, m.Queue, m.Outbox, directory.Config{BaseDomain: cfg.BaseDomain, PublicURL: m.Config.PublicURL})
 	m.Auth = auth.New(db, m.Clock, m.Directory, m.Queue)
 	m.Licensing = licensing.New(db, m.Clock, m.Directory, m.Queue)
+	m.Directory.AddOrgHook(m.Licensing.Trials())
 	m.Social = social.New(db, m.Clock, m.Licensing, m.Directory)
 	m.Licensing.RegisterAppCleaner(social.App, social.Cleaner{})
 	if err := m.Licensing.LoadBuiltinCatalog(ctx); err != nil {

@@ -41,6 +41,15 @@ type SessionRevoker interface {
 	RevokeUserSessions(ctx context.Context, tx *store.Tx, user atrium.UserID) error
 }
 
+// OrgHook lets another module take part in sign-up: licensing validates the chosen
+// add-ons and starts the trial when the organization becomes active.
+type OrgHook interface {
+	// ValidateSignup checks the sign-up input beyond what the directory knows.
+	ValidateSignup(ctx context.Context, in SignupInput) error
+	// OrgActivated runs in the provisioning transaction, once, when org becomes active.
+	OrgActivated(ctx context.Context, tx *store.Tx, org *Organization, admin *User, addons []string) error
+}
+
 // Config is the directory's configuration.
 type Config struct {
 	// BaseDomain gives new organizations their initial domain <prefix>.<BaseDomain>.
@@ -56,6 +65,7 @@ type Service struct {
 	queue    *jobs.Queue
 	mailer   Mailer
 	sessions SessionRevoker
+	hooks    []OrgHook
 	cfg      Config
 }
 
@@ -68,6 +78,9 @@ func New(db *store.DB, clock atrium.Clock, queue *jobs.Queue, mailer Mailer, cfg
 	queue.Every(JobPurgeUsers, time.Hour)
 	return s
 }
+
+// AddOrgHook registers h; call it while wiring, before serving.
+func (s *Service) AddOrgHook(h OrgHook) { s.hooks = append(s.hooks, h) }
 
 // SetSessionRevoker wires the auth module in.
 func (s *Service) SetSessionRevoker(r SessionRevoker) { s.sessions = r }

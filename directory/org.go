@@ -51,6 +51,11 @@ type SignupInput struct {
 	AdminPassword    string `json:"admin_password"`
 	ContactEmail     string `json:"contact_email"`
 	Seats            int    `json:"seats"`
+	// UsageLocation is the administrator's country (two letters); default US. Licenses
+	// need one, and the trial assigns the administrator a license.
+	UsageLocation string `json:"usage_location,omitempty"`
+	// Addons are SKUs of add-ons to try along with the trial of the default product.
+	Addons []string `json:"addons,omitempty"`
 }
 
 // SignupResult is what a sign-up created.
@@ -65,6 +70,10 @@ func (in *SignupInput) normalize() {
 	in.AdminDisplayName = strings.TrimSpace(in.AdminDisplayName)
 	in.AdminUsername = strings.ToLower(strings.TrimSpace(in.AdminUsername))
 	in.ContactEmail = strings.TrimSpace(in.ContactEmail)
+	in.UsageLocation = strings.ToUpper(strings.TrimSpace(in.UsageLocation))
+	if in.UsageLocation == "" {
+		in.UsageLocation = "US"
+	}
 }
 
 func (in *SignupInput) validate() error {
@@ -84,6 +93,12 @@ func (in *SignupInput) validate() error {
 	if in.Seats < 1 || in.Seats > 1_000_000 {
 		p.Add("seats", "must be between 1 and 1000000")
 	}
+	if !countryRE.MatchString(in.UsageLocation) {
+		p.Add("usage_location", "must be a two-letter country code such as US or DE")
+	}
+	if len(in.Addons) > 20 {
+		p.Add("addons", "choose at most 20 add-ons")
+	}
 	return p.Err()
 }
 
@@ -95,6 +110,11 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*SignupResult, er
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
+	for _, h := range s.hooks {
+		if err := h.ValidateSignup(ctx, in); err != nil {
+			return nil, err
+		}
+	}
 	hash, err := password.Hash(in.AdminPassword)
 	if err != nil {
 		return nil, atrium.Internal(err)
@@ -105,7 +125,7 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*SignupResult, er
 		if err != nil {
 			return err
 		}
-		if err := s.queue.Enqueue(ctx, tx, JobProvisionOrg, provisionPayload{Org: org.ID}, time.Time{}); err != nil {
+		if err := s.queue.Enqueue(ctx, tx, JobProvisionOrg, provisionPayload{Org: org.ID, Addons: in.Addons}, time.Time{}); err != nil {
 			return err
 		}
 		res = &SignupResult{Organization: *org, Admin: *admin}
@@ -170,10 +190,11 @@ func (s *Service) createOrg(ctx context.Context, tx *store.Tx, in SignupInput, h
 		return nil, nil, err
 	}
 	admin := &User{
-		Org:          org.ID,
-		Username:     in.AdminUsername + "@" + org.InitialDomain,
-		DisplayName:  in.AdminDisplayName,
-		ContactEmail: in.ContactEmail,
+		Org:           org.ID,
+		Username:      in.AdminUsername + "@" + org.InitialDomain,
+		DisplayName:   in.AdminDisplayName,
+		ContactEmail:  in.ContactEmail,
+		UsageLocation: in.UsageLocation,
 	}
 	if err := s.insertUser(ctx, tx, admin, hash, false); err != nil {
 		return nil, nil, err
@@ -236,7 +257,8 @@ func (s *Service) Bootstrap(ctx context.Context, in BootstrapInput) (*SignupResu
 }
 
 type provisionPayload struct {
-	Org atrium.OrgID `json:"org_id"`
+	Org    atrium.OrgID `json:"org_id"`
+	Addons []string     `json:"addons,omitempty"`
 }
 
 // provisionOrg moves an organization from provisioning to active and queues the welcome
@@ -267,6 +289,11 @@ func (s *Service) provisionOrg(ctx context.Context, j *jobs.Job) error {
 		admin, err := getUser(ctx, tx, org.ID, admins[0])
 		if err != nil {
 			return err
+		}
+		for _, h := range s.hooks {
+			if err := h.OrgActivated(ctx, tx, org, admin, p.Addons); err != nil {
+				return err
+			}
 		}
 		if err := audit.Record(ctx, tx, now, audit.Entry{Org: org.ID, Action: "org.activate", TargetType: "organization",
 			TargetID: string(org.ID), TargetName: org.Name, Before: map[string]any{"state": OrgProvisioning}, After: map[string]any{"state": OrgActive}}); err != nil {

@@ -49,6 +49,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	e.dir = directory.New(db, e.clock, e.queue, outbox, directory.Config{BaseDomain: "atrium.test", PublicURL: "http://atrium.test"})
 	auth.New(db, e.clock, e.dir, e.queue)
 	e.lic = licensing.New(db, e.clock, e.dir, e.queue)
+	e.dir.AddOrgHook(e.lic.Trials())
 	if err := e.lic.LoadBuiltinCatalog(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -316,7 +317,7 @@ func TestCancelEndsAtPeriodEnd(t *testing.T) {
 		ctx := context.Background()
 		e := newEnv(t, db)
 		admin := e.org(t, "adatum")
-		prod := e.product(t, "SOCIAL_ENGAGEMENT")
+		prod := e.product(t, "CUSTOMER_ENGAGEMENT")
 		sub, _, err := e.lic.PlaceOrder(ctx, admin, licensing.OrderInput{ProductID: prod.ID, Quantity: 2})
 		if err != nil {
 			t.Fatal(err)
@@ -382,6 +383,74 @@ func TestTenantIsolation(t *testing.T) {
 		}
 		if c := count(t, e, b, prod.ID); c.Purchased != 5 || c.Assigned != 0 {
 			t.Errorf("B's pool changed: %+v", c)
+		}
+	})
+}
+
+func TestSignupTrial(t *testing.T) {
+	storetest.Each(t, migrations(), func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db)
+		in := directory.SignupInput{OrganizationName: "Trial Co", DomainPrefix: "trialco", AdminDisplayName: "Tess", AdminUsername: "tess",
+			AdminPassword: "Correct-Horse-9", ContactEmail: "tess@trial.example", Seats: 7, Addons: []string{"NOPE"}}
+		if _, err := e.dir.Signup(ctx, in); atrium.ErrorCode(err) != atrium.CodeInvalid {
+			t.Fatalf("unknown add-on: err = %v, want invalid", err)
+		}
+		var orgs int
+		db.Read().QueryRowContext(ctx, `SELECT count(*) FROM organizations WHERE domain_prefix = 'trialco'`).Scan(&orgs)
+		if orgs != 0 {
+			t.Fatalf("a refused sign-up left an organization")
+		}
+		in.Addons = []string{"SOCIAL_ENGAGEMENT_POST_QUOTA"}
+		res, err := e.dir.Signup(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.queue.RunDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		admin := &access.Principal{UserID: res.Admin.ID, Org: res.Organization.ID, Name: res.Admin.Username,
+			Grants: []access.Grant{{Role: access.GlobalAdmin, Scope: access.OrgScope(res.Organization.ID)}}}
+		subs, err := e.lic.Subscriptions(ctx, admin)
+		if err != nil || len(subs) != 2 {
+			t.Fatalf("subscriptions = %+v, %v; want the trial and its add-on", subs, err)
+		}
+		def := e.product(t, "SOCIAL_ENGAGEMENT")
+		var trial licensing.Subscription
+		for _, s := range subs {
+			if s.ProductID == def.ID {
+				trial = s
+			}
+			if !s.Trial || s.State != licensing.StateTrial || s.Quantity != 7 || s.PeriodEnd.Sub(s.PeriodStart) != licensing.TrialLength {
+				t.Errorf("subscription %+v is not a 7-seat 30-day trial", s)
+			}
+		}
+		if c := count(t, e, admin, def.ID); c.Purchased != 7 || c.Assigned != 1 {
+			t.Fatalf("trial pool = %+v; want 7 seats, the admin licensed", c)
+		}
+		// Converting: buying on the trial makes it a paid subscription.
+		converted, _, err := e.lic.PlaceOrder(ctx, admin, licensing.OrderInput{ProductID: def.ID, SubscriptionID: trial.ID, Quantity: 3})
+		if err != nil || converted.Trial || converted.State != licensing.StateActive || converted.Quantity != 3 {
+			t.Fatalf("convert = %+v, %v", converted, err)
+		}
+		// The add-on trial, not converted, expires after 30 days.
+		e.clock.Advance(licensing.TrialLength + time.Hour)
+		e.queue.SchedulePeriodic(ctx)
+		if _, err := e.queue.RunDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		subs, _ = e.lic.Subscriptions(ctx, admin)
+		for _, s := range subs {
+			want := licensing.StateExpired
+			if s.ID == trial.ID {
+				want = licensing.StateActive
+			}
+			if s.State != want {
+				t.Errorf("after 30 days %s is %s, want %s", s.ProductName, s.State, want)
+			}
+		}
+		if c := count(t, e, admin, def.ID); c.Purchased != 3 || c.Assigned != 1 {
+			t.Fatalf("after conversion and expiry: %+v", c)
 		}
 	})
 }

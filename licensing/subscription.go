@@ -180,6 +180,22 @@ func (s *Service) PlaceOrder(ctx context.Context, p *access.Principal, in OrderI
 			if sub.ProductID != prod.ID || sub.State == StateExpired {
 				return atrium.FieldError("subscription_id", "must be a live subscription of the same product")
 			}
+			if sub.Trial {
+				// Buying on a trial converts it: a paid subscription of the ordered
+				// quantity, whose first period starts now.
+				if in.Quantity < sub.Quantity {
+					if err := removePurchased(ctx, tx, p.Org, prod.ID, sub.Quantity-in.Quantity); err != nil {
+						return err
+					}
+				} else if err := addPurchased(ctx, tx, p.Org, prod.ID, in.Quantity-sub.Quantity); err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET quantity = $1, trial = FALSE, state = 'active', period_start = $2, period_end = $3,
+					updated_at = $2, version = version + 1 WHERE id = $4`, in.Quantity, store.Micros(now), store.Micros(periodEnd(now, prod.BillingPeriod)), sub.ID); err != nil {
+					return err
+				}
+				return s.recordOrder(ctx, tx, p, prod, sub, in.Quantity, now, "subscription.trial_convert", &order, &sub)
+			}
 			if sub.Quantity+in.Quantity > MaxQuantity {
 				return atrium.FieldError("quantity", fmt.Sprintf("a subscription holds at most %d seats", MaxQuantity))
 			}
@@ -199,24 +215,34 @@ func (s *Service) PlaceOrder(ctx context.Context, p *access.Principal, in OrderI
 		if err := addPurchased(ctx, tx, p.Org, prod.ID, in.Quantity); err != nil {
 			return err
 		}
-		order = &Order{ID: uuid.Must(uuid.NewV7()).String(), ProductID: prod.ID, SubscriptionID: sub.ID, Quantity: in.Quantity,
-			UnitPriceMinor: prod.PriceMinor, TotalMinor: prod.PriceMinor * int64(in.Quantity), Currency: prod.Currency, CreatedAt: now}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO orders (id, org_id, product_id, subscription_id, quantity, unit_price_minor, total_minor, currency, created_by, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, order.ID, string(p.Org), prod.ID, sub.ID, in.Quantity, order.UnitPriceMinor,
-			order.TotalMinor, order.Currency, p.Name, store.Micros(now)); err != nil {
-			return err
-		}
-		if err := audit.Record(ctx, tx, now, audit.Entry{Org: p.Org, Action: "order.create", TargetType: "subscription", TargetID: sub.ID,
-			TargetName: prod.Name, After: map[string]any{"quantity": in.Quantity, "total_minor": order.TotalMinor, "currency": order.Currency}}); err != nil {
-			return err
-		}
-		sub, err = getSubscription(ctx, tx, p.Org, sub.ID)
-		return err
+		return s.recordOrder(ctx, tx, p, prod, sub, in.Quantity, now, "order.create", &order, &sub)
 	})
 	if err != nil {
 		return nil, nil, err
 	}
 	return sub, order, nil
+}
+
+// recordOrder writes the order row and its audit entry and reloads the subscription.
+func (s *Service) recordOrder(ctx context.Context, tx *store.Tx, p *access.Principal, prod *Product, sub *Subscription, quantity int,
+	now time.Time, action string, order **Order, out **Subscription) error {
+	o := &Order{ID: uuid.Must(uuid.NewV7()).String(), ProductID: prod.ID, SubscriptionID: sub.ID, Quantity: quantity,
+		UnitPriceMinor: prod.PriceMinor, TotalMinor: prod.PriceMinor * int64(quantity), Currency: prod.Currency, CreatedAt: now}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO orders (id, org_id, product_id, subscription_id, quantity, unit_price_minor, total_minor, currency, created_by, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, o.ID, string(p.Org), prod.ID, sub.ID, quantity, o.UnitPriceMinor,
+		o.TotalMinor, o.Currency, p.Name, store.Micros(now)); err != nil {
+		return err
+	}
+	if err := audit.Record(ctx, tx, now, audit.Entry{Org: p.Org, Action: action, TargetType: "subscription", TargetID: sub.ID,
+		TargetName: prod.Name, After: map[string]any{"quantity": quantity, "total_minor": o.TotalMinor, "currency": o.Currency}}); err != nil {
+		return err
+	}
+	reloaded, err := getSubscription(ctx, tx, p.Org, sub.ID)
+	if err != nil {
+		return err
+	}
+	*order, *out = o, reloaded
+	return nil
 }
 
 // parentSubscription finds the live subscription of product that an add-on attaches to:

@@ -1,0 +1,127 @@
+package licensing
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/audit"
+	"github.com/atrium-admin/atrium/directory"
+	"github.com/atrium-admin/atrium/store"
+)
+
+// Trials implements directory.OrgHook: sign-up's "number of users" becomes a 30-day
+// trial subscription of the default product with that many seats, plus the add-ons the
+// sign-up picked, and the first administrator gets a license.
+type Trials struct{ s *Service }
+
+// Trials returns the sign-up hook; wire it with directory.Service.AddOrgHook.
+func (s *Service) Trials() Trials { return Trials{s: s} }
+
+// ValidateSignup checks that every chosen add-on is an add-on of the default product.
+func (t Trials) ValidateSignup(ctx context.Context, in directory.SignupInput) error {
+	if len(in.Addons) == 0 {
+		return nil
+	}
+	def, addons, err := t.s.trialCatalog(ctx, t.s.db.Read())
+	if err != nil {
+		return err
+	}
+	for _, sku := range in.Addons {
+		if _, ok := addons[strings.ToUpper(sku)]; !ok {
+			return atrium.FieldError("addons", fmt.Sprintf("%q is not an add-on of %s", sku, def.Name))
+		}
+	}
+	return nil
+}
+
+// trialCatalog returns the default product and its add-ons by SKU.
+func (s *Service) trialCatalog(ctx context.Context, q store.Querier) (*Product, map[string]*Product, error) {
+	var id string
+	if err := q.QueryRowContext(ctx, `SELECT id FROM products WHERE is_default = TRUE AND kind = 'product' ORDER BY created_at LIMIT 1`).Scan(&id); err != nil {
+		return nil, nil, atrium.Internal(fmt.Errorf("licensing: no default product in the catalog: %w", err))
+	}
+	def, err := getProduct(ctx, s, q, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id FROM products WHERE parent_id = $1 AND kind = 'addon'`, def.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	var ids []string
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			rows.Close()
+			return nil, nil, err
+		}
+		ids = append(ids, a)
+	}
+	rows.Close()
+	addons := map[string]*Product{}
+	for _, a := range ids {
+		p, err := getProduct(ctx, s, q, a)
+		if err != nil {
+			return nil, nil, err
+		}
+		addons[p.SKU] = p
+	}
+	return def, addons, nil
+}
+
+// OrgActivated starts the trial in the provisioning transaction.
+func (t Trials) OrgActivated(ctx context.Context, tx *store.Tx, org *directory.Organization, admin *directory.User, addons []string) error {
+	s := t.s
+	if org.SeatsPlanned < 1 {
+		return nil
+	}
+	def, byAddon, err := s.trialCatalog(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if !def.TrialAvailable {
+		return nil
+	}
+	now := s.now()
+	end := now.Add(TrialLength)
+	start := func(p *Product, parent string) (string, error) {
+		id := uuid.Must(uuid.NewV7()).String()
+		if _, err := tx.ExecContext(ctx, `INSERT INTO subscriptions (id, org_id, product_id, parent_id, quantity, state, trial, period_start, period_end, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, 'trial', TRUE, $6, $7, $6, $6)`,
+			id, string(org.ID), p.ID, nullable(parent), org.SeatsPlanned, store.Micros(now), store.Micros(end)); err != nil {
+			return "", err
+		}
+		if err := addPurchased(ctx, tx, org.ID, p.ID, org.SeatsPlanned); err != nil {
+			return "", err
+		}
+		return id, audit.Record(ctx, tx, now, audit.Entry{Org: org.ID, Action: "subscription.trial_start", TargetType: "subscription", TargetID: id,
+			TargetName: p.Name, After: map[string]any{"quantity": org.SeatsPlanned, "ends_at": end}})
+	}
+	subID, err := start(def, "")
+	if err != nil {
+		return err
+	}
+	for _, sku := range addons {
+		if a, ok := byAddon[strings.ToUpper(sku)]; ok {
+			if _, err := start(a, subID); err != nil {
+				return err
+			}
+		}
+	}
+	if admin.UsageLocation == "" {
+		return nil
+	}
+	if err := takeSeat(ctx, tx, org.ID, def.ID, def.Name); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO license_assignments (user_id, product_id, org_id, disabled_plans, created_at) VALUES ($1, $2, $3, '[]', $4)`,
+		string(admin.ID), def.ID, string(org.ID), store.Micros(now)); err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, now, audit.Entry{Org: org.ID, Action: "license.assign", TargetType: "user", TargetID: string(admin.ID),
+		TargetName: admin.Username, After: map[string]any{"product": def.Name, "trial": true}})
+}

@@ -112,7 +112,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*Main, error) {
 	m.Outbox = mail.NewOutbox(db, m.Queue, m.Clock, sender, cfg.MailFrom)
 	m.Directory = directory.New(db, m.Clock, m.Queue, m.Outbox, directory.Config{BaseDomain: cfg.BaseDomain, PublicURL: m.Config.PublicURL})
 	m.Auth = auth.New(db, m.Clock, m.Directory, m.Queue)
-	m.Licensing = licensing.New(db, m.Clock, m.Directory, m.Queue)
+	m.Licensing = licensing.New(db, m.Clock, m.Directory, m.Queue, m.Outbox)
 	m.Directory.AddOrgHook(m.Licensing.Trials())
 	m.Social = social.New(db, m.Clock, m.Licensing, m.Directory)
 	m.Licensing.RegisterAppCleaner(social.App, social.Cleaner{})

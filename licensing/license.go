@@ -10,6 +10,7 @@ import (
 	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/audit"
 	"github.com/atrium-admin/atrium/directory"
+	"github.com/atrium-admin/atrium/mail"
 	"github.com/atrium-admin/atrium/store"
 )
 
@@ -204,7 +205,7 @@ func (s *Service) applyLicenses(ctx context.Context, tx *store.Tx, org atrium.Or
 			return nil, &atrium.Error{Code: atrium.CodeInvalid, Message: "set the user's usage location before assigning licenses",
 				Fields: map[string]string{"usage_location": "is required before a license can be assigned"}}
 		}
-		if err := takeSeat(ctx, tx, org, id, l.ProductName); err != nil {
+		if err := s.takeSeat(ctx, tx, org, id, l.ProductName); err != nil {
 			return nil, err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO license_assignments (user_id, product_id, org_id, disabled_plans, created_at) VALUES ($1, $2, $3, $4, $5)`,
@@ -252,14 +253,59 @@ func mustJSON(v any) []byte {
 
 // takeSeat takes one seat of product from org's pool, or returns no_seats_available.
 // The conditional update is what keeps a pool from being oversold under any concurrency.
-func takeSeat(ctx context.Context, tx *store.Tx, org atrium.OrgID, product, name string) error {
-	res, err := tx.ExecContext(ctx, `UPDATE seat_pools SET assigned = assigned + 1 WHERE org_id = $1 AND product_id = $2 AND assigned < purchased`,
-		string(org), product)
+// When the seats left drop to 10% or less, billing administrators get one warning mail
+// (again only after a purchase re-arms it).
+func (s *Service) takeSeat(ctx context.Context, tx *store.Tx, org atrium.OrgID, product, name string) error {
+	var purchased, assigned int
+	var warned bool
+	err := tx.QueryRowContext(ctx, `UPDATE seat_pools SET assigned = assigned + 1 WHERE org_id = $1 AND product_id = $2 AND assigned < purchased
+		RETURNING purchased, assigned, low_seat_warned`, string(org), product).Scan(&purchased, &assigned, &warned)
+	if err != nil {
+		if atrium.ErrorCode(store.Translate(err)) == atrium.CodeNotFound {
+			return &atrium.Error{Code: atrium.CodeNoSeatsAvailable, Message: fmt.Sprintf("no %s licenses are available; buy more seats or free one", name)}
+		}
+		return err
+	}
+	if warned || !LowOnSeats(purchased, assigned) {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE seat_pools SET low_seat_warned = TRUE WHERE org_id = $1 AND product_id = $2`, string(org), product); err != nil {
+		return err
+	}
+	return s.warnLowSeats(ctx, tx, org, name, purchased, assigned)
+}
+
+// LowOnSeats reports whether the available seats are 10% of the purchased or fewer.
+func LowOnSeats(purchased, assigned int) bool {
+	return purchased > 0 && (purchased-assigned)*10 <= purchased
+}
+
+// warnLowSeats mails the billing administrators of org (or, when it has none, its
+// Global administrators).
+func (s *Service) warnLowSeats(ctx context.Context, tx *store.Tx, org atrium.OrgID, product string, purchased, assigned int) error {
+	if s.mailer == nil {
+		return nil
+	}
+	recipients, err := access.Holders(ctx, tx, org, access.BillingAdmin)
 	if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return &atrium.Error{Code: atrium.CodeNoSeatsAvailable, Message: fmt.Sprintf("no %s licenses are available; buy more seats or free one", name)}
+	if len(recipients) == 0 {
+		if recipients, err = access.Holders(ctx, tx, org, access.GlobalAdmin); err != nil {
+			return err
+		}
+	}
+	for _, id := range recipients {
+		var name, email string
+		err := tx.QueryRowContext(ctx, `SELECT display_name, contact_email FROM users WHERE id = $1 AND deleted_at IS NULL`, string(id)).Scan(&name, &email)
+		if err != nil || email == "" {
+			continue
+		}
+		if err := s.mailer.Enqueue(ctx, tx, mail.Message{Org: org, To: email, Template: "low_seats", Data: map[string]any{
+			"DisplayName": name, "Product": product, "Purchased": purchased, "Assigned": assigned, "Available": purchased - assigned,
+		}}); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -34,17 +34,19 @@ const JobExpireSubscriptions jobs.Kind = "licensing.expire_subscriptions"
 
 // Service is the licensing module.
 type Service struct {
-	db    *store.DB
-	clock atrium.Clock
-	dir   *directory.Service
+	db     *store.DB
+	clock  atrium.Clock
+	dir    *directory.Service
+	mailer directory.Mailer
 
 	cleanersMu sync.RWMutex
 	cleaners   map[string][]AppCleaner
 }
 
-// New returns the licensing service and registers its jobs.
-func New(db *store.DB, clock atrium.Clock, dir *directory.Service, queue *jobs.Queue) *Service {
-	s := &Service{db: db, clock: clock, dir: dir, cleaners: map[string][]AppCleaner{}}
+// New returns the licensing service and registers its jobs; mailer sends the low-seat
+// warnings.
+func New(db *store.DB, clock atrium.Clock, dir *directory.Service, queue *jobs.Queue, mailer directory.Mailer) *Service {
+	s := &Service{db: db, clock: clock, dir: dir, mailer: mailer, cleaners: map[string][]AppCleaner{}}
 	queue.Register(JobExpireSubscriptions, s.expireSubscriptions, jobs.Options{Timeout: 10 * time.Minute})
 	queue.Every(JobExpireSubscriptions, time.Hour)
 	return s

@@ -48,7 +48,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	outbox := mail.NewOutbox(db, e.queue, e.clock, nil, "atrium@example.test")
 	e.dir = directory.New(db, e.clock, e.queue, outbox, directory.Config{BaseDomain: "atrium.test", PublicURL: "http://atrium.test"})
 	auth.New(db, e.clock, e.dir, e.queue)
-	e.lic = licensing.New(db, e.clock, e.dir, e.queue)
+	e.lic = licensing.New(db, e.clock, e.dir, e.queue, outbox)
 	e.dir.AddOrgHook(e.lic.Trials())
 	if err := e.lic.LoadBuiltinCatalog(ctx); err != nil {
 		t.Fatal(err)
@@ -451,6 +451,48 @@ func TestSignupTrial(t *testing.T) {
 		}
 		if c := count(t, e, admin, def.ID); c.Purchased != 3 || c.Assigned != 1 {
 			t.Fatalf("after conversion and expiry: %+v", c)
+		}
+	})
+}
+
+func TestLowSeatMailOnce(t *testing.T) {
+	storetest.Each(t, migrations(), func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db)
+		admin := e.org(t, "lowseat")
+		prod := e.product(t, "COLLABORATE")
+		sub, _, err := e.lic.PlaceOrder(ctx, admin, licensing.OrderInput{ProductID: prod.ID, Quantity: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mails := func() int {
+			var n int
+			if err := db.Read().QueryRowContext(ctx, `SELECT count(*) FROM mail_outbox WHERE template = 'low_seats' AND to_addr = 'admin@lowseat.example'`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		users := e.users(t, admin, 12, "US")
+		for i, u := range users[:10] {
+			if _, err := e.lic.SetUserLicenses(ctx, admin, u, []licensing.License{{ProductID: prod.ID}}); err != nil {
+				t.Fatal(err)
+			}
+			want := 0
+			if i >= 8 { // the 9th assignment leaves 1 of 10: 10%
+				want = 1
+			}
+			if got := mails(); got != want {
+				t.Fatalf("after %d assignments: %d low-seat mails, want %d", i+1, got, want)
+			}
+		}
+		if _, err := e.lic.SetQuantity(ctx, admin, sub.ID, 12, 0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.lic.SetUserLicenses(ctx, admin, users[10], []licensing.License{{ProductID: prod.ID}}); err != nil {
+			t.Fatal(err)
+		}
+		if got := mails(); got != 2 {
+			t.Fatalf("after buying more and running low again: %d mails, want 2", got)
 		}
 	})
 }

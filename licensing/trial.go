@@ -115,7 +115,7 @@ func (t Trials) OrgActivated(ctx context.Context, tx *store.Tx, org *directory.O
 	if admin.UsageLocation == "" {
 		return nil
 	}
-	if err := takeSeat(ctx, tx, org.ID, def.ID, def.Name); err != nil {
+	if err := s.takeSeat(ctx, tx, org.ID, def.ID, def.Name); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO license_assignments (user_id, product_id, org_id, disabled_plans, created_at) VALUES ($1, $2, $3, '[]', $4)`,

@@ -48,7 +48,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	e := &env{db: db}
 	e.dir = directory.New(db, clock, q, mail.NewOutbox(db, q, clock, nil, "a@example.test"), directory.Config{BaseDomain: "atrium.test"})
 	auth.New(db, clock, e.dir, q)
-	e.lic = licensing.New(db, clock, e.dir, q)
+	e.lic = licensing.New(db, clock, e.dir, q, mail.NewOutbox(db, q, clock, nil, "a@example.test"))
 	e.social = social.New(db, clock, e.lic, e.dir)
 	e.lic.RegisterAppCleaner(social.App, social.Cleaner{})
 	if err := e.lic.LoadBuiltinCatalog(ctx); err != nil {

@@ -466,3 +466,18 @@ func clampLimit(n int) int {
 	}
 	return min(n, 200)
 }
+
+// OrgByDomain returns the organization that owns domain (case-insensitively), or
+// not_found.
+func (s *Service) OrgByDomain(ctx context.Context, domain string) (*Organization, error) {
+	var id string
+	err := s.db.Read().QueryRowContext(ctx, `SELECT org_id FROM domains WHERE name = $1`, strings.ToLower(strings.TrimSpace(domain))).Scan(&id)
+	if err != nil {
+		err = store.Translate(err)
+		if atrium.ErrorCode(err) == atrium.CodeNotFound {
+			return nil, atrium.Errorf(atrium.CodeNotFound, "no organization has the domain %q", domain)
+		}
+		return nil, err
+	}
+	return getOrg(ctx, s.db.Read(), atrium.OrgID(id))
+}

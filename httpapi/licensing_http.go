@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/licensing"
@@ -170,5 +171,107 @@ func (s *Server) registerLicensing() {
 				return err
 			}
 			return writeJSON(w, http.StatusOK, List[licensing.BulkResult]{Items: res})
+		})
+	s.registerInvoices()
+	s.registerPartner()
+}
+
+func (s *Server) registerInvoices() {
+	s.handle(Route{Method: "GET", Path: "/api/v1/invoices", Summary: "The organization's invoices, newest first; operator staff may pass org_id",
+		Tag: "billing", Query: []string{"org_id", "limit", "cursor"}, Response: List[licensing.Invoice]{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			limit, err := Limit(r)
+			if err != nil {
+				return err
+			}
+			q := r.URL.Query()
+			list, next, err := s.Licensing.Invoices(r.Context(), principal(r), atrium.OrgID(q.Get("org_id")), limit, q.Get("cursor"))
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, List[licensing.Invoice]{Items: list, NextCursor: next})
+		})
+	s.handle(Route{Method: "GET", Path: "/api/v1/invoices/{id}", Summary: "One invoice: JSON, or CSV (Accept: text/csv or format=csv), or a printable page (Accept: text/html or format=html)",
+		Tag: "billing", Query: []string{"format"}, Response: licensing.Invoice{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			inv, err := s.Licensing.Invoice(r.Context(), principal(r), r.PathValue("id"))
+			if err != nil {
+				return err
+			}
+			format := r.URL.Query().Get("format")
+			accept := r.Header.Get("Accept")
+			switch {
+			case format == "csv" || (format == "" && strings.Contains(accept, "text/csv")):
+				w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+				w.Header().Set("Content-Disposition", `attachment; filename="`+inv.Number+`.csv"`)
+				return inv.WriteCSV(w)
+			case format == "html" || (format == "" && strings.Contains(accept, "text/html")):
+				org, err := s.Directory.Org(r.Context(), inv.Org)
+				if err != nil {
+					return err
+				}
+				w.Header().Set("Content-Type", "text/html; charset=utf-8")
+				w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+				return inv.WriteHTML(w, org.Name)
+			case format != "" && format != "json":
+				return atrium.FieldError("format", "must be json, csv or html")
+			}
+			return writeJSON(w, http.StatusOK, inv)
+		})
+	mark := func(state licensing.InvoiceState) Handler {
+		return func(w http.ResponseWriter, r *http.Request) error {
+			inv, err := s.Licensing.SetInvoiceState(r.Context(), principal(r), r.PathValue("id"), state)
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, inv)
+		}
+	}
+	s.handle(Route{Method: "POST", Path: "/api/v1/invoices/{id}/pay", Summary: "Mark an open invoice paid (operator staff)", Tag: "billing",
+		Response: licensing.Invoice{}}, mark(licensing.InvoicePaid))
+	s.handle(Route{Method: "POST", Path: "/api/v1/invoices/{id}/void", Summary: "Void an open invoice (operator staff)", Tag: "billing",
+		Response: licensing.Invoice{}}, mark(licensing.InvoiceVoid))
+}
+
+func (s *Server) registerPartner() {
+	s.handle(Route{Method: "PUT", Path: "/api/v1/subscriptions/{id}/partner", Summary: "Name the partner of record of a subscription",
+		Tag: "billing", Request: licensing.PartnerInput{}, Response: licensing.Subscription{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			var in licensing.PartnerInput
+			if err := decode(w, r, &in); err != nil {
+				return err
+			}
+			sub, err := s.Licensing.SetPartner(r.Context(), principal(r), r.PathValue("id"), in)
+			if err != nil {
+				return err
+			}
+			return writeSubscription(w, http.StatusOK, sub)
+		})
+	s.handle(Route{Method: "DELETE", Path: "/api/v1/subscriptions/{id}/partner", Summary: "Remove the partner of record of a subscription",
+		Tag: "billing", Response: licensing.Subscription{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			sub, err := s.Licensing.RemovePartner(r.Context(), principal(r), r.PathValue("id"))
+			if err != nil {
+				return err
+			}
+			return writeSubscription(w, http.StatusOK, sub)
+		})
+	s.handle(Route{Method: "GET", Path: "/api/v1/partner/subscriptions", Summary: "Customers' subscriptions on which your organization is partner of record (read-only, audited)",
+		Tag: "billing", Response: List[licensing.PartnerView]{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			list, err := s.Licensing.PartnerSubscriptions(r.Context(), principal(r))
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, List[licensing.PartnerView]{Items: list})
+		})
+	s.handle(Route{Method: "GET", Path: "/api/v1/partner/subscriptions/{id}", Summary: "One customer subscription you are partner of record of (read-only, audited)",
+		Tag: "billing", Response: licensing.PartnerView{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			v, err := s.Licensing.PartnerSubscription(r.Context(), principal(r), r.PathValue("id"))
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, v)
 		})
 }

@@ -49,6 +49,8 @@ func New(db *store.DB, clock atrium.Clock, dir *directory.Service, queue *jobs.Q
 	s := &Service{db: db, clock: clock, dir: dir, mailer: mailer, cleaners: map[string][]AppCleaner{}}
 	queue.Register(JobExpireSubscriptions, s.expireSubscriptions, jobs.Options{Timeout: 10 * time.Minute})
 	queue.Every(JobExpireSubscriptions, time.Hour)
+	queue.Register(JobIssueInvoices, s.issueInvoices, jobs.Options{Timeout: 10 * time.Minute})
+	queue.Every(JobIssueInvoices, time.Hour)
 	return s
 }
 

@@ -203,6 +203,9 @@ func (s *Service) PlaceOrder(ctx context.Context, p *access.Principal, in OrderI
 				in.Quantity, store.Micros(now), sub.ID); err != nil {
 				return err
 			}
+			if err := recordChange(ctx, tx, sub, sub.ID, in.Quantity, prod.PriceMinor, now); err != nil {
+				return err
+			}
 		} else {
 			sub = &Subscription{ID: uuid.Must(uuid.NewV7()).String(), Org: p.Org, ProductID: prod.ID, ProductName: prod.Name, ParentID: parentSub,
 				Quantity: 0, State: StateActive, PeriodStart: now, PeriodEnd: periodEnd(now, prod.BillingPeriod), CreatedAt: now}
@@ -210,6 +213,15 @@ func (s *Service) PlaceOrder(ctx context.Context, p *access.Principal, in OrderI
 				VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7, $8, $9, $9)`,
 				sub.ID, string(p.Org), prod.ID, nullable(parentSub), in.Quantity, string(StateActive), store.Micros(now), store.Micros(sub.PeriodEnd), store.Micros(now)); err != nil {
 				return err
+			}
+			if parentSub != "" {
+				root, err := getSubscription(ctx, tx, p.Org, parentSub)
+				if err != nil {
+					return err
+				}
+				if err := recordChange(ctx, tx, root, sub.ID, in.Quantity, prod.PriceMinor, now); err != nil {
+					return err
+				}
 			}
 		}
 		if err := addPurchased(ctx, tx, p.Org, prod.ID, in.Quantity); err != nil {
@@ -348,6 +360,19 @@ func (s *Service) SetQuantity(ctx context.Context, p *access.Principal, id strin
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return atrium.Errorf(atrium.CodePreconditionFailed, "the subscription was changed by someone else; reload and try again")
+		}
+		root := sub
+		if sub.ParentID != "" {
+			if root, err = getSubscription(ctx, tx, p.Org, sub.ParentID); err != nil {
+				return err
+			}
+		}
+		prod, err := getProduct(ctx, s, tx, sub.ProductID)
+		if err != nil {
+			return err
+		}
+		if err := recordChange(ctx, tx, root, sub.ID, delta, prod.PriceMinor, now); err != nil {
+			return err
 		}
 		if err := audit.Record(ctx, tx, now, audit.Entry{Org: p.Org, Action: "subscription.quantity", TargetType: "subscription", TargetID: sub.ID,
 			TargetName: sub.ProductName, Before: map[string]any{"quantity": sub.Quantity}, After: map[string]any{"quantity": quantity}}); err != nil {

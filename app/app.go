@@ -114,6 +114,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*Main, error) {
 	m.Auth = auth.New(db, m.Clock, m.Directory, m.Queue)
 	m.Licensing = licensing.New(db, m.Clock, m.Directory, m.Queue, m.Outbox)
 	m.Directory.AddOrgHook(m.Licensing.Trials())
+	m.Directory.AddUserHook(m.Licensing.Holds())
 	m.Social = social.New(db, m.Clock, m.Licensing, m.Directory)
 	m.Licensing.RegisterAppCleaner(social.App, social.Cleaner{})
 	if err := m.Licensing.LoadBuiltinCatalog(ctx); err != nil {

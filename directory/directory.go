@@ -50,6 +50,14 @@ type OrgHook interface {
 	OrgActivated(ctx context.Context, tx *store.Tx, org *Organization, admin *User, addons []string) error
 }
 
+// UserHook lets another module act when a user is deleted or restored, in the same
+// transaction: licensing frees the user's seats and gives them back on restore.
+type UserHook interface {
+	UserDeleted(ctx context.Context, tx *store.Tx, u *User) error
+	// UserRestored returns notices about what it could not give back.
+	UserRestored(ctx context.Context, tx *store.Tx, u *User) ([]string, error)
+}
+
 // Config is the directory's configuration.
 type Config struct {
 	// BaseDomain gives new organizations their initial domain <prefix>.<BaseDomain>.
@@ -60,13 +68,14 @@ type Config struct {
 
 // Service is the directory module.
 type Service struct {
-	db       *store.DB
-	clock    atrium.Clock
-	queue    *jobs.Queue
-	mailer   Mailer
-	sessions SessionRevoker
-	hooks    []OrgHook
-	cfg      Config
+	db        *store.DB
+	clock     atrium.Clock
+	queue     *jobs.Queue
+	mailer    Mailer
+	sessions  SessionRevoker
+	hooks     []OrgHook
+	userHooks []UserHook
+	cfg       Config
 }
 
 // New returns the directory service and registers its jobs with queue. sessions may be
@@ -81,6 +90,9 @@ func New(db *store.DB, clock atrium.Clock, queue *jobs.Queue, mailer Mailer, cfg
 
 // AddOrgHook registers h; call it while wiring, before serving.
 func (s *Service) AddOrgHook(h OrgHook) { s.hooks = append(s.hooks, h) }
+
+// AddUserHook registers h; call it while wiring, before serving.
+func (s *Service) AddUserHook(h UserHook) { s.userHooks = append(s.userHooks, h) }
 
 // SetSessionRevoker wires the auth module in.
 func (s *Service) SetSessionRevoker(r SessionRevoker) { s.sessions = r }

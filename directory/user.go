@@ -29,7 +29,9 @@ type User struct {
 	LastActivityAt     *time.Time    `json:"last_activity_at"`
 	DeletedAt          *time.Time    `json:"deleted_at,omitempty"`
 	Roles              []access.Role `json:"roles,omitempty"`
-	Version            int64         `json:"-"`
+	// Notices tell what a restore could not give back (licenses without free seats).
+	Notices []string `json:"notices,omitempty"`
+	Version int64    `json:"-"`
 }
 
 // ETag returns the user's entity tag for If-Match.

@@ -230,12 +230,19 @@ func (s *Service) DeleteUser(ctx context.Context, p *access.Principal, id atrium
 		if err := s.revokeSessions(ctx, tx, u.ID); err != nil {
 			return err
 		}
+		for _, h := range s.userHooks {
+			if err := h.UserDeleted(ctx, tx, u); err != nil {
+				return err
+			}
+		}
 		return audit.Record(ctx, tx, now, audit.Entry{Org: u.Org, Action: "user.delete", TargetType: "user", TargetID: string(u.ID),
 			TargetName: u.Username, Before: userSummary(u), After: map[string]any{"restorable_until": now.Add(RestoreWindow)}})
 	})
 }
 
-// RestoreUser brings a deleted user of p's organization back.
+// RestoreUser brings a deleted user of p's organization back. UserHooks give back what
+// the deletion took (licenses, while seats last); what they could not give back is in
+// the returned user's Notices.
 func (s *Service) RestoreUser(ctx context.Context, p *access.Principal, id atrium.UserID) (*User, error) {
 	var out *User
 	err := s.db.Tx(ctx, func(tx *store.Tx) error {
@@ -255,9 +262,20 @@ func (s *Service) RestoreUser(ctx context.Context, p *access.Principal, id atriu
 			return err
 		}
 		u.DeletedAt, u.UpdatedAt, u.Version = nil, now, u.Version+1
+		for _, h := range s.userHooks {
+			notices, err := h.UserRestored(ctx, tx, u)
+			if err != nil {
+				return err
+			}
+			u.Notices = append(u.Notices, notices...)
+		}
 		out = u
+		after := userSummary(u)
+		if len(u.Notices) > 0 {
+			after["notices"] = u.Notices
+		}
 		return audit.Record(ctx, tx, now, audit.Entry{Org: u.Org, Action: "user.restore", TargetType: "user", TargetID: string(u.ID),
-			TargetName: u.Username, After: userSummary(u)})
+			TargetName: u.Username, After: after})
 	})
 	return out, err
 }

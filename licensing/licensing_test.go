@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -50,6 +51,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	auth.New(db, e.clock, e.dir, e.queue)
 	e.lic = licensing.New(db, e.clock, e.dir, e.queue, outbox)
 	e.dir.AddOrgHook(e.lic.Trials())
+	e.dir.AddUserHook(e.lic.Holds())
 	if err := e.lic.LoadBuiltinCatalog(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -493,6 +495,48 @@ func TestLowSeatMailOnce(t *testing.T) {
 		}
 		if got := mails(); got != 2 {
 			t.Fatalf("after buying more and running low again: %d mails, want 2", got)
+		}
+	})
+}
+
+func TestDeleteFreesSeatsRestoreGivesThemBack(t *testing.T) {
+	storetest.Each(t, migrations(), func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db)
+		admin := e.org(t, "holds")
+		ce, co := e.product(t, "CUSTOMER_ENGAGEMENT"), e.product(t, "COLLABORATE")
+		for _, p := range []licensing.Product{ce, co} {
+			if _, _, err := e.lic.PlaceOrder(ctx, admin, licensing.OrderInput{ProductID: p.ID, Quantity: 1}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		users := e.users(t, admin, 2, "US")
+		if _, err := e.lic.SetUserLicenses(ctx, admin, users[0], []licensing.License{{ProductID: ce.ID}, {ProductID: co.ID}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.dir.DeleteUser(ctx, admin, users[0], 0); err != nil {
+			t.Fatal(err)
+		}
+		if c := count(t, e, admin, ce.ID); c.Assigned != 0 {
+			t.Fatalf("deleting did not free the seat: %+v", c)
+		}
+		// Someone else takes the Customer Engagement seat meanwhile.
+		if _, err := e.lic.SetUserLicenses(ctx, admin, users[1], []licensing.License{{ProductID: ce.ID}}); err != nil {
+			t.Fatal(err)
+		}
+		u, err := e.dir.RestoreUser(ctx, admin, users[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(u.Notices) != 1 || !strings.Contains(u.Notices[0], "Customer Engagement") {
+			t.Errorf("notices = %v, want one about Customer Engagement", u.Notices)
+		}
+		got, err := e.lic.UserLicenses(ctx, admin, users[0])
+		if err != nil || len(got.Licenses) != 1 || got.Licenses[0].ProductID != co.ID {
+			t.Fatalf("after restore: %+v, %v; want Collaborate back", got, err)
+		}
+		if c := count(t, e, admin, ce.ID); c.Assigned != 1 || c.Purchased != 1 {
+			t.Errorf("Customer Engagement pool oversold: %+v", c)
 		}
 	})
 }

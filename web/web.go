@@ -1,14 +1,26 @@
-// Package web is the server-rendered console.
+// Package web is the server-rendered console: HTML pages rendered with html/template
+// from embedded templates and CSS, no JavaScript required. Every page authenticates with
+// the session cookie, every form carries a CSRF token bound to the session, and every
+// permission decision is made by the services (and access.Can) the JSON API uses too.
 package web
 
 import (
+	"context"
+	"errors"
+	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
+	"time"
 
 	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/access"
+	"github.com/atrium-admin/atrium/audit"
 	"github.com/atrium-admin/atrium/auth"
 	"github.com/atrium-admin/atrium/directory"
 	"github.com/atrium-admin/atrium/httpapi"
+	"github.com/atrium-admin/atrium/licensing"
 	"github.com/atrium-admin/atrium/mail"
 	"github.com/atrium-admin/atrium/store"
 )
@@ -18,14 +30,291 @@ type Deps struct {
 	API       *httpapi.Server
 	Directory *directory.Service
 	Auth      *auth.Service
+	Licensing *licensing.Service
 	Outbox    *mail.Outbox
 	DB        *store.DB
 	Clock     atrium.Clock
 	Log       *slog.Logger
 }
 
+// console serves the pages.
+type console struct {
+	Deps
+	audit   *audit.Service
+	signups *httpapi.Limiter
+	pages   templates
+	mux     *http.ServeMux
+}
+
+// csrfField is the name of the hidden form field carrying the CSRF token.
+const csrfField = "csrf_token"
+
 // New returns the console handler.
 func New(d Deps) http.Handler {
+	if d.Clock == nil {
+		d.Clock = atrium.SystemClock{}
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	c := &console{Deps: d, audit: audit.NewService(d.DB), signups: httpapi.NewLimiter(10, time.Minute), pages: loadTemplates()}
 	mux := http.NewServeMux()
-	return mux
+	c.mux = mux
+	static, err := fs.Sub(assets, "static")
+	if err != nil {
+		panic("web: static assets: " + err.Error())
+	}
+	staticFiles := http.StripPrefix("/static/", http.FileServerFS(static))
+	mux.Handle("GET /static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		staticFiles.ServeHTTP(w, r)
+	}))
+
+	c.public("GET /signin", c.signInForm)
+	c.public("POST /signin", c.signIn)
+	c.public("GET /signup", c.signUpForm)
+	c.public("POST /signup", c.signUp)
+	c.public("GET /signup/done", c.signUpDone)
+
+	c.page("POST /signout", c.signOut, duringPasswordChange)
+	c.page("GET /account/password", c.passwordForm, duringPasswordChange)
+	c.page("POST /account/password", c.changePassword, duringPasswordChange)
+
+	c.page("GET /{$}", c.home)
+	c.page("GET /users", c.userList)
+	c.page("GET /users/new", c.userNewForm)
+	c.page("POST /users/new", c.userCreate)
+	c.page("GET /users/{id}", c.userDetail)
+	c.page("POST /users/{id}", c.userUpdate)
+	c.page("GET /users/{id}/block", c.userBlockConfirm)
+	c.page("POST /users/{id}/block", c.userBlock)
+	c.page("POST /users/{id}/unblock", c.userUnblock)
+	c.page("GET /users/{id}/reset-password", c.userResetForm)
+	c.page("POST /users/{id}/reset-password", c.userReset)
+	c.page("GET /users/{id}/delete", c.userDeleteConfirm)
+	c.page("POST /users/{id}/delete", c.userDelete)
+	c.page("POST /users/{id}/roles", c.userRoleAssign)
+	c.page("GET /users/{id}/roles/{role}/remove", c.userRoleRemoveConfirm)
+	c.page("POST /users/{id}/roles/{role}/remove", c.userRoleRemove)
+	c.page("GET /deleted-users", c.deletedUserList)
+	c.page("POST /deleted-users/{id}/restore", c.userRestore)
+	c.page("GET /roles", c.roleList)
+	c.page("GET /tokens", c.tokenList)
+	c.page("POST /tokens", c.tokenCreate)
+	c.page("GET /tokens/{id}/revoke", c.tokenRevokeConfirm)
+	c.page("POST /tokens/{id}/revoke", c.tokenRevoke)
+	c.page("GET /audit", c.auditList)
+	c.page("GET /settings", c.settings)
+	c.page("GET /settings/sessions/{id}/revoke", c.sessionRevokeConfirm)
+	c.page("POST /settings/sessions/{id}/revoke", c.sessionRevoke)
+	c.page("GET /organizations", c.orgList)
+	c.page("GET /organizations/{id}/{change}", c.orgStateConfirm)
+	c.page("POST /organizations/{id}/{change}", c.orgStateChange)
+	c.page("GET /mail", c.mailList)
+	c.page("GET /mail/{id}", c.mailView)
+
+	mux.Handle("/", c.wrap(func(w http.ResponseWriter, r *http.Request) error {
+		return atrium.Errorf(atrium.CodeNotFound, "there is no page at this address")
+	}))
+	return c
+}
+
+// session is the signed-in person of a console request.
+type session struct {
+	ID    *auth.Identity
+	Token string
+	CSRF  string
+	Org   *directory.Organization
+}
+
+// P returns the session's principal, for the services and access.Can.
+func (s *session) P() *access.Principal { return &s.ID.Principal }
+
+// Can reports whether the signed-in person may do a on their own organization.
+func (s *session) Can(a access.Action) bool {
+	return access.Can(s.P(), a, access.Resource{Org: s.ID.Principal.Org})
+}
+
+// CanInstance reports whether the signed-in person may do an instance-wide action.
+func (s *session) CanInstance(a access.Action) bool {
+	return access.Can(s.P(), a, access.Resource{})
+}
+
+type sessionKey struct{}
+
+func sessionFrom(ctx context.Context) *session {
+	s, _ := ctx.Value(sessionKey{}).(*session)
+	return s
+}
+
+// handlerFunc is a console handler: it writes a page or returns an error, which
+// becomes an error page.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+type pageOption int
+
+// duringPasswordChange marks pages a person who must change their password may use.
+const duringPasswordChange pageOption = 1
+
+// ServeHTTP serves the console with its security headers.
+func (c *console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "same-origin")
+	// Mail previews are srcdoc iframes, which inherit this policy: inline styles of the
+	// mail are allowed, scripts only from the console itself.
+	h.Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'")
+	c.mux.ServeHTTP(w, r)
+}
+
+// wrap turns a handlerFunc into an http.Handler that renders returned errors.
+func (c *console) wrap(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				c.Log.Error("web: panic", "method", r.Method, "path", r.URL.Path, "panic", v)
+				c.renderError(w, r, atrium.Errorf(atrium.CodeInternal, "internal error"))
+			}
+		}()
+		ctx := audit.WithActor(r.Context(), audit.Actor{ID: "anonymous", Name: "anonymous", SourceIP: httpapi.ClientIP(r)})
+		if err := h(w, r.WithContext(ctx)); err != nil {
+			c.renderError(w, r, err)
+		}
+	})
+}
+
+// public registers a page that needs no session (sign-in, sign-up). POST requests must
+// come from this site: a cross-site Origin header is refused.
+func (c *console) public(pattern string, h handlerFunc) {
+	c.mux.Handle(pattern, c.wrap(func(w http.ResponseWriter, r *http.Request) error {
+		if r.Method == http.MethodPost && !sameOrigin(r) {
+			return atrium.Errorf(atrium.CodeForbidden, "this form was sent from another site; open the page here and try again")
+		}
+		return h(w, r)
+	}))
+}
+
+// sameOrigin reports whether r's Origin header, when present, names r's host.
+func sameOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	return strings.EqualFold(u.Host, r.Host)
+}
+
+// page registers a page that needs a session. Unauthenticated requests go to sign-in;
+// POSTs must carry the session's CSRF token; people who must change their password go
+// to the change-password page unless opts says the page is allowed meanwhile.
+func (c *console) page(pattern string, h handlerFunc, opts ...pageOption) {
+	allowDuringChange := len(opts) > 0 && opts[0] == duringPasswordChange
+	c.mux.Handle(pattern, c.wrap(func(w http.ResponseWriter, r *http.Request) error {
+		id, cookie, err := httpapi.Identify(r.Context(), c.Auth, r)
+		if err != nil && atrium.ErrorCode(err) != atrium.CodeUnauthenticated {
+			return err
+		}
+		if id == nil || !cookie || id.SessionID == "" {
+			if httpapi.SessionToken(r) != "" {
+				c.API.ClearSessionCookie(w, r)
+			}
+			if r.Method != http.MethodGet {
+				return atrium.Errorf(atrium.CodeUnauthenticated, "your session has ended; sign in again")
+			}
+			target := "/signin"
+			if r.URL.Path != "/" {
+				target += "?next=" + url.QueryEscape(r.URL.RequestURI())
+			}
+			http.Redirect(w, r, target, http.StatusSeeOther)
+			return nil
+		}
+		token := httpapi.SessionToken(r)
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+			if !auth.CheckCSRF(token, r.PostFormValue(csrfField)) {
+				return atrium.Errorf(atrium.CodeForbidden, "the form's security token is missing or out of date; go back, reload the page and try again")
+			}
+		}
+		if id.MustChangePassword && !allowDuringChange {
+			http.Redirect(w, r, "/account/password", http.StatusSeeOther)
+			return nil
+		}
+		org, err := c.Directory.Org(r.Context(), id.Principal.Org)
+		if err != nil {
+			return err
+		}
+		s := &session{ID: id, Token: token, CSRF: auth.CSRFToken(token), Org: org}
+		ctx := httpapi.WithIdentity(r.Context(), id, httpapi.ClientIP(r))
+		ctx = context.WithValue(ctx, sessionKey{}, s)
+		r = r.WithContext(ctx)
+		if err := h(w, r); err != nil {
+			// Rendered here so the error page keeps the navigation.
+			c.renderError(w, r, err)
+		}
+		return nil
+	}))
+}
+
+// renderError shows err as an error page with the status its code maps to; an ended
+// session goes back to sign-in.
+func (c *console) renderError(w http.ResponseWriter, r *http.Request, err error) {
+	code := atrium.ErrorCode(err)
+	if code == atrium.CodeUnauthenticated && r.Method == http.MethodGet {
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		return
+	}
+	var e *atrium.Error
+	if !errors.As(err, &e) || code == atrium.CodeInternal {
+		c.Log.Error("web: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		e = atrium.Errorf(atrium.CodeInternal, "Something went wrong on our side. Please try again; if it keeps happening, tell your administrator.")
+	}
+	status := httpapi.Status(e)
+	title := http.StatusText(status)
+	switch code {
+	case atrium.CodeForbidden, atrium.CodeLicenseRequired:
+		title = "You don't have permission"
+	case atrium.CodeNotFound:
+		title = "Not found"
+	case atrium.CodeUnauthenticated:
+		title = "Please sign in"
+	}
+	v := c.newView(r, title)
+	v.Data = errorPage{Status: status, Message: e.Message}
+	c.render(w, r, status, "error.html", v)
+}
+
+type errorPage struct {
+	Status  int
+	Message string
+}
+
+// redirect sends the browser to target after a successful POST, with a flash message
+// for the next page.
+func (c *console) redirect(w http.ResponseWriter, r *http.Request, target, flash string) error {
+	if flash != "" {
+		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(flash), Path: "/", HttpOnly: true,
+			SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil, MaxAge: 60})
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+	return nil
+}
+
+const flashCookie = "atrium_flash"
+
+// takeFlash returns and clears the flash message of r.
+func takeFlash(w http.ResponseWriter, r *http.Request) string {
+	ck, err := r.Cookie(flashCookie)
+	if err != nil {
+		return ""
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: -1})
+	msg, err := url.QueryUnescape(ck.Value)
+	if err != nil || len(msg) > 300 {
+		return ""
+	}
+	return msg
 }

@@ -1,0 +1,306 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/access"
+)
+
+//go:embed templates/*.html static
+var assets embed.FS
+
+// templates maps a page file name (users.html) to its template set: the layout and
+// partials plus the page's own "content" block.
+type templates map[string]*template.Template
+
+var funcs = template.FuncMap{
+	"field":     newField,
+	"datetime":  formatTime,
+	"date":      formatDate,
+	"roleTitle": func(r access.Role) string { return r.Title() },
+	"join":      strings.Join,
+	"sortLink":  sortLink,
+}
+
+func loadTemplates() templates {
+	base := template.Must(template.New("").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/partials.html"))
+	files, err := fs.Glob(assets, "templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	out := templates{}
+	for _, f := range files {
+		name := path.Base(f)
+		if name == "layout.html" || name == "partials.html" {
+			continue
+		}
+		t := template.Must(base.Clone())
+		out[name] = template.Must(t.ParseFS(assets, f))
+	}
+	return out
+}
+
+// view is what every page template gets: the session, navigation, the flash message,
+// the submitted form with its errors, and the page's own data.
+type view struct {
+	Title string
+	S     *session
+	Nav   []navItem
+	Flash string
+	// Error is a message about the whole form; Errors are messages beside fields.
+	Error  string
+	Errors map[string]string
+	Form   url.Values
+	Data   any
+}
+
+// CSRF returns the token every POST form of the page carries.
+func (v *view) CSRF() string {
+	if v.S == nil {
+		return ""
+	}
+	return v.S.CSRF
+}
+
+type navItem struct {
+	Label, Href string
+	Current     bool
+}
+
+func (c *console) newView(r *http.Request, title string) *view {
+	v := &view{Title: title, S: sessionFrom(r.Context()), Errors: map[string]string{}, Form: url.Values{}}
+	if v.S == nil {
+		return v
+	}
+	if v.S.ID.MustChangePassword {
+		return v
+	}
+	add := func(ok bool, label, href string) {
+		if !ok {
+			return
+		}
+		cur := r.URL.Path == href || (href != "/" && strings.HasPrefix(r.URL.Path, href+"/"))
+		v.Nav = append(v.Nav, navItem{Label: label, Href: href, Current: cur})
+	}
+	s := v.S
+	add(true, "Home", "/")
+	add(s.Can(access.UserRead), "Active users", "/users")
+	add(s.Can(access.UserRead), "Deleted users", "/deleted-users")
+	add(s.Can(access.RoleRead), "Roles", "/roles")
+	add(s.Can(access.TokenRead), "API tokens", "/tokens")
+	add(s.Can(access.AuditRead), "Audit log", "/audit")
+	add(true, "Settings", "/settings")
+	add(s.CanInstance(access.InstanceOrgRead), "Organizations", "/organizations")
+	add(s.CanInstance(access.InstanceMailRead), "Outgoing mail", "/mail")
+	return v
+}
+
+// formError puts err beside the form's fields when it is about the input; it returns
+// false for errors that deserve an error page (forbidden, not found, internal). Field
+// messages for fields the form does not show join the form-level message.
+func (v *view) formError(err error, fields ...string) bool {
+	var e *atrium.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	switch e.Code {
+	case atrium.CodeInvalid, atrium.CodeConflict, atrium.CodePreconditionFailed, atrium.CodeRateLimited,
+		atrium.CodeUnauthenticated, atrium.CodeNoSeatsAvailable, atrium.CodeTooLarge:
+	default:
+		return false
+	}
+	var other []string
+	for f, msg := range e.Fields {
+		if slices.Contains(fields, f) {
+			v.Errors[f] = msg
+		} else {
+			other = append(other, f+": "+msg)
+		}
+	}
+	sort.Strings(other)
+	switch {
+	case len(e.Fields) == 0:
+		v.Error = e.Message
+	case len(other) > 0:
+		v.Error = strings.Join(other, "; ")
+	case e.Code == atrium.CodeConflict:
+		v.Error = e.Message
+	default:
+		v.Error = "Please correct the fields marked below."
+	}
+	return true
+}
+
+// render executes page name with v and writes it with status.
+func (c *console) render(w http.ResponseWriter, r *http.Request, status int, name string, v *view) {
+	t, ok := c.pages[name]
+	if !ok {
+		c.Log.Error("web: no template", "name", name)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	if v.Flash == "" && r.Method == http.MethodGet {
+		v.Flash = takeFlash(w, r)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		c.Log.Error("web: render", "template", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// fieldView is one labelled form field with its error beside it.
+type fieldView struct {
+	ID, Name, Label, Type, Value, Error, Hint, Autocomplete, Suffix, Inputmode string
+	Required, Autofocus                                                        bool
+}
+
+// newField builds a field for the "field" partial. opts are "required", "autofocus",
+// "hint=…", "autocomplete=…", "suffix=…", "inputmode=…" and "value=…" (a default when
+// the form has no value). Password fields never echo what was typed.
+func newField(v *view, name, label, typ string, opts ...string) fieldView {
+	f := fieldView{ID: "f-" + name, Name: name, Label: label, Type: typ, Error: v.Errors[name]}
+	if typ != "password" {
+		f.Value = v.Form.Get(name)
+	}
+	for _, o := range opts {
+		k, val, _ := strings.Cut(o, "=")
+		switch k {
+		case "required":
+			f.Required = true
+		case "autofocus":
+			f.Autofocus = true
+		case "hint":
+			f.Hint = val
+		case "autocomplete":
+			f.Autocomplete = val
+		case "suffix":
+			f.Suffix = val
+		case "inputmode":
+			f.Inputmode = val
+		case "value":
+			if _, ok := v.Form[name]; !ok {
+				f.Value = val
+			}
+		}
+	}
+	return f
+}
+
+func formatTime(t any) string {
+	switch t := t.(type) {
+	case time.Time:
+		if t.IsZero() {
+			return "—"
+		}
+		return t.UTC().Format("2006-01-02 15:04 UTC")
+	case *time.Time:
+		if t == nil || t.IsZero() {
+			return "—"
+		}
+		return t.UTC().Format("2006-01-02 15:04 UTC")
+	}
+	return ""
+}
+
+func formatDate(t any) string {
+	switch t := t.(type) {
+	case time.Time:
+		if t.IsZero() {
+			return "—"
+		}
+		return t.UTC().Format("2006-01-02")
+	case *time.Time:
+		if t == nil || t.IsZero() {
+			return "—"
+		}
+		return t.UTC().Format("2006-01-02")
+	}
+	return ""
+}
+
+// pager holds the links of a keyset-paginated list: the next page carries the cursor
+// and every filter of this one.
+type pager struct {
+	Next, First string
+}
+
+func pageLinks(r *http.Request, next string) pager {
+	var p pager
+	q := r.URL.Query()
+	for k, vs := range q {
+		if len(vs) == 0 || vs[0] == "" {
+			q.Del(k)
+		}
+	}
+	if next != "" {
+		q.Set("cursor", next)
+		p.Next = r.URL.Path + "?" + q.Encode()
+	}
+	if r.URL.Query().Get("cursor") != "" {
+		q.Del("cursor")
+		p.First = r.URL.Path
+		if len(q) > 0 {
+			p.First += "?" + q.Encode()
+		}
+	}
+	return p
+}
+
+// sortHeader is a sortable column heading.
+type sortHeader struct {
+	Label, Href, AriaSort, Arrow string
+	// Class is the heading's CSS class, such as hide-sm for columns phones skip.
+	Class string
+}
+
+// sortLink returns the heading of column field for a list sorted by cur (asc or desc).
+// Following it sorts by field, reversing the order when field is the current column.
+func sortLink(base string, q url.Values, field, label string) sortHeader {
+	cur, order := q.Get("sort"), q.Get("order")
+	if cur == "" {
+		cur = "display_name"
+	}
+	h := sortHeader{Label: label, AriaSort: "none"}
+	next := url.Values{}
+	if s := q.Get("q"); s != "" {
+		next.Set("q", s)
+	}
+	next.Set("sort", field)
+	if cur == field {
+		if order == "desc" {
+			h.AriaSort, h.Arrow = "descending", "↓"
+		} else {
+			h.AriaSort, h.Arrow = "ascending", "↑"
+			next.Set("order", "desc")
+		}
+	}
+	h.Href = base + "?" + next.Encode()
+	return h
+}
+
+// messageOf returns the safe message of err.
+func messageOf(err error) string {
+	var e *atrium.Error
+	if errors.As(err, &e) && e.Code != atrium.CodeInternal {
+		return e.Message
+	}
+	return "Something went wrong on our side. Please try again."
+}

@@ -1,0 +1,145 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/directory"
+	"github.com/atrium-admin/atrium/httpapi"
+)
+
+// The sign-up wizard has two steps: the organization, then its first administrator.
+// Step one's answers travel as hidden fields in step two; nothing is stored until the
+// last step, which calls directory.Signup.
+var (
+	signupOrgFields   = []string{"organization_name", "domain_prefix", "seats"}
+	signupAdminFields = []string{"admin_display_name", "admin_username", "admin_password", "contact_email"}
+)
+
+// signupPage is the data of the sign-up template.
+type signupPage struct {
+	Step       int
+	BaseDomain string
+	// Domain is <prefix>.<base domain> once the prefix is known.
+	Domain string
+	Hidden []hiddenField
+}
+
+type hiddenField struct{ Name, Value string }
+
+func (c *console) signupView(r *http.Request, form url.Values, step int) *view {
+	v := c.newView(r, "Sign up your organization")
+	v.Form = form
+	p := signupPage{Step: step, BaseDomain: c.Directory.BaseDomain()}
+	if prefix := strings.ToLower(strings.TrimSpace(form.Get("domain_prefix"))); prefix != "" {
+		p.Domain = prefix + "." + p.BaseDomain
+	}
+	carry := signupOrgFields
+	if step == 1 {
+		carry = []string{"admin_display_name", "admin_username", "contact_email"}
+	}
+	for _, f := range carry {
+		if val := form.Get(f); val != "" {
+			p.Hidden = append(p.Hidden, hiddenField{f, val})
+		}
+	}
+	v.Data = p
+	return v
+}
+
+func (c *console) signUpForm(w http.ResponseWriter, r *http.Request) error {
+	c.render(w, r, http.StatusOK, "signup.html", c.signupView(r, url.Values{}, 1))
+	return nil
+}
+
+// signUp handles both wizard steps.
+func (c *console) signUp(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	form := r.PostForm
+	seats, seatsErr := strconv.Atoi(strings.TrimSpace(form.Get("seats")))
+	if form.Get("back") != "" {
+		c.render(w, r, http.StatusOK, "signup.html", c.signupView(r, form, 1))
+		return nil
+	}
+	if form.Get("step") != "2" {
+		// Step one only checks that the answers are there; the service judges them at
+		// the end and sends the person back here if one is wrong.
+		probs := atrium.Problems{}
+		for _, f := range signupOrgFields {
+			if strings.TrimSpace(form.Get(f)) == "" {
+				probs.Add(f, "is required")
+			}
+		}
+		if seatsErr != nil {
+			probs.Add("seats", "must be a whole number")
+		}
+		if err := probs.Err(); err != nil {
+			v := c.signupView(r, form, 1)
+			v.formError(err, signupOrgFields...)
+			c.render(w, r, http.StatusBadRequest, "signup.html", v)
+			return nil
+		}
+		form.Set("domain_prefix", strings.ToLower(strings.TrimSpace(form.Get("domain_prefix"))))
+		c.render(w, r, http.StatusOK, "signup.html", c.signupView(r, form, 2))
+		return nil
+	}
+	if !c.signups.Allow(httpapi.ClientIP(r), c.Clock.Now()) {
+		v := c.signupView(r, form, 2)
+		v.Error = "Too many sign-ups from your address; try again in a minute."
+		c.render(w, r, http.StatusTooManyRequests, "signup.html", v)
+		return nil
+	}
+	if seatsErr != nil {
+		seats = 0
+	}
+	res, err := c.Directory.Signup(r.Context(), directory.SignupInput{
+		OrganizationName: form.Get("organization_name"), DomainPrefix: form.Get("domain_prefix"),
+		AdminDisplayName: form.Get("admin_display_name"), AdminUsername: form.Get("admin_username"),
+		AdminPassword: form.Get("admin_password"), ContactEmail: form.Get("contact_email"), Seats: seats,
+	})
+	if err != nil {
+		step := 2
+		var e *atrium.Error
+		if errors.As(err, &e) {
+			for _, f := range signupOrgFields {
+				if _, bad := e.Fields[f]; bad {
+					step = 1
+				}
+			}
+		}
+		v := c.signupView(r, form, step)
+		fields := signupAdminFields
+		if step == 1 {
+			fields = signupOrgFields
+		}
+		if !v.formError(err, fields...) {
+			return err
+		}
+		c.render(w, r, httpapi.Status(err), "signup.html", v)
+		return nil
+	}
+	q := url.Values{"org": {res.Organization.Name}, "username": {res.Admin.Username}}
+	http.Redirect(w, r, "/signup/done?"+q.Encode(), http.StatusSeeOther)
+	return nil
+}
+
+// signupDonePage is the data of the sign-up success page.
+type signupDonePage struct {
+	Org, Username, SignInURL string
+}
+
+func (c *console) signUpDone(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	v := c.newView(r, "Your organization is being provisioned")
+	v.Data = signupDonePage{Org: q.Get("org"), Username: q.Get("username"),
+		SignInURL: "/signin?" + url.Values{"username": {q.Get("username")}}.Encode()}
+	c.render(w, r, http.StatusOK, "signup_done.html", v)
+	return nil
+}

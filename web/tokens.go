@@ -1,0 +1,165 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/access"
+	"github.com/atrium-admin/atrium/auth"
+)
+
+// tokensPage is the data of the API tokens page.
+type tokensPage struct {
+	Tokens    []auth.APIToken
+	Pager     pager
+	CanManage bool
+	Roles     []access.Role
+	// Created and Secret are set right after creating a token: the secret is shown once.
+	Created *auth.APIToken
+	Secret  string
+}
+
+const tokensPerPage = 50
+
+// tokenView lists the tokens matching the search q, a page at a time. The auth module
+// returns an organization's live tokens (a bounded set) newest first; the cursor is
+// the id of the last token shown.
+func (c *console) tokenView(r *http.Request) (*view, error) {
+	s := sessionFrom(r.Context())
+	all, err := c.Auth.ListTokens(r.Context(), s.P())
+	if err != nil {
+		return nil, err
+	}
+	q := r.URL.Query()
+	search := strings.ToLower(strings.TrimSpace(q.Get("q")))
+	cursor := q.Get("cursor")
+	p := tokensPage{CanManage: s.Can(access.TokenManage)}
+	started := cursor == ""
+	next := ""
+	for _, t := range all {
+		if !started {
+			started = t.ID == cursor
+			continue
+		}
+		if search != "" && !strings.Contains(strings.ToLower(t.Name), search) {
+			continue
+		}
+		if len(p.Tokens) == tokensPerPage {
+			next = p.Tokens[len(p.Tokens)-1].ID
+			break
+		}
+		p.Tokens = append(p.Tokens, t)
+	}
+	p.Pager = pageLinks(r, next)
+	for _, role := range access.Roles() {
+		if !role.Operator() && (s.ID.Principal.HasRole(access.GlobalAdmin) || s.ID.Principal.HasRole(role)) {
+			p.Roles = append(p.Roles, role)
+		}
+	}
+	v := c.newView(r, "API tokens")
+	v.Form.Set("q", q.Get("q"))
+	v.Data = p
+	return v, nil
+}
+
+func (c *console) tokenList(w http.ResponseWriter, r *http.Request) error {
+	v, err := c.tokenView(r)
+	if err != nil {
+		return err
+	}
+	c.render(w, r, http.StatusOK, "tokens.html", v)
+	return nil
+}
+
+// tokenCreate creates a token and shows its secret, once.
+func (c *console) tokenCreate(w http.ResponseWriter, r *http.Request) error {
+	s := sessionFrom(r.Context())
+	f := r.PostForm
+	in := auth.TokenInput{Name: f.Get("name")}
+	probs := atrium.Problems{}
+	role, ok := access.ParseRole(f.Get("role"))
+	if !ok {
+		probs.Add("role", "choose a role")
+	}
+	in.Role = role
+	if e := strings.TrimSpace(f.Get("expires_at")); e != "" {
+		t, err := time.Parse("2006-01-02", e)
+		if err != nil {
+			probs.Add("expires_at", "must be a date such as 2027-01-31")
+		} else {
+			t = t.Add(24*time.Hour - time.Second) // the token works through the whole day
+			in.ExpiresAt = &t
+		}
+	}
+	err := probs.Err()
+	var tok *auth.APIToken
+	secret := ""
+	if err == nil {
+		tok, secret, err = c.Auth.CreateToken(r.Context(), s.P(), in)
+	}
+	v, lerr := c.tokenView(r)
+	if lerr != nil {
+		return lerr
+	}
+	if err != nil {
+		v.Form = f
+		if !v.formError(err, "name", "role", "expires_at") {
+			return err
+		}
+		c.render(w, r, statusOf(err), "tokens.html", v)
+		return nil
+	}
+	// The list is read again so it includes the new token.
+	v, err = c.tokenView(r)
+	if err != nil {
+		return err
+	}
+	p := v.Data.(tokensPage)
+	p.Created, p.Secret = tok, secret
+	v.Data = p
+	c.render(w, r, http.StatusCreated, "tokens.html", v)
+	return nil
+}
+
+func (c *console) findToken(r *http.Request) (*auth.APIToken, error) {
+	s := sessionFrom(r.Context())
+	all, err := c.Auth.ListTokens(r.Context(), s.P())
+	if err != nil {
+		return nil, err
+	}
+	for i := range all {
+		if all[i].ID == r.PathValue("id") {
+			return &all[i], nil
+		}
+	}
+	return nil, atrium.Errorf(atrium.CodeNotFound, "API token not found; it may have been revoked already")
+}
+
+func tokenRevokeConfirm(t *auth.APIToken) confirmPage {
+	return confirmPage{Heading: "Revoke the API token “" + t.Name + "”?",
+		Message: "Programs using this token stop working at once. This cannot be undone.",
+		Action:  "/tokens/" + t.ID + "/revoke", Button: "Revoke token", Cancel: "/tokens"}
+}
+
+func (c *console) tokenRevokeConfirm(w http.ResponseWriter, r *http.Request) error {
+	s := sessionFrom(r.Context())
+	if err := access.Require(s.P(), access.TokenManage, access.Resource{Org: s.ID.Principal.Org}); err != nil {
+		return err
+	}
+	t, err := c.findToken(r)
+	if err != nil {
+		return err
+	}
+	return c.confirm(w, r, tokenRevokeConfirm(t), http.StatusOK, "")
+}
+
+// tokenRevoke revokes a token, after confirmation.
+func (c *console) tokenRevoke(w http.ResponseWriter, r *http.Request) error {
+	s := sessionFrom(r.Context())
+	if err := c.Auth.RevokeToken(r.Context(), s.P(), r.PathValue("id")); err != nil {
+		return err
+	}
+	return c.redirect(w, r, "/tokens", "The API token was revoked.")
+}

@@ -1,0 +1,331 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+
+	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/access"
+	"github.com/atrium-admin/atrium/directory"
+)
+
+// userPage is the data of a user's detail page.
+type userPage struct {
+	User                                                     *directory.User
+	Self                                                     bool
+	CanUpdate, CanBlock, CanReset, CanDelete, CanAssignRoles bool
+	// Assignable are the roles the user does not hold that may be given here.
+	Assignable []access.Role
+}
+
+// profileFields are the editable fields of the user page.
+var profileFields = []string{"display_name", "first_name", "last_name", "contact_email", "job_title", "department", "usage_location"}
+
+func (c *console) loadUser(r *http.Request) (*directory.User, error) {
+	s := sessionFrom(r.Context())
+	return c.Directory.GetUser(r.Context(), s.P(), atrium.UserID(r.PathValue("id")))
+}
+
+// activeUser loads the user of the request's path, refusing deleted ones.
+func (c *console) activeUser(r *http.Request) (*directory.User, error) {
+	u, err := c.loadUser(r)
+	if err != nil {
+		return nil, err
+	}
+	if u.DeletedAt != nil {
+		return nil, atrium.Errorf(atrium.CodeNotFound, "this user is deleted; restore them from Deleted users first")
+	}
+	return u, nil
+}
+
+// userView builds the detail page of u; the form shows u's values unless form errors
+// are being shown.
+func (c *console) userView(r *http.Request, u *directory.User) *view {
+	s := sessionFrom(r.Context())
+	p := s.P()
+	t := targetOf(u)
+	data := userPage{User: u, Self: u.ID == p.UserID,
+		CanUpdate: access.Can(p, access.UserUpdate, t), CanBlock: access.Can(p, access.UserBlock, t),
+		CanReset: access.Can(p, access.UserResetPassword, t), CanDelete: access.Can(p, access.UserDelete, t),
+		CanAssignRoles: s.Can(access.RoleAssign)}
+	if data.CanAssignRoles {
+		for _, role := range access.Roles() {
+			if role.Operator() && !s.Org.Operator {
+				continue
+			}
+			if !slices.Contains(u.Roles, role) {
+				data.Assignable = append(data.Assignable, role)
+			}
+		}
+	}
+	v := c.newView(r, u.DisplayName)
+	v.Data = data
+	for f, val := range map[string]string{"display_name": u.DisplayName, "first_name": u.FirstName, "last_name": u.LastName,
+		"contact_email": u.ContactEmail, "job_title": u.JobTitle, "department": u.Department, "usage_location": u.UsageLocation} {
+		v.Form.Set(f, val)
+	}
+	v.Form.Set("version", strconv.FormatInt(u.Version, 10))
+	return v
+}
+
+// userDetail shows a user with every field, editable when allowed, and their actions.
+func (c *console) userDetail(w http.ResponseWriter, r *http.Request) error {
+	u, err := c.loadUser(r)
+	if err != nil {
+		return err
+	}
+	if u.DeletedAt != nil {
+		return c.redirect(w, r, "/deleted-users?q="+url.QueryEscape(u.Username), "")
+	}
+	c.render(w, r, http.StatusOK, "user.html", c.userView(r, u))
+	return nil
+}
+
+// userUpdate saves the profile form. The version field makes a concurrent edit fail
+// instead of silently overwriting it.
+func (c *console) userUpdate(w http.ResponseWriter, r *http.Request) error {
+	s := sessionFrom(r.Context())
+	f := r.PostForm
+	version, _ := strconv.ParseInt(f.Get("version"), 10, 64)
+	if version <= 0 {
+		version = -1 // a missing version can never match
+	}
+	str := func(name string) *string { v := f.Get(name); return &v }
+	patch := directory.UserPatch{DisplayName: str("display_name"), FirstName: str("first_name"), LastName: str("last_name"),
+		ContactEmail: str("contact_email"), JobTitle: str("job_title"), Department: str("department"), UsageLocation: str("usage_location")}
+	u, err := c.Directory.UpdateUser(r.Context(), s.P(), atrium.UserID(r.PathValue("id")), patch, version)
+	if err != nil {
+		cur, lerr := c.activeUser(r)
+		if lerr != nil {
+			return errors.Join(err, lerr)
+		}
+		v := c.userView(r, cur)
+		for _, name := range profileFields {
+			v.Form.Set(name, f.Get(name))
+		}
+		if atrium.ErrorCode(err) == atrium.CodePreconditionFailed {
+			// Show the current values so the edit can be redone on top of them.
+			v = c.userView(r, cur)
+		}
+		if !v.formError(err, profileFields...) {
+			return err
+		}
+		c.render(w, r, statusOf(err), "user.html", v)
+		return nil
+	}
+	return c.redirect(w, r, "/users/"+string(u.ID), "Changes to "+u.DisplayName+" were saved.")
+}
+
+func (c *console) userBlockConfirm(w http.ResponseWriter, r *http.Request) error {
+	u, err := c.activeUser(r)
+	if err != nil {
+		return err
+	}
+	if err := access.Require(sessionFrom(r.Context()).P(), access.UserBlock, targetOf(u)); err != nil {
+		return err
+	}
+	return c.confirm(w, r, blockConfirm(u), http.StatusOK, "")
+}
+
+func blockConfirm(u *directory.User) confirmPage {
+	return confirmPage{Heading: "Block sign-in for " + u.DisplayName + "?",
+		Message: u.Username + " will be signed out everywhere and cannot sign in until you unblock them.",
+		Action:  "/users/" + string(u.ID) + "/block", Button: "Block sign-in", Cancel: "/users/" + string(u.ID)}
+}
+
+// userBlock blocks sign-in, after confirmation.
+func (c *console) userBlock(w http.ResponseWriter, r *http.Request) error {
+	return c.setBlocked(w, r, true)
+}
+
+// userUnblock lets a blocked user sign in again.
+func (c *console) userUnblock(w http.ResponseWriter, r *http.Request) error {
+	return c.setBlocked(w, r, false)
+}
+
+func (c *console) setBlocked(w http.ResponseWriter, r *http.Request, blocked bool) error {
+	s := sessionFrom(r.Context())
+	u, err := c.Directory.UpdateUser(r.Context(), s.P(), atrium.UserID(r.PathValue("id")), directory.UserPatch{Blocked: &blocked}, 0)
+	if err != nil {
+		cur, lerr := c.activeUser(r)
+		if lerr != nil || !blocked || slices.Contains([]atrium.Code{atrium.CodeForbidden, atrium.CodeInternal}, atrium.ErrorCode(err)) {
+			return err
+		}
+		return c.confirm(w, r, blockConfirm(cur), statusOf(err), messageOf(err))
+	}
+	msg := u.DisplayName + " can sign in again."
+	if blocked {
+		msg = "Sign-in is blocked for " + u.DisplayName + "."
+	}
+	return c.redirect(w, r, "/users/"+string(u.ID), msg)
+}
+
+// resetPage is the data of the password reset form and its result.
+type resetPage struct {
+	User      *directory.User
+	Generated string
+}
+
+func (c *console) userResetForm(w http.ResponseWriter, r *http.Request) error {
+	u, err := c.activeUser(r)
+	if err != nil {
+		return err
+	}
+	if err := access.Require(sessionFrom(r.Context()).P(), access.UserResetPassword, targetOf(u)); err != nil {
+		return err
+	}
+	v := c.newView(r, "Reset password of "+u.DisplayName)
+	v.Form.Set("mode", "generate")
+	v.Data = resetPage{User: u}
+	c.render(w, r, http.StatusOK, "user_reset.html", v)
+	return nil
+}
+
+// userReset sets a typed or generated password; a generated one is shown once.
+func (c *console) userReset(w http.ResponseWriter, r *http.Request) error {
+	s := sessionFrom(r.Context())
+	u, err := c.activeUser(r)
+	if err != nil {
+		return err
+	}
+	f := r.PostForm
+	pw := ""
+	if f.Get("mode") == "type" {
+		pw = f.Get("password")
+		if pw == "" {
+			err = atrium.FieldError("password", "is required when you type the password")
+		}
+	}
+	generated := ""
+	if err == nil {
+		generated, err = c.Directory.ResetPassword(r.Context(), s.P(), u.ID, pw)
+	}
+	if err != nil {
+		v := c.newView(r, "Reset password of "+u.DisplayName)
+		v.Form = f
+		v.Data = resetPage{User: u}
+		if !v.formError(err, "password") {
+			return err
+		}
+		c.render(w, r, statusOf(err), "user_reset.html", v)
+		return nil
+	}
+	if generated == "" {
+		return c.redirect(w, r, "/users/"+string(u.ID), "The password of "+u.DisplayName+" was reset. They must change it when they next sign in.")
+	}
+	v := c.newView(r, "Password reset")
+	v.Data = resetPage{User: u, Generated: generated}
+	c.render(w, r, http.StatusOK, "user_reset.html", v)
+	return nil
+}
+
+func deleteConfirm(u *directory.User) confirmPage {
+	return confirmPage{Heading: "Delete " + u.DisplayName + "?",
+		Message: "Are you sure? " + u.Username + " will be signed out and cannot sign in. You can restore them from Deleted users for 30 days; after that they are removed for good.",
+		Action:  "/users/" + string(u.ID) + "/delete", Button: "Delete user", Cancel: "/users/" + string(u.ID)}
+}
+
+func (c *console) userDeleteConfirm(w http.ResponseWriter, r *http.Request) error {
+	u, err := c.activeUser(r)
+	if err != nil {
+		return err
+	}
+	if err := access.Require(sessionFrom(r.Context()).P(), access.UserDelete, targetOf(u)); err != nil {
+		return err
+	}
+	return c.confirm(w, r, deleteConfirm(u), http.StatusOK, "")
+}
+
+// userDelete soft-deletes the user, after confirmation.
+func (c *console) userDelete(w http.ResponseWriter, r *http.Request) error {
+	s := sessionFrom(r.Context())
+	u, err := c.activeUser(r)
+	if err != nil {
+		return err
+	}
+	if err := c.Directory.DeleteUser(r.Context(), s.P(), u.ID, 0); err != nil {
+		if code := atrium.ErrorCode(err); code == atrium.CodeInvalid || code == atrium.CodeConflict {
+			return c.confirm(w, r, deleteConfirm(u), statusOf(err), messageOf(err))
+		}
+		return err
+	}
+	return c.redirect(w, r, "/users", u.DisplayName+" was deleted. You can restore them from Deleted users for 30 days.")
+}
+
+// userRoleAssign gives the user an admin role.
+func (c *console) userRoleAssign(w http.ResponseWriter, r *http.Request) error {
+	s := sessionFrom(r.Context())
+	role, ok := access.ParseRole(r.PostForm.Get("role"))
+	var u *directory.User
+	err := error(atrium.FieldError("role", "choose a role"))
+	if ok {
+		u, err = c.Directory.AssignRole(r.Context(), s.P(), atrium.UserID(r.PathValue("id")), role)
+	}
+	if err != nil {
+		cur, lerr := c.activeUser(r)
+		if lerr != nil {
+			return errors.Join(err, lerr)
+		}
+		v := c.userView(r, cur)
+		if !v.formError(err, "role") {
+			return err
+		}
+		c.render(w, r, statusOf(err), "user.html", v)
+		return nil
+	}
+	return c.redirect(w, r, "/users/"+string(u.ID), u.DisplayName+" is now "+role.Title()+".")
+}
+
+func roleRemoveConfirm(u *directory.User, role access.Role) confirmPage {
+	return confirmPage{Heading: "Remove " + role.Title() + " from " + u.DisplayName + "?",
+		Message: u.Username + " will lose what the role allows: " + role.Description(),
+		Action:  "/users/" + string(u.ID) + "/roles/" + role.String() + "/remove", Button: "Remove role", Cancel: "/users/" + string(u.ID)}
+}
+
+func (c *console) roleOfPath(r *http.Request) (access.Role, error) {
+	role, ok := access.ParseRole(r.PathValue("role"))
+	if !ok {
+		return 0, atrium.Errorf(atrium.CodeNotFound, "there is no such role")
+	}
+	return role, nil
+}
+
+func (c *console) userRoleRemoveConfirm(w http.ResponseWriter, r *http.Request) error {
+	s := sessionFrom(r.Context())
+	if err := access.Require(s.P(), access.RoleAssign, access.Resource{Org: s.ID.Principal.Org}); err != nil {
+		return err
+	}
+	role, err := c.roleOfPath(r)
+	if err != nil {
+		return err
+	}
+	u, err := c.activeUser(r)
+	if err != nil {
+		return err
+	}
+	return c.confirm(w, r, roleRemoveConfirm(u, role), http.StatusOK, "")
+}
+
+// userRoleRemove takes an admin role away, after confirmation.
+func (c *console) userRoleRemove(w http.ResponseWriter, r *http.Request) error {
+	s := sessionFrom(r.Context())
+	role, err := c.roleOfPath(r)
+	if err != nil {
+		return err
+	}
+	u, err := c.Directory.RemoveRole(r.Context(), s.P(), atrium.UserID(r.PathValue("id")), role)
+	if err != nil {
+		cur, lerr := c.activeUser(r)
+		if lerr != nil {
+			return errors.Join(err, lerr)
+		}
+		if code := atrium.ErrorCode(err); code == atrium.CodeInvalid || code == atrium.CodeConflict {
+			return c.confirm(w, r, roleRemoveConfirm(cur, role), statusOf(err), messageOf(err))
+		}
+		return err
+	}
+	return c.redirect(w, r, "/users/"+string(u.ID), role.Title()+" was removed from "+u.DisplayName+".")
+}

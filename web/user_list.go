@@ -1,0 +1,158 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/access"
+	"github.com/atrium-admin/atrium/directory"
+	"github.com/atrium-admin/atrium/httpapi"
+)
+
+// listLimit reads the optional limit parameter of a list page: 1 to 200, default 50.
+func listLimit(r *http.Request) (int, error) {
+	v := r.URL.Query().Get("limit")
+	if v == "" {
+		return 50, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 200 {
+		return 0, atrium.FieldError("limit", "must be a whole number from 1 to 200")
+	}
+	return n, nil
+}
+
+// userListPage is the data of the active and deleted user lists.
+type userListPage struct {
+	Users     []directory.User
+	Pager     pager
+	Sort      []sortHeader
+	CanCreate bool
+	// CanRestore holds, for deleted users, whom the signed-in person may restore.
+	CanRestore map[atrium.UserID]bool
+	Restorable map[atrium.UserID]string
+}
+
+// userList is Users > Active users: search, sortable columns, keyset paging.
+func (c *console) userList(w http.ResponseWriter, r *http.Request) error {
+	s := sessionFrom(r.Context())
+	q := r.URL.Query()
+	uq := directory.UserQuery{Q: q.Get("q"), Sort: directory.SortField(q.Get("sort")), Desc: q.Get("order") == "desc", Cursor: q.Get("cursor")}
+	limit, err := listLimit(r)
+	if err != nil {
+		return err
+	}
+	uq.Limit = limit
+	page, err := c.Directory.ListUsers(r.Context(), s.P(), uq)
+	if err != nil {
+		return err
+	}
+	v := c.newView(r, "Active users")
+	v.Form = q
+	data := userListPage{
+		Users: page.Items, Pager: pageLinks(r, page.NextCursor), CanCreate: s.Can(access.UserCreate),
+		Sort: []sortHeader{
+			sortLink("/users", q, "display_name", "Display name"),
+			sortLink("/users", q, "username", "Username"),
+			sortLink("/users", q, "created_at", "Created"),
+		},
+	}
+	data.Sort[2].Class = "hide-sm" // phones skip the created column
+	v.Data = data
+	c.render(w, r, http.StatusOK, "users.html", v)
+	return nil
+}
+
+// userFields are the form fields of adding and editing a user.
+var userFields = []string{"username", "display_name", "first_name", "last_name", "contact_email", "job_title", "department", "usage_location", "password"}
+
+func (c *console) userNewForm(w http.ResponseWriter, r *http.Request) error {
+	s := sessionFrom(r.Context())
+	if err := access.Require(s.P(), access.UserCreate, access.Resource{Org: s.ID.Principal.Org}); err != nil {
+		return err
+	}
+	v := c.newView(r, "Add a user")
+	v.Data = s.Org.InitialDomain
+	c.render(w, r, http.StatusOK, "user_new.html", v)
+	return nil
+}
+
+// userCreatedPage shows a generated password, once.
+type userCreatedPage struct {
+	User     *directory.User
+	Password string
+}
+
+// userCreate adds a user; a generated password is shown on the next page, once.
+func (c *console) userCreate(w http.ResponseWriter, r *http.Request) error {
+	s := sessionFrom(r.Context())
+	f := r.PostForm
+	mustChange := f.Get("must_change_password") != ""
+	u, generated, err := c.Directory.CreateUser(r.Context(), s.P(), directory.UserInput{
+		Username: f.Get("username"), DisplayName: f.Get("display_name"), FirstName: f.Get("first_name"), LastName: f.Get("last_name"),
+		ContactEmail: f.Get("contact_email"), JobTitle: f.Get("job_title"), Department: f.Get("department"),
+		UsageLocation: f.Get("usage_location"), Password: f.Get("password"), MustChangePassword: &mustChange,
+	})
+	if err != nil {
+		v := c.newView(r, "Add a user")
+		v.Form = f
+		v.Data = s.Org.InitialDomain
+		if !v.formError(err, userFields...) {
+			return err
+		}
+		c.render(w, r, statusOf(err), "user_new.html", v)
+		return nil
+	}
+	if generated != "" {
+		v := c.newView(r, "User added")
+		v.Data = userCreatedPage{User: u, Password: generated}
+		c.render(w, r, http.StatusOK, "user_created.html", v)
+		return nil
+	}
+	return c.redirect(w, r, "/users/"+string(u.ID), u.DisplayName+" was added.")
+}
+
+// deletedUserList is Users > Deleted users, newest deletion first, restorable for 30 days.
+func (c *console) deletedUserList(w http.ResponseWriter, r *http.Request) error {
+	s := sessionFrom(r.Context())
+	q := r.URL.Query()
+	limit, err := listLimit(r)
+	if err != nil {
+		return err
+	}
+	page, err := c.Directory.ListUsers(r.Context(), s.P(), directory.UserQuery{Q: q.Get("q"), Deleted: true, Desc: true, Cursor: q.Get("cursor"), Limit: limit})
+	if err != nil {
+		return err
+	}
+	data := userListPage{Users: page.Items, Pager: pageLinks(r, page.NextCursor), CanRestore: map[atrium.UserID]bool{}, Restorable: map[atrium.UserID]string{}}
+	for _, u := range page.Items {
+		data.CanRestore[u.ID] = access.Can(s.P(), access.UserRestore, targetOf(&u))
+		if u.DeletedAt != nil {
+			data.Restorable[u.ID] = formatDate(directory.PurgeCutoff(*u.DeletedAt))
+		}
+	}
+	v := c.newView(r, "Deleted users")
+	v.Form = q
+	v.Data = data
+	c.render(w, r, http.StatusOK, "deleted_users.html", v)
+	return nil
+}
+
+// userRestore brings a deleted user back.
+func (c *console) userRestore(w http.ResponseWriter, r *http.Request) error {
+	s := sessionFrom(r.Context())
+	u, err := c.Directory.RestoreUser(r.Context(), s.P(), atrium.UserID(r.PathValue("id")))
+	if err != nil {
+		return err
+	}
+	return c.redirect(w, r, "/users/"+string(u.ID), u.DisplayName+" was restored and can sign in again.")
+}
+
+// targetOf is the resource of an action on user u, as the directory checks it.
+func targetOf(u *directory.User) access.Resource {
+	return access.Resource{Org: u.Org, TargetRank: access.RankOf(u.Roles), TargetOrg: u.Org}
+}
+
+// statusOf is the HTTP status of a form's error: the API's mapping.
+func statusOf(err error) int { return httpapi.Status(err) }

@@ -133,6 +133,13 @@ func (s *Service) UpdateUser(ctx context.Context, p *access.Principal, id atrium
 				return err
 			}
 		}
+		// Sending the block flag needs the block permission even when it does not
+		// change, or anyone could read (and bump) any user with {"blocked": false}.
+		if patch.Blocked != nil {
+			if err := authorizeOn(p, access.UserBlock, u); err != nil {
+				return err
+			}
+		}
 		if ifMatch != 0 && ifMatch != u.Version {
 			return atrium.Errorf(atrium.CodePreconditionFailed, "the user was changed by someone else; reload and try again")
 		}

@@ -1,12 +1,15 @@
 package httpapi
 
 import (
+	"bytes"
+	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/atrium-admin/atrium"
@@ -25,22 +28,27 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 			return &atrium.Error{Code: atrium.CodeInvalid, Message: "the body must be JSON (Content-Type: application/json)"}
 		}
 	}
-	body := http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-	dec := json.NewDecoder(body)
+	// The body is read whole (it is bounded) so that an error from a field's own
+	// UnmarshalText, which does not say which field it was, can be traced to the field.
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		return decodeError(err, nil, nil)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return decodeError(err)
+		return decodeError(err, data, v)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		if err != nil {
-			return decodeError(err)
+			return decodeError(err, data, v)
 		}
 		return &atrium.Error{Code: atrium.CodeInvalid, Message: "the body must hold a single JSON object"}
 	}
 	return nil
 }
 
-func decodeError(err error) error {
+func decodeError(err error, data []byte, v any) error {
 	var maxErr *http.MaxBytesError
 	var syntaxErr *json.SyntaxError
 	var typeErr *json.UnmarshalTypeError
@@ -56,15 +64,71 @@ func decodeError(err error) error {
 		if field == "" {
 			return &atrium.Error{Code: atrium.CodeInvalid, Message: "the body must be a JSON object"}
 		}
-		return &atrium.Error{Code: atrium.CodeInvalid, Message: field + ": must be " + jsonKind(typeErr.Type.Kind().String()),
-			Fields: map[string]string{field: "must be " + jsonKind(typeErr.Type.Kind().String())}}
+		kind := jsonKindOf(typeErr.Type)
+		return &atrium.Error{Code: atrium.CodeInvalid, Message: field + ": must be " + kind,
+			Fields: map[string]string{field: "must be " + kind}}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return &atrium.Error{Code: atrium.CodeInvalid, Message: field + ": is not a known field", Fields: map[string]string{field: "is not a known field"}}
 	}
-	// Errors from UnmarshalText/UnmarshalJSON of typed fields (roles, times).
+	// Errors from UnmarshalText/UnmarshalJSON of typed fields (roles, times) do not name
+	// the field: find it by decoding each field on its own.
 	msg := strings.TrimPrefix(err.Error(), "json: ")
+	if field, t, ok := failingField(data, v); ok {
+		if t == timeType || t == reflect.PointerTo(timeType) {
+			msg = "must be a time such as 2026-11-21T10:00:00Z"
+		}
+		return &atrium.Error{Code: atrium.CodeInvalid, Message: field + ": " + msg, Fields: map[string]string{field: msg}, Cause: err}
+	}
 	return &atrium.Error{Code: atrium.CodeInvalid, Message: "the body is invalid: " + msg, Cause: err}
+}
+
+// failingField returns the JSON name and type of the first field of the struct v points
+// to whose value in data does not decode.
+func failingField(data []byte, v any) (string, reflect.Type, bool) {
+	var raw map[string]json.RawMessage
+	if v == nil || json.Unmarshal(data, &raw) != nil {
+		return "", nil, false
+	}
+	t := reflect.TypeOf(v)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return "", nil, false
+	}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if !f.IsExported() || name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		value, ok := raw[name]
+		if !ok {
+			continue
+		}
+		if json.Unmarshal(value, reflect.New(f.Type).Interface()) != nil {
+			return name, f.Type, true
+		}
+	}
+	return "", nil, false
+}
+
+var textUnmarshalerType = reflect.TypeOf((*encoding.TextUnmarshaler)(nil)).Elem()
+
+// jsonKindOf describes the JSON a Go type expects, in words.
+func jsonKindOf(t reflect.Type) string {
+	switch {
+	case t == timeType:
+		return "a time such as 2026-11-21T10:00:00Z"
+	case reflect.PointerTo(t).Implements(textUnmarshalerType):
+		// Roles and other named types that decode from text are strings in JSON.
+		return "a string"
+	}
+	return jsonKind(t.Kind().String())
 }
 
 func jsonKind(goKind string) string {

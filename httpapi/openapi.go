@@ -145,22 +145,47 @@ func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
 		}
 		schemas[name] = map[string]any{} // placeholder against recursion
 		props := map[string]any{}
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			tag := f.Tag.Get("json")
-			if !f.IsExported() || tag == "-" {
-				continue
-			}
-			name, _, _ := strings.Cut(tag, ",")
-			if name == "" {
-				name = f.Name
-			}
-			props[name] = schemaOf(f.Type, schemas)
-		}
+		addProperties(t, props, schemas)
 		schemas[name] = map[string]any{"type": "object", "properties": props, "additionalProperties": false}
 		return ref
 	}
 	return map[string]any{}
+}
+
+// addProperties adds the JSON properties of struct t to props. Untagged embedded
+// structs are flattened into the outer object, as encoding/json does.
+func addProperties(t reflect.Type, props map[string]any, schemas map[string]any) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				embedded := map[string]any{}
+				addProperties(ft, embedded, schemas)
+				for k, v := range embedded {
+					if _, outer := props[k]; !outer {
+						props[k] = v // outer fields win, as in encoding/json
+					}
+				}
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		props[name] = schemaOf(f.Type, schemas)
+	}
 }
 
 func componentName(t reflect.Type) string {

@@ -38,7 +38,7 @@ func (s *Server) SetSessionCookie(w http.ResponseWriter, r *http.Request, token 
 		Secure: s.SecureCookies || r.TLS != nil}
 	if persistent {
 		c.Expires = expires
-		c.MaxAge = int(time.Until(expires).Seconds())
+		c.MaxAge = int(expires.Sub(s.Clock.Now()).Seconds())
 	}
 	http.SetCookie(w, c)
 }

@@ -2,7 +2,10 @@ package httpapi
 
 import (
 	"net/http"
+	"time"
 
+	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/auth"
 )
 
@@ -25,11 +28,20 @@ func (s *Server) registerTokens() {
 	s.handle(Route{Method: "POST", Path: "/api/v1/api-tokens", Summary: "Create an API token; its secret is shown once", Tag: "api-tokens",
 		Request: auth.TokenInput{}, Response: tokenCreated{}, Status: http.StatusCreated},
 		func(w http.ResponseWriter, r *http.Request) error {
-			var in auth.TokenInput
+			// The role is read as a pointer: the zero Role is global_admin, so a request
+			// without one must not silently mint a Global administrator token.
+			var in struct {
+				Name      string       `json:"name"`
+				Role      *access.Role `json:"role"`
+				ExpiresAt *time.Time   `json:"expires_at"`
+			}
 			if err := decode(w, r, &in); err != nil {
 				return err
 			}
-			t, secret, err := s.Auth.CreateToken(r.Context(), principal(r), in)
+			if in.Role == nil {
+				return atrium.FieldError("role", "is required; see GET /api/v1/roles")
+			}
+			t, secret, err := s.Auth.CreateToken(r.Context(), principal(r), auth.TokenInput{Name: in.Name, Role: *in.Role, ExpiresAt: in.ExpiresAt})
 			if err != nil {
 				return err
 			}

@@ -1,0 +1,250 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/app/apptest"
+	"github.com/atrium-admin/atrium/store"
+)
+
+// tenantB is organization B as seen by the cross-tenant test: the ids A must not reach.
+type tenantB struct {
+	org          *apptest.Org
+	user         apptest.User
+	deletedUser  apptest.User
+	tokenID      string
+	sessionID    string
+	subscription string
+	topic        string
+	product      string
+	invoice      string
+	// aAdmin and aOrg are A's, for bodies that must be valid in A.
+	aAdmin atrium.UserID
+	aOrg   atrium.OrgID
+	// operatorOrg is a third organization, a valid partner for anyone.
+	operatorOrg atrium.OrgID
+}
+
+// crossTenantCase builds the requests that aim route at B's objects, as paths with bodies.
+type crossTenantCase func(b *tenantB) []crossTenantRequest
+
+type crossTenantRequest struct {
+	path string
+	body any
+}
+
+// userPaths aims a route under /api/v1/users/{id} at every kind of B user.
+func userPaths(suffix string, body any) crossTenantCase {
+	return func(b *tenantB) []crossTenantRequest {
+		var out []crossTenantRequest
+		for _, id := range []string{string(b.org.AdminID), string(b.user.ID), string(b.deletedUser.ID)} {
+			out = append(out, crossTenantRequest{"/api/v1/users/" + id + suffix, body})
+		}
+		return out
+	}
+}
+
+func orgPath(suffix string) crossTenantCase {
+	return func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/organizations/" + string(b.org.ID) + suffix, nil}}
+	}
+}
+
+// crossTenantCases has one entry per route with a path parameter. A route added without
+// an entry fails TestCrossTenant.
+var crossTenantCases = map[string]crossTenantCase{
+	"GET /api/v1/users/{id}":                 userPaths("", nil),
+	"PATCH /api/v1/users/{id}":               userPaths("", map[string]any{"display_name": "Hijacked", "blocked": true}),
+	"DELETE /api/v1/users/{id}":              userPaths("", nil),
+	"POST /api/v1/users/{id}/restore":        userPaths("/restore", nil),
+	"POST /api/v1/users/{id}/password-reset": userPaths("/password-reset", map[string]any{"password": "Hijack-Passw0rd!"}),
+	"PUT /api/v1/users/{id}/roles/{role}":    userPaths("/roles/global_admin", nil),
+	"DELETE /api/v1/users/{id}/roles/{role}": userPaths("/roles/global_admin", nil),
+	"GET /api/v1/users/{id}/licenses":        userPaths("/licenses", nil),
+	"PUT /api/v1/users/{id}/licenses":        userPaths("/licenses", map[string]any{"licenses": []any{}}),
+	"GET /api/v1/users/{id}/licenses/removal-preview": func(b *tenantB) []crossTenantRequest {
+		return userPaths("/licenses/removal-preview?product_id="+b.product, nil)(b)
+	},
+	"DELETE /api/v1/api-tokens/{id}": func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/api-tokens/" + b.tokenID, nil}}
+	},
+	"DELETE /api/v1/me/sessions/{id}": func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/me/sessions/" + b.sessionID, nil}}
+	},
+	"GET /api/v1/organizations/{id}":             orgPath(""),
+	"POST /api/v1/organizations/{id}/suspend":    orgPath("/suspend"),
+	"POST /api/v1/organizations/{id}/reactivate": orgPath("/reactivate"),
+	"PATCH /api/v1/products/{id}": func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/products/" + b.product, map[string]any{"name": "Hijacked"}}}
+	},
+	"GET /api/v1/subscriptions/{id}": func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/subscriptions/" + b.subscription, nil}}
+	},
+	"PATCH /api/v1/subscriptions/{id}": func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/subscriptions/" + b.subscription, map[string]any{"quantity": 1}}}
+	},
+	"POST /api/v1/subscriptions/{id}/cancel": func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/subscriptions/" + b.subscription + "/cancel", nil}}
+	},
+	"PUT /api/v1/subscriptions/{id}/partner": func(b *tenantB) []crossTenantRequest {
+		// A names itself partner of record of B's subscription.
+		return []crossTenantRequest{{"/api/v1/subscriptions/" + b.subscription + "/partner", map[string]any{"partner_org_id": string(b.operatorOrg)}}}
+	},
+	"DELETE /api/v1/subscriptions/{id}/partner": func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/subscriptions/" + b.subscription + "/partner", nil}}
+	},
+	"GET /api/v1/partner/subscriptions/{id}": func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/partner/subscriptions/" + b.subscription, nil}}
+	},
+	"GET /api/v1/invoices/{id}": func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/invoices/" + b.invoice, nil}, {"/api/v1/invoices/" + b.invoice + "?format=csv", nil},
+			{"/api/v1/invoices/" + b.invoice + "?format=html", nil}}
+	},
+	"POST /api/v1/invoices/{id}/pay": func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/invoices/" + b.invoice + "/pay", nil}}
+	},
+	"POST /api/v1/invoices/{id}/void": func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/invoices/" + b.invoice + "/void", nil}}
+	},
+	"PUT /api/v1/social/search-topics/{id}/owner": func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{
+			// A valid owner for A, so only the topic's organization can refuse it.
+			{"/api/v1/social/search-topics/" + b.topic + "/owner", map[string]any{"owner_id": string(b.aAdmin)}},
+		}
+	},
+	// {name} names one of the caller's own settings, not another tenant's object; the
+	// request may succeed, but must leave B alone.
+	"PUT /api/v1/social/settings/{name}": func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/social/settings/theme", map[string]any{"value": "dark"}}}
+	},
+}
+
+// ownNamespaceRoutes are routes whose path parameter is not an object id; any status is
+// fine as long as B is left alone.
+var ownNamespaceRoutes = []string{"PUT /api/v1/social/settings/{name}"}
+
+// orgTables returns every table with an org_id column, so the snapshot of B covers
+// modules added later.
+func orgTables(t *testing.T, e *apptest.Env) []string {
+	t.Helper()
+	if e.Dialect == store.Postgres {
+		return e.Strings(`SELECT table_name FROM information_schema.columns WHERE column_name = 'org_id' AND table_schema = current_schema() ORDER BY table_name`)
+	}
+	return e.Strings(`SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) c WHERE m.type = 'table' AND c.name = 'org_id' ORDER BY m.name`)
+}
+
+// snapshot returns every row of B in every table.
+func snapshot(t *testing.T, e *apptest.Env, org string) map[string][]string {
+	t.Helper()
+	out := map[string][]string{"organizations": rows(t, e, "SELECT * FROM organizations WHERE id = $1", org)}
+	for _, tbl := range orgTables(t, e) {
+		out[tbl] = rows(t, e, "SELECT * FROM "+tbl+" WHERE org_id = $1 ORDER BY 1", org)
+	}
+	return out
+}
+
+// TestCrossTenant: A's Global administrator, by session, cookie or API token, gets 403
+// or 404 for every route aimed at B's objects, B's data stays exactly as it was, and no
+// list A can read shows anything of B.
+func TestCrossTenant(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		a := e.Signup("Alpha Works", "alpha")
+		b := &tenantB{org: e.Signup("Beta Industries", "beta"), aAdmin: a.AdminID, aOrg: a.ID,
+			operatorOrg: atrium.OrgID(e.Strings("SELECT id FROM organizations WHERE operator = TRUE")[0])}
+		b.user = b.org.Admin.CreateUser("bob", "user_admin")
+		b.deletedUser = b.org.Admin.CreateUser("bea")
+		b.org.Admin.Do("DELETE", "/api/v1/users/"+string(b.deletedUser.ID), nil).Want(http.StatusNoContent)
+		b.tokenID = createToken(t, b.org.Admin, map[string]any{"name": "beta-ci", "role": "global_reader"}).ID
+		e.SignIn(b.user.Username, apptest.Password)
+		b.sessionID = e.Strings("SELECT id FROM sessions WHERE user_id = $1", string(b.user.ID))[0]
+		b.product = firstOr(e.Strings("SELECT id FROM products ORDER BY id"), "no-product")
+		b.org.Admin.Do("POST", "/api/v1/orders", map[string]any{"product_id": b.product, "quantity": 2})
+		b.subscription = firstOr(e.Strings("SELECT id FROM subscriptions WHERE org_id = $1", string(b.org.ID)), "no-subscription")
+		if _, err := e.Main.Licensing.IssueInvoices(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		b.invoice = firstOr(e.Strings("SELECT id FROM invoices WHERE org_id = $1", string(b.org.ID)), "no-invoice")
+		b.org.Admin.Do("POST", "/api/v1/social/search-topics", map[string]any{"name": "Beta launch", "keywords": "beta"})
+		b.topic = firstOr(e.Strings("SELECT id FROM social_search_topics WHERE org_id = $1", string(b.org.ID)), "no-topic")
+
+		for name, id := range map[string]string{"product": b.product, "subscription": b.subscription, "search topic": b.topic, "invoice": b.invoice} {
+			if strings.HasPrefix(id, "no-") {
+				t.Errorf("could not create B's %s to aim at", name)
+			}
+		}
+		aToken := e.Bearer(createToken(t, a.Admin, map[string]any{"name": "alpha-admin", "role": "global_admin"}).Token)
+		aCookie, _ := e.SignInCookie(a.AdminUsername, apptest.Password, false)
+		callers := map[string]*apptest.Client{"session": a.Admin, "api token": aToken, "cookie": aCookie}
+		before := snapshot(t, e, string(b.org.ID))
+
+		for _, rt := range e.Main.API.Routes() {
+			key := rt.Method + " " + rt.Path
+			if !strings.Contains(rt.Path, "{") {
+				continue
+			}
+			build, ok := crossTenantCases[key]
+			if !ok {
+				t.Errorf("route %s has no cross-tenant case in crossTenantCases", key)
+				continue
+			}
+			for name, c := range callers {
+				for _, req := range build(b) {
+					res := c.Do(rt.Method, req.path, req.body)
+					if slices.Contains(ownNamespaceRoutes, key) {
+						continue
+					}
+					if res.Status != http.StatusForbidden && res.Status != http.StatusNotFound {
+						t.Errorf("%s as A's %s: %s %s = %d, want 403 or 404: %s", key, name, rt.Method, req.path, res.Status, res.Body)
+						continue
+					}
+					res.Problem()
+				}
+			}
+		}
+		after := snapshot(t, e, string(b.org.ID))
+		for tbl, rowsBefore := range before {
+			if !slices.Equal(rowsBefore, after[tbl]) {
+				t.Errorf("B's %s changed:\nbefore %v\nafter  %v", tbl, rowsBefore, after[tbl])
+			}
+		}
+
+		// No list A can read shows B.
+		secrets := []string{string(b.org.ID), string(b.org.AdminID), string(b.user.ID), string(b.deletedUser.ID), b.tokenID, b.sessionID,
+			"Beta Industries", "beta.atrium.localhost", "beta-ci", "Beta launch"}
+		if b.subscription != "no-subscription" {
+			secrets = append(secrets, b.subscription)
+		}
+		if b.invoice != "no-invoice" {
+			secrets = append(secrets, b.invoice)
+		}
+		if b.topic != "no-topic" {
+			secrets = append(secrets, b.topic)
+		}
+		for _, rt := range e.Main.API.Routes() {
+			if rt.Method != "GET" || rt.Public || strings.Contains(rt.Path, "{") {
+				continue
+			}
+			for _, query := range []string{"", "?q=beta", "?q=bob", "?target=" + string(b.user.ID), "?actor=" + string(b.org.AdminID), "?format=csv"} {
+				for name, c := range callers {
+					res := c.Do("GET", rt.Path+query, nil)
+					for _, s := range secrets {
+						if strings.Contains(string(res.Body), s) {
+							t.Errorf("GET %s%s as A's %s shows B's %q", rt.Path, query, name, s)
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+func firstOr(list []string, def string) string {
+	if len(list) == 0 {
+		return def
+	}
+	return list[0]
+}

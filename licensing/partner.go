@@ -37,6 +37,10 @@ func (s *Service) SetPartner(ctx context.Context, p *access.Principal, subID str
 	if err := access.Require(p, access.BillingManage, access.Resource{Org: p.Org}); err != nil {
 		return nil, err
 	}
+	// Someone else's subscription is not found before anything about the partner is said.
+	if _, err := getSubscription(ctx, s.db.Read(), p.Org, subID); err != nil {
+		return nil, err
+	}
 	var partner *directory.Organization
 	var err error
 	switch {

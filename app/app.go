@@ -123,7 +123,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*Main, error) {
 	}
 	m.API = httpapi.New(httpapi.Deps{DB: db, Clock: m.Clock, Log: m.Log, Directory: m.Directory, Auth: m.Auth, Licensing: m.Licensing, Social: m.Social, Outbox: m.Outbox,
 		Queue: m.Queue, Migrations: Migrations(), SecureCookies: cfg.SecureCookies})
-	console := web.New(web.Deps{API: m.API, Directory: m.Directory, Auth: m.Auth, Outbox: m.Outbox, DB: db, Clock: m.Clock, Log: m.Log})
+	console := web.New(web.Deps{API: m.API, Directory: m.Directory, Auth: m.Auth, Licensing: m.Licensing, Social: m.Social, Outbox: m.Outbox, DB: db, Clock: m.Clock, Log: m.Log})
 	root := http.NewServeMux()
 	root.Handle("/api/", m.API)
 	for _, p := range []string{"/healthz", "/readyz", "/metrics"} {

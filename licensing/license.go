@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
@@ -144,72 +145,135 @@ func (s *Service) SetUserLicenses(ctx context.Context, p *access.Principal, user
 	if u.DeletedAt != nil {
 		return nil, atrium.Errorf(atrium.CodeConflict, "the user is deleted")
 	}
+	// The catalog is read before the transaction: products are never deleted, and on
+	// SQLite the transaction holds the one write lock, so it should do no more than write.
+	wanted, err := s.resolveLicenses(ctx, s.db.Read(), want)
+	if err != nil {
+		return nil, err
+	}
 	var out *UserLicenses
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
-		res, err := s.applyLicenses(ctx, tx, p.Org, u, want)
+		res, err := s.applyLicenses(ctx, tx, p.Org, u, wanted)
 		out = res
 		return err
 	})
 	return out, err
 }
 
-// applyLicenses is SetUserLicenses inside tx.
-func (s *Service) applyLicenses(ctx context.Context, tx *store.Tx, org atrium.OrgID, u *directory.User, want []License) (*UserLicenses, error) {
+// resolveLicenses checks a wanted set against the catalog — each product listed once and
+// in the catalog, each disabled plan (by id or name) one of its plans — and returns it by
+// product id, with product names and the disabled plans as sorted ids.
+func (s *Service) resolveLicenses(ctx context.Context, q store.Querier, want []License) (map[string]License, error) {
+	type product struct {
+		name  string
+		plans map[string]string // id and name → id
+	}
+	catalog := map[string]*product{}
+	var ids []string
+	for _, l := range want {
+		if _, ok := catalog[l.ProductID]; !ok {
+			catalog[l.ProductID] = nil
+			ids = append(ids, l.ProductID)
+		}
+	}
+	// One query per 500 products, not two per license.
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), 500)]
+		ids = ids[len(chunk):]
+		args := make([]any, len(chunk))
+		marks := make([]string, len(chunk))
+		for i, id := range chunk {
+			args[i], marks[i] = id, fmt.Sprintf("$%d", i+1)
+		}
+		rows, err := q.QueryContext(ctx, `SELECT p.id, p.name, sp.id, sp.name FROM products p LEFT JOIN service_plans sp ON sp.product_id = p.id
+			WHERE p.id IN (`+strings.Join(marks, ", ")+`)`, args...)
+		if err != nil {
+			return nil, store.Translate(err)
+		}
+		for rows.Next() {
+			var id, name string
+			var planID, planName *string
+			if err := rows.Scan(&id, &name, &planID, &planName); err != nil {
+				rows.Close()
+				return nil, store.Translate(err)
+			}
+			p := catalog[id]
+			if p == nil {
+				p = &product{name: name, plans: map[string]string{}}
+				catalog[id] = p
+			}
+			if planID != nil {
+				p.plans[*planID], p.plans[*planName] = *planID, *planID
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, store.Translate(err)
+		}
+	}
 	wanted := map[string]License{}
 	for i, l := range want {
 		if _, dup := wanted[l.ProductID]; dup {
 			return nil, atrium.FieldError(fmt.Sprintf("licenses[%d].product_id", i), "is listed twice")
 		}
-		prod, err := getProduct(ctx, s, tx, l.ProductID)
-		if err != nil {
+		prod := catalog[l.ProductID]
+		if prod == nil {
 			return nil, atrium.FieldError(fmt.Sprintf("licenses[%d].product_id", i), "is not a product of the catalog")
-		}
-		plans := map[string]string{}
-		for _, pl := range prod.ServicePlans {
-			plans[pl.ID], plans[pl.Name] = pl.ID, pl.ID
 		}
 		disabled := []string{}
 		for _, d := range l.DisabledServicePlans {
-			id, ok := plans[d]
+			id, ok := prod.plans[d]
 			if !ok {
-				return nil, atrium.FieldError(fmt.Sprintf("licenses[%d].disabled_service_plans", i), fmt.Sprintf("%q is not a service plan of %s", d, prod.Name))
+				return nil, atrium.FieldError(fmt.Sprintf("licenses[%d].disabled_service_plans", i), fmt.Sprintf("%q is not a service plan of %s", d, prod.name))
 			}
 			disabled = append(disabled, id)
 		}
 		sort.Strings(disabled)
-		wanted[prod.ID] = License{ProductID: prod.ID, ProductName: prod.Name, DisabledServicePlans: disabled}
+		wanted[l.ProductID] = License{ProductID: l.ProductID, ProductName: prod.name, DisabledServicePlans: disabled}
 	}
+	return wanted, nil
+}
+
+// applyLicenses makes wanted (from resolveLicenses) the user's set inside tx. The seat
+// pools are changed last, in product order: a pool row is the one thing concurrent
+// assignments of the same product wait for, so its lock is held only from the
+// conditional update to the commit, and two sets never lock pools in opposite orders.
+func (s *Service) applyLicenses(ctx context.Context, tx *store.Tx, org atrium.OrgID, u *directory.User, wanted map[string]License) (*UserLicenses, error) {
 	have, err := userLicenses(ctx, tx, u.ID)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
-	for id, l := range wanted {
+	var added, removed []string
+	for _, id := range sortedIDs(wanted) {
+		l := wanted[id]
 		old, had := have[id]
-		disabled, _ := json.Marshal(l.DisabledServicePlans)
-		if had {
-			if string(mustJSON(old.DisabledServicePlans)) != string(disabled) {
-				if _, err := tx.ExecContext(ctx, `UPDATE license_assignments SET disabled_plans = $1 WHERE user_id = $2 AND product_id = $3`,
-					string(disabled), string(u.ID), id); err != nil {
-					return nil, err
-				}
-				if err := audit.Record(ctx, tx, now, audit.Entry{Org: org, Action: "license.update", TargetType: "user", TargetID: string(u.ID),
-					TargetName: u.Username, Before: map[string]any{"product": l.ProductName, "disabled_service_plans": old.DisabledServicePlans},
-					After: map[string]any{"product": l.ProductName, "disabled_service_plans": l.DisabledServicePlans}}); err != nil {
-					return nil, err
-				}
-			}
+		if !had {
+			added = append(added, id)
 			continue
 		}
-		if u.UsageLocation == "" {
-			return nil, &atrium.Error{Code: atrium.CodeInvalid, Message: "set the user's usage location before assigning licenses",
-				Fields: map[string]string{"usage_location": "is required before a license can be assigned"}}
+		disabled := mustJSON(l.DisabledServicePlans)
+		if string(mustJSON(old.DisabledServicePlans)) == string(disabled) {
+			continue
 		}
-		if err := s.takeSeat(ctx, tx, org, id, l.ProductName); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE license_assignments SET disabled_plans = $1 WHERE user_id = $2 AND product_id = $3`,
+			string(disabled), string(u.ID), id); err != nil {
 			return nil, err
 		}
+		if err := audit.Record(ctx, tx, now, audit.Entry{Org: org, Action: "license.update", TargetType: "user", TargetID: string(u.ID),
+			TargetName: u.Username, Before: map[string]any{"product": l.ProductName, "disabled_service_plans": old.DisabledServicePlans},
+			After: map[string]any{"product": l.ProductName, "disabled_service_plans": l.DisabledServicePlans}}); err != nil {
+			return nil, err
+		}
+	}
+	if len(added) > 0 && u.UsageLocation == "" {
+		return nil, &atrium.Error{Code: atrium.CodeInvalid, Message: "set the user's usage location before assigning licenses",
+			Fields: map[string]string{"usage_location": "is required before a license can be assigned"}}
+	}
+	for _, id := range added {
+		l := wanted[id]
 		if _, err := tx.ExecContext(ctx, `INSERT INTO license_assignments (user_id, product_id, org_id, disabled_plans, created_at) VALUES ($1, $2, $3, $4, $5)`,
-			string(u.ID), id, string(org), string(disabled), store.Micros(now)); err != nil {
+			string(u.ID), id, string(org), string(mustJSON(l.DisabledServicePlans)), store.Micros(now)); err != nil {
 			return nil, err
 		}
 		if err := audit.Record(ctx, tx, now, audit.Entry{Org: org, Action: "license.assign", TargetType: "user", TargetID: string(u.ID),
@@ -217,20 +281,16 @@ func (s *Service) applyLicenses(ctx context.Context, tx *store.Tx, org atrium.Or
 			return nil, err
 		}
 	}
-	var removed []string
-	for id, l := range have {
+	for _, id := range sortedIDs(have) {
 		if _, keep := wanted[id]; keep {
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM license_assignments WHERE user_id = $1 AND product_id = $2`, string(u.ID), id); err != nil {
 			return nil, err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE seat_pools SET assigned = assigned - 1 WHERE org_id = $1 AND product_id = $2`, string(org), id); err != nil {
-			return nil, err
-		}
 		removed = append(removed, id)
 		if err := audit.Record(ctx, tx, now, audit.Entry{Org: org, Action: "license.remove", TargetType: "user", TargetID: string(u.ID),
-			TargetName: u.Username, Before: map[string]any{"product": l.ProductName}}); err != nil {
+			TargetName: u.Username, Before: map[string]any{"product": have[id].ProductName}}); err != nil {
 			return nil, err
 		}
 	}
@@ -239,11 +299,30 @@ func (s *Service) applyLicenses(ctx context.Context, tx *store.Tx, org atrium.Or
 			return nil, err
 		}
 	}
-	final, err := userLicenses(ctx, tx, u.ID)
-	if err != nil {
-		return nil, err
+	pools := append(append([]string(nil), added...), removed...)
+	sort.Strings(pools)
+	for _, id := range pools {
+		if _, take := wanted[id]; take {
+			if err := s.takeSeat(ctx, tx, org, id, wanted[id].ProductName); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE seat_pools SET assigned = assigned - 1 WHERE org_id = $1 AND product_id = $2`, string(org), id); err != nil {
+			return nil, err
+		}
 	}
-	return &UserLicenses{Licenses: sortedLicenses(final)}, nil
+	return &UserLicenses{Licenses: sortedLicenses(wanted)}, nil
+}
+
+// sortedIDs returns the product ids of m in order.
+func sortedIDs(m map[string]License) []string {
+	out := make([]string, 0, len(m))
+	for id := range m {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func mustJSON(v any) []byte {
@@ -384,9 +463,34 @@ func (s *Service) cleanupLostApps(ctx context.Context, tx *store.Tx, org atrium.
 	return nil
 }
 
-// RemovalPreview tells, for removing products from a user, which apps the user loses
-// and per app what will be deleted, so the console can ask for confirmation.
+// RemovalPreview tells, for removing products from a user's current licenses, which
+// apps the user loses and per app what will be deleted, so the console can ask for
+// confirmation.
 func (s *Service) RemovalPreview(ctx context.Context, p *access.Principal, user atrium.UserID, products []string) (map[string]map[string]int, error) {
+	if err := access.Require(p, access.LicenseRead, access.Resource{Org: p.Org}); err != nil {
+		return nil, err
+	}
+	have, err := userLicenses(ctx, s.db.Read(), user)
+	if err != nil {
+		return nil, store.Translate(err)
+	}
+	drop := map[string]bool{}
+	for _, id := range products {
+		drop[id] = true
+	}
+	var keep []string
+	for id := range have {
+		if !drop[id] {
+			keep = append(keep, id)
+		}
+	}
+	return s.ChangePreview(ctx, p, user, keep)
+}
+
+// ChangePreview tells what replacing a user's licenses with the products in want would
+// delete: per app the user loses (given by a removed product and by none of want), the
+// counts its cleanup reports. Swapping a full product for its preview loses nothing.
+func (s *Service) ChangePreview(ctx context.Context, p *access.Principal, user atrium.UserID, want []string) (map[string]map[string]int, error) {
 	if err := access.Require(p, access.LicenseRead, access.Resource{Org: p.Org}); err != nil {
 		return nil, err
 	}
@@ -398,25 +502,23 @@ func (s *Service) RemovalPreview(ctx context.Context, p *access.Principal, user 
 	if err != nil {
 		return nil, store.Translate(err)
 	}
-	var removed, keep []string
-	drop := map[string]bool{}
-	for _, id := range products {
-		drop[id] = true
+	wanted := map[string]bool{}
+	for _, id := range want {
+		wanted[id] = true
 	}
+	var removed []string
 	for id := range have {
-		if drop[id] {
+		if !wanted[id] {
 			removed = append(removed, id)
-		} else {
-			keep = append(keep, id)
 		}
 	}
 	gone, err := appsOf(ctx, s.db.Read(), removed)
 	if err != nil {
 		return nil, store.Translate(err)
 	}
-	kept, err := appsOf(ctx, s.db.Read(), keep)
+	kept, err := appsOf(ctx, s.db.Read(), want)
 	if err != nil {
-		return nil, store.Translate(err)
+		return nil, atrium.FieldError("product_id", "is not a product of the catalog")
 	}
 	out := map[string]map[string]int{}
 	for app := range gone {
@@ -501,11 +603,15 @@ func (s *Service) changeOne(ctx context.Context, p *access.Principal, user atriu
 			return nil // already as asked
 		}
 		if assign {
-			have[product] = License{ProductID: product}
+			have[product] = License{ProductID: product, DisabledServicePlans: []string{}}
 		} else {
 			delete(have, product)
 		}
-		_, err = s.applyLicenses(ctx, tx, p.Org, u, sortedLicenses(have))
+		wanted, err := s.resolveLicenses(ctx, tx, sortedLicenses(have))
+		if err != nil {
+			return err
+		}
+		_, err = s.applyLicenses(ctx, tx, p.Org, u, wanted)
 		return err
 	})
 }

@@ -14,9 +14,12 @@ type homePage struct {
 	Roles     []access.Role
 	ShowAudit bool
 	Recent    []audit.Entry
+	// Apps are the apps the signed-in user is licensed for.
+	Apps []homeApp
 }
 
-// home is the dashboard: the organization, its user count and recent activity.
+// home is the dashboard: the organization, its user count, the apps the user is
+// licensed for and recent activity.
 func (c *console) home(w http.ResponseWriter, r *http.Request) error {
 	s := sessionFrom(r.Context())
 	p := homePage{}
@@ -39,6 +42,11 @@ func (c *console) home(w http.ResponseWriter, r *http.Request) error {
 		}
 		p.ShowAudit, p.Recent = true, page.Items
 	}
+	apps, err := c.licensedApps(r)
+	if err != nil {
+		return err
+	}
+	p.Apps = apps
 	v := c.newView(r, "Home")
 	v.Data = p
 	c.render(w, r, http.StatusOK, "home.html", v)

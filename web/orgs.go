@@ -13,6 +13,8 @@ type orgsPage struct {
 	Orgs      []directory.Organization
 	Pager     pager
 	CanManage map[atrium.OrgID]bool
+	// CanInvoices links each organization's invoices for staff who mark them paid.
+	CanInvoices bool
 }
 
 // orgList lists every organization for operator staff, with search, a state filter
@@ -37,7 +39,7 @@ func (c *console) orgList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := orgsPage{Orgs: list, Pager: pageLinks(r, next), CanManage: map[atrium.OrgID]bool{}}
+	p := orgsPage{Orgs: list, Pager: pageLinks(r, next), CanManage: map[atrium.OrgID]bool{}, CanInvoices: s.CanInstance(access.InvoiceManage)}
 	for _, o := range list {
 		p.CanManage[o.ID] = !o.Operator && access.Can(s.P(), access.InstanceOrgManage, access.Resource{Org: o.ID})
 	}

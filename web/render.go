@@ -16,6 +16,7 @@ import (
 
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
+	"github.com/atrium-admin/atrium/licensing"
 )
 
 //go:embed templates/*.html static
@@ -32,6 +33,10 @@ var funcs = template.FuncMap{
 	"roleTitle": func(r access.Role) string { return r.Title() },
 	"join":      strings.Join,
 	"sortLink":  sortLink,
+	"money":     licensing.FormatMinor,
+	"per":       periodWords,
+	"appTitle":  appTitle,
+	"lowSeats":  licensing.LowOnSeats,
 }
 
 func loadTemplates() templates {
@@ -101,8 +106,13 @@ func (c *console) newView(r *http.Request, title string) *view {
 	add(s.Can(access.RoleRead), "Roles", "/roles")
 	add(s.Can(access.TokenRead), "API tokens", "/tokens")
 	add(s.Can(access.AuditRead), "Audit log", "/audit")
+	add(s.Can(access.BillingRead), "Purchase services", "/billing/purchase")
+	add(s.Can(access.LicenseRead), "Licenses", "/billing/licenses")
+	add(s.Can(access.BillingRead), "Bills & payments", "/billing/invoices")
+	add(s.Can(access.BillingRead), "Customers", "/partner/customers")
 	add(true, "Settings", "/settings")
 	add(s.CanInstance(access.InstanceOrgRead), "Organizations", "/organizations")
+	add(s.CanInstance(access.CatalogManage), "Catalog", "/catalog")
 	add(s.CanInstance(access.InstanceMailRead), "Outgoing mail", "/mail")
 	return v
 }

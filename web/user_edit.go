@@ -17,6 +17,8 @@ type userPage struct {
 	User                                                     *directory.User
 	Self                                                     bool
 	CanUpdate, CanBlock, CanReset, CanDelete, CanAssignRoles bool
+	// CanLicenses shows the link to the user's licenses.
+	CanLicenses bool
 	// Assignable are the roles the user does not hold that may be given here.
 	Assignable []access.Role
 }
@@ -50,7 +52,7 @@ func (c *console) userView(r *http.Request, u *directory.User) *view {
 	data := userPage{User: u, Self: u.ID == p.UserID,
 		CanUpdate: access.Can(p, access.UserUpdate, t), CanBlock: access.Can(p, access.UserBlock, t),
 		CanReset: access.Can(p, access.UserResetPassword, t), CanDelete: access.Can(p, access.UserDelete, t),
-		CanAssignRoles: s.Can(access.RoleAssign)}
+		CanAssignRoles: s.Can(access.RoleAssign), CanLicenses: s.Can(access.LicenseRead)}
 	if data.CanAssignRoles {
 		for _, role := range access.Roles() {
 			if role.Operator() && !s.Org.Operator {

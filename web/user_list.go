@@ -8,6 +8,7 @@ import (
 	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/directory"
 	"github.com/atrium-admin/atrium/httpapi"
+	"github.com/atrium-admin/atrium/licensing"
 )
 
 // listLimit reads the optional limit parameter of a list page: 1 to 200, default 50.
@@ -32,21 +33,35 @@ type userListPage struct {
 	// CanRestore holds, for deleted users, whom the signed-in person may restore.
 	CanRestore map[atrium.UserID]bool
 	Restorable map[atrium.UserID]string
+	// CanAssign shows the checkboxes to assign or remove a product for many users; Pools
+	// are the products to choose from.
+	CanAssign bool
+	Pools     []licensing.LicenseCount
 }
 
 // userList is Users > Active users: search, sortable columns, keyset paging.
 func (c *console) userList(w http.ResponseWriter, r *http.Request) error {
+	v, err := c.userListView(r)
+	if err != nil {
+		return err
+	}
+	c.render(w, r, http.StatusOK, "users.html", v)
+	return nil
+}
+
+// userListView builds the active users page for the request's search, sort and page.
+func (c *console) userListView(r *http.Request) (*view, error) {
 	s := sessionFrom(r.Context())
 	q := r.URL.Query()
 	uq := directory.UserQuery{Q: q.Get("q"), Sort: directory.SortField(q.Get("sort")), Desc: q.Get("order") == "desc", Cursor: q.Get("cursor")}
 	limit, err := listLimit(r)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	uq.Limit = limit
 	page, err := c.Directory.ListUsers(r.Context(), s.P(), uq)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	v := c.newView(r, "Active users")
 	v.Form = q
@@ -59,9 +74,15 @@ func (c *console) userList(w http.ResponseWriter, r *http.Request) error {
 		},
 	}
 	data.Sort[2].Class = "hide-sm" // phones skip the created column
+	if s.Can(access.LicenseAssign) {
+		pools, err := c.Licensing.Licenses(r.Context(), s.P())
+		if err != nil {
+			return nil, err
+		}
+		data.CanAssign, data.Pools = len(pools) > 0, pools
+	}
 	v.Data = data
-	c.render(w, r, http.StatusOK, "users.html", v)
-	return nil
+	return v, nil
 }
 
 // userFields are the form fields of adding and editing a user.

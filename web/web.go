@@ -22,6 +22,7 @@ import (
 	"github.com/atrium-admin/atrium/httpapi"
 	"github.com/atrium-admin/atrium/licensing"
 	"github.com/atrium-admin/atrium/mail"
+	"github.com/atrium-admin/atrium/social"
 	"github.com/atrium-admin/atrium/store"
 )
 
@@ -31,6 +32,7 @@ type Deps struct {
 	Directory *directory.Service
 	Auth      *auth.Service
 	Licensing *licensing.Service
+	Social    *social.Service
 	Outbox    *mail.Outbox
 	DB        *store.DB
 	Clock     atrium.Clock
@@ -112,6 +114,35 @@ func New(d Deps) http.Handler {
 	c.page("POST /organizations/{id}/{change}", c.orgStateChange)
 	c.page("GET /mail", c.mailList)
 	c.page("GET /mail/{id}", c.mailView)
+
+	c.page("GET /billing/purchase", c.purchase)
+	c.page("GET /billing/purchase/review", c.purchaseReview)
+	c.page("POST /billing/purchase", c.purchaseOrder)
+	c.page("POST /billing/subscriptions/{id}/quantity", c.subscriptionQuantity)
+	c.page("GET /billing/subscriptions/{id}/cancel", c.subscriptionCancelConfirm)
+	c.page("POST /billing/subscriptions/{id}/cancel", c.subscriptionCancel)
+	c.page("POST /billing/subscriptions/{id}/partner", c.subscriptionPartnerSet)
+	c.page("GET /billing/subscriptions/{id}/partner/remove", c.subscriptionPartnerRemoveConfirm)
+	c.page("POST /billing/subscriptions/{id}/partner/remove", c.subscriptionPartnerRemove)
+	c.page("GET /billing/licenses", c.licenseCounts)
+	c.page("GET /billing/invoices", c.invoiceList)
+	c.page("GET /billing/invoices/{id}", c.invoiceView)
+	c.page("GET /billing/invoices/{id}/{state}", c.invoiceStateConfirm)
+	c.page("POST /billing/invoices/{id}/{state}", c.invoiceStateChange)
+	c.page("GET /partner/customers", c.partnerCustomers)
+	c.page("GET /users/{id}/licenses", c.userLicenses)
+	c.page("POST /users/{id}/licenses", c.userLicensesSave)
+	c.page("POST /users/licenses/bulk", c.bulkLicenses)
+	c.page("GET /users/licenses/upload", c.bulkUploadForm)
+	c.page("POST /users/licenses/upload", c.bulkUpload)
+	c.page("GET /organizations/{id}/invoices", c.orgInvoices)
+	c.page("GET /catalog", c.catalog)
+	c.page("GET /catalog/new", c.productNewForm)
+	c.page("POST /catalog/new", c.productCreate)
+	c.page("GET /catalog/{id}", c.productEditForm)
+	c.page("POST /catalog/{id}", c.productUpdate)
+	c.page("GET /apps/social", c.socialApp)
+	c.page("POST /apps/social/{kind}", c.socialCreate)
 
 	mux.Handle("/", c.wrap(func(w http.ResponseWriter, r *http.Request) error {
 		return atrium.Errorf(atrium.CodeNotFound, "there is no page at this address")
@@ -275,8 +306,10 @@ func (c *console) renderError(w http.ResponseWriter, r *http.Request, err error)
 	status := httpapi.Status(e)
 	title := http.StatusText(status)
 	switch code {
-	case atrium.CodeForbidden, atrium.CodeLicenseRequired:
+	case atrium.CodeForbidden:
 		title = "You don't have permission"
+	case atrium.CodeLicenseRequired:
+		title = "A license is needed"
 	case atrium.CodeNotFound:
 		title = "Not found"
 	case atrium.CodeUnauthenticated:

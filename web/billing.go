@@ -1,0 +1,347 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/access"
+	"github.com/atrium-admin/atrium/licensing"
+)
+
+// purchasePage is Billing > Purchase services: the catalog to buy from and the
+// organization's subscriptions.
+type purchasePage struct {
+	Products      []licensing.Product
+	Subscriptions []subscriptionRow
+	CanManage     bool
+	// Failed is the subscription whose form the field errors belong to.
+	Failed string
+}
+
+// subscriptionRow is a subscription with what the page shows beside it.
+type subscriptionRow struct {
+	licensing.Subscription
+	PartnerName string
+	// Live subscriptions can still be changed.
+	Live bool
+}
+
+// orderReview is the order as it will be placed, for the review step.
+type orderReview struct {
+	Product        licensing.Product
+	Quantity       int
+	TotalMinor     int64
+	SubscriptionID string
+	Subscription   *licensing.Subscription
+}
+
+// purchaseView builds the purchase page of the signed-in organization.
+func (c *console) purchaseView(r *http.Request) (*view, error) {
+	s := sessionFrom(r.Context())
+	subs, err := c.Licensing.Subscriptions(r.Context(), s.P())
+	if err != nil {
+		return nil, err
+	}
+	products, err := c.Licensing.Products(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	p := purchasePage{Products: products, CanManage: s.Can(access.BillingManage)}
+	names := map[string]string{}
+	for _, sub := range subs {
+		row := subscriptionRow{Subscription: sub, Live: sub.State != licensing.StateExpired}
+		if sub.PartnerOrg != "" {
+			if _, ok := names[sub.PartnerOrg]; !ok {
+				names[sub.PartnerOrg] = sub.PartnerOrg
+				if o, err := c.Directory.Org(r.Context(), atrium.OrgID(sub.PartnerOrg)); err == nil {
+					names[sub.PartnerOrg] = o.Name
+				}
+			}
+			row.PartnerName = names[sub.PartnerOrg]
+		}
+		p.Subscriptions = append(p.Subscriptions, row)
+	}
+	v := c.newView(r, "Purchase services")
+	v.Data = p
+	return v, nil
+}
+
+// purchase is Billing > Purchase services.
+func (c *console) purchase(w http.ResponseWriter, r *http.Request) error {
+	v, err := c.purchaseView(r)
+	if err != nil {
+		return err
+	}
+	// "Change" on the review page comes back with the order filled in.
+	q := r.URL.Query()
+	for _, k := range []string{"product_id", "quantity", "subscription_id"} {
+		if x := q.Get(k); x != "" {
+			v.Form.Set(k, x)
+		}
+	}
+	c.render(w, r, http.StatusOK, "purchase.html", v)
+	return nil
+}
+
+// readOrder reads the product, quantity and subscription of an order form and checks
+// them against the catalog; the service checks them again when the order is placed.
+func (c *console) readOrder(r *http.Request, f url.Values) (*orderReview, error) {
+	s := sessionFrom(r.Context())
+	probs := atrium.Problems{}
+	o := &orderReview{SubscriptionID: f.Get("subscription_id")}
+	id := f.Get("product_id")
+	if id == "" {
+		probs.Add("product_id", "choose a product or add-on")
+	} else if prod, err := c.Licensing.Product(r.Context(), id); err != nil {
+		probs.Add("product_id", "is not in the catalog")
+	} else {
+		o.Product = *prod
+	}
+	q, err := strconv.Atoi(strings.TrimSpace(f.Get("quantity")))
+	if err != nil || q < 1 || q > licensing.MaxQuantity {
+		probs.Add("quantity", fmt.Sprintf("must be a whole number from 1 to %d", licensing.MaxQuantity))
+	}
+	o.Quantity = q
+	if err := probs.Err(); err != nil {
+		return nil, err
+	}
+	if o.SubscriptionID != "" {
+		sub, err := c.Licensing.Subscription(r.Context(), s.P(), o.SubscriptionID)
+		if err != nil {
+			return nil, atrium.FieldError("subscription_id", "is not a subscription of your organization")
+		}
+		o.Subscription = sub
+	}
+	o.TotalMinor = o.Product.PriceMinor * int64(o.Quantity)
+	return o, nil
+}
+
+// purchaseFailed shows the purchase page again with err beside the order form's fields.
+func (c *console) purchaseFailed(w http.ResponseWriter, r *http.Request, f url.Values, err error) error {
+	v, lerr := c.purchaseView(r)
+	if lerr != nil {
+		return lerr
+	}
+	v.Form = f
+	if !v.formError(renameField(err, "addon_id", "product_id"), "product_id", "quantity", "subscription_id") {
+		return err
+	}
+	c.render(w, r, statusOf(err), "purchase.html", v)
+	return nil
+}
+
+// purchaseReview shows the order with its price before it is placed.
+func (c *console) purchaseReview(w http.ResponseWriter, r *http.Request) error {
+	if err := requireBilling(r); err != nil {
+		return err
+	}
+	f := r.URL.Query()
+	o, err := c.readOrder(r, f)
+	if err != nil {
+		return c.purchaseFailed(w, r, f, err)
+	}
+	v := c.newView(r, "Review your order")
+	v.Data = o
+	c.render(w, r, http.StatusOK, "purchase_review.html", v)
+	return nil
+}
+
+// requireBilling refuses everyone but Global and Billing administrators before a billing
+// form is read, so others get forbidden rather than remarks on their input.
+func requireBilling(r *http.Request) error {
+	s := sessionFrom(r.Context())
+	return access.Require(s.P(), access.BillingManage, access.Resource{Org: s.ID.Principal.Org})
+}
+
+// purchaseOrder places the reviewed order.
+func (c *console) purchaseOrder(w http.ResponseWriter, r *http.Request) error {
+	s := sessionFrom(r.Context())
+	if err := requireBilling(r); err != nil {
+		return err
+	}
+	f := r.PostForm
+	o, err := c.readOrder(r, f)
+	var order *licensing.Order
+	if err == nil {
+		in := licensing.OrderInput{ProductID: o.Product.ID, SubscriptionID: o.SubscriptionID, Quantity: o.Quantity}
+		if o.Product.Kind == licensing.KindAddon {
+			in.ProductID, in.AddonID = "", o.Product.ID
+		}
+		_, order, err = c.Licensing.PlaceOrder(r.Context(), s.P(), in)
+	}
+	if err != nil {
+		return c.purchaseFailed(w, r, f, err)
+	}
+	return c.redirect(w, r, "/billing/purchase", fmt.Sprintf("Your order was placed: %d × %s for %s %s %s.", order.Quantity, o.Product.Name,
+		licensing.FormatMinor(order.TotalMinor), order.Currency, periodWords(o.Product.BillingPeriod)))
+}
+
+// subscriptionQuantity changes a subscription's seats. Lowering below the licenses
+// assigned shows the service's message beside the quantity field.
+func (c *console) subscriptionQuantity(w http.ResponseWriter, r *http.Request) error {
+	s := sessionFrom(r.Context())
+	if err := requireBilling(r); err != nil {
+		return err
+	}
+	f := r.PostForm
+	id := r.PathValue("id")
+	version, _ := strconv.ParseInt(f.Get("version"), 10, 64)
+	q, perr := strconv.Atoi(strings.TrimSpace(f.Get("quantity")))
+	var sub *licensing.Subscription
+	err := error(atrium.FieldError("quantity", fmt.Sprintf("must be a whole number from 1 to %d", licensing.MaxQuantity)))
+	if perr == nil {
+		sub, err = c.Licensing.SetQuantity(r.Context(), s.P(), id, q, version)
+	}
+	if err != nil {
+		return c.subscriptionFailed(w, r, id, f, err, "quantity")
+	}
+	return c.redirect(w, r, "/billing/purchase#sub-"+sub.ID, fmt.Sprintf("%s now has %d seats.", sub.ProductName, sub.Quantity))
+}
+
+// subscriptionFailed shows the purchase page with err beside field of subscription id's
+// form.
+func (c *console) subscriptionFailed(w http.ResponseWriter, r *http.Request, id string, f url.Values, err error, fields ...string) error {
+	v, lerr := c.purchaseView(r)
+	if lerr != nil {
+		return lerr
+	}
+	if !v.formError(err, fields...) {
+		return err
+	}
+	p := v.Data.(purchasePage)
+	p.Failed = id
+	v.Data = p
+	for _, name := range fields {
+		v.Form.Set(name, f.Get(name))
+	}
+	c.render(w, r, statusOf(err), "purchase.html", v)
+	return nil
+}
+
+func cancelConfirm(sub *licensing.Subscription) confirmPage {
+	return confirmPage{Heading: "Cancel " + sub.ProductName + "?",
+		Message: fmt.Sprintf("The subscription ends at the end of its current period, on %s. Its %d licenses keep working until then; after that the seats are gone and licenses beyond the remaining seats are removed.",
+			formatDate(sub.PeriodEnd), sub.Quantity),
+		Action: "/billing/subscriptions/" + sub.ID + "/cancel", Button: "Cancel subscription", Cancel: "/billing/purchase"}
+}
+
+func (c *console) subscriptionCancelConfirm(w http.ResponseWriter, r *http.Request) error {
+	s := sessionFrom(r.Context())
+	if err := requireBilling(r); err != nil {
+		return err
+	}
+	sub, err := c.Licensing.Subscription(r.Context(), s.P(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return c.confirm(w, r, cancelConfirm(sub), http.StatusOK, "")
+}
+
+// subscriptionCancel cancels at the end of the period, after confirmation.
+func (c *console) subscriptionCancel(w http.ResponseWriter, r *http.Request) error {
+	s := sessionFrom(r.Context())
+	sub, err := c.Licensing.Cancel(r.Context(), s.P(), r.PathValue("id"))
+	if err != nil {
+		if atrium.ErrorCode(err) == atrium.CodeConflict {
+			cur, gerr := c.Licensing.Subscription(r.Context(), s.P(), r.PathValue("id"))
+			if gerr != nil {
+				return err
+			}
+			return c.confirm(w, r, cancelConfirm(cur), statusOf(err), messageOf(err))
+		}
+		return err
+	}
+	return c.redirect(w, r, "/billing/purchase#sub-"+sub.ID, sub.ProductName+" is cancelled and ends on "+formatDate(sub.PeriodEnd)+".")
+}
+
+// subscriptionPartnerSet names the partner of record by one of its domains.
+func (c *console) subscriptionPartnerSet(w http.ResponseWriter, r *http.Request) error {
+	s := sessionFrom(r.Context())
+	if err := requireBilling(r); err != nil {
+		return err
+	}
+	f := r.PostForm
+	id := r.PathValue("id")
+	domain := strings.TrimSpace(f.Get("partner_domain"))
+	var sub *licensing.Subscription
+	err := error(atrium.FieldError("partner_domain", "is required, such as fabrikam.atrium.localhost"))
+	if domain != "" {
+		sub, err = c.Licensing.SetPartner(r.Context(), s.P(), id, licensing.PartnerInput{PartnerDomain: domain})
+	}
+	if err != nil {
+		return c.subscriptionFailed(w, r, id, f, renameField(err, "partner_org_id", "partner_domain"), "partner_domain")
+	}
+	return c.redirect(w, r, "/billing/purchase#sub-"+sub.ID, "The partner of record of "+sub.ProductName+" is set.")
+}
+
+func partnerRemoveConfirm(sub *licensing.Subscription, partner string) confirmPage {
+	return confirmPage{Heading: "Remove the partner of record of " + sub.ProductName + "?",
+		Message: partner + " can no longer see this subscription, its license counts or the users holding its licenses.",
+		Action:  "/billing/subscriptions/" + sub.ID + "/partner/remove", Button: "Remove partner", Cancel: "/billing/purchase"}
+}
+
+func (c *console) partnerOf(r *http.Request, sub *licensing.Subscription) string {
+	if o, err := c.Directory.Org(r.Context(), atrium.OrgID(sub.PartnerOrg)); err == nil {
+		return o.Name
+	}
+	return "The partner"
+}
+
+func (c *console) subscriptionPartnerRemoveConfirm(w http.ResponseWriter, r *http.Request) error {
+	s := sessionFrom(r.Context())
+	if err := requireBilling(r); err != nil {
+		return err
+	}
+	sub, err := c.Licensing.Subscription(r.Context(), s.P(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if sub.PartnerOrg == "" {
+		return atrium.Errorf(atrium.CodeNotFound, "this subscription has no partner of record")
+	}
+	return c.confirm(w, r, partnerRemoveConfirm(sub, c.partnerOf(r, sub)), http.StatusOK, "")
+}
+
+// subscriptionPartnerRemove removes the partner of record, after confirmation.
+func (c *console) subscriptionPartnerRemove(w http.ResponseWriter, r *http.Request) error {
+	s := sessionFrom(r.Context())
+	sub, err := c.Licensing.RemovePartner(r.Context(), s.P(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return c.redirect(w, r, "/billing/purchase#sub-"+sub.ID, "The partner of record of "+sub.ProductName+" was removed.")
+}
+
+// renameField returns err with its field from renamed to, so a service's field name
+// lands beside the form field that carries it.
+func renameField(err error, from, to string) error {
+	e, ok := err.(*atrium.Error)
+	if !ok || e.Fields == nil {
+		return err
+	}
+	msg, ok := e.Fields[from]
+	if !ok {
+		return err
+	}
+	cp := *e
+	cp.Fields = map[string]string{}
+	for k, v := range e.Fields {
+		if k != from {
+			cp.Fields[k] = v
+		}
+	}
+	cp.Fields[to] = msg
+	return &cp
+}
+
+// periodWords says how often a price is billed: "per month" or "per year".
+func periodWords(p licensing.Period) string {
+	if p == licensing.Yearly {
+		return "per year"
+	}
+	return "per month"
+}

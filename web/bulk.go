@@ -1,0 +1,305 @@
+package web
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/access"
+	"github.com/atrium-admin/atrium/licensing"
+)
+
+// bulkResultPage is the outcome of a bulk assignment or removal, one row per user.
+type bulkResultPage struct {
+	Assign  bool
+	Product string
+	Rows    []bulkRow
+	OK      int
+	Failed  int
+}
+
+type bulkRow struct {
+	// Who is the line of the upload or the user's display name; Username is empty for
+	// lines that named nobody.
+	Who, Username, UserID string
+	OK                    bool
+	Error                 string
+}
+
+// bulkUploadPage is the CSV upload form.
+type bulkUploadPage struct {
+	Pools []licensing.LicenseCount
+	Max   int
+}
+
+// bulkRequest is a bulk change read from a form: the users, the product, assign or
+// remove, and the upload's lines that named no user of the organization.
+type bulkRequest struct {
+	Users   []atrium.UserID
+	Product string
+	Assign  bool
+	Missing []string
+}
+
+// readBulkAction reads product_id and action; the service checks the product.
+func readBulkAction(f url.Values) (product string, assign bool, err error) {
+	probs := atrium.Problems{}
+	product = f.Get("product_id")
+	if product == "" {
+		probs.Add("product_id", "choose a product")
+	}
+	switch f.Get("action") {
+	case "assign":
+		assign = true
+	case "remove":
+	default:
+		probs.Add("action", "choose assign or remove")
+	}
+	return product, assign, probs.Err()
+}
+
+// bulkLicenses assigns or removes a product for the users checked on the users list
+// (and for the users of a confirmed upload).
+func (c *console) bulkLicenses(w http.ResponseWriter, r *http.Request) error {
+	s := sessionFrom(r.Context())
+	if err := access.Require(s.P(), access.LicenseAssign, access.Resource{Org: s.ID.Principal.Org}); err != nil {
+		return err
+	}
+	f := r.PostForm
+	product, assign, err := readBulkAction(f)
+	users := userIDs(f["user"])
+	if err == nil && len(users) == 0 && len(f["missing"]) == 0 {
+		err = atrium.FieldError("user", "select at least one user")
+	}
+	if err == nil && len(users) > licensing.BulkMaxUsers {
+		err = atrium.FieldError("user", fmt.Sprintf("select at most %d users at once", licensing.BulkMaxUsers))
+	}
+	if err != nil {
+		v, lerr := c.userListView(r)
+		if lerr != nil {
+			return lerr
+		}
+		v.Form.Set("product_id", f.Get("product_id"))
+		if !v.formError(err, "product_id") {
+			return err
+		}
+		c.render(w, r, statusOf(err), "users.html", v)
+		return nil
+	}
+	return c.runBulk(w, r, bulkRequest{Users: users, Product: product, Assign: assign, Missing: f["missing"]}, f.Get("confirm") == "1")
+}
+
+// runBulk applies a bulk request and shows the result per user. A removal that makes
+// users lose apps shows what will be deleted first, unless confirmed.
+func (c *console) runBulk(w http.ResponseWriter, r *http.Request, b bulkRequest, confirmed bool) error {
+	s := sessionFrom(r.Context())
+	prod, err := c.Licensing.Product(r.Context(), b.Product)
+	if err != nil {
+		return atrium.FieldError("product_id", "is not a product of the catalog")
+	}
+	if !b.Assign && !confirmed && len(b.Users) > 0 {
+		total := map[string]map[string]int{}
+		affected := 0
+		for _, id := range b.Users {
+			preview, err := c.Licensing.RemovalPreview(r.Context(), s.P(), id, []string{prod.ID})
+			if atrium.ErrorCode(err) == atrium.CodeNotFound {
+				continue // reported per user when applied
+			}
+			if err != nil {
+				return err
+			}
+			if len(preview) > 0 {
+				affected++
+			}
+			for app, counts := range preview {
+				if total[app] == nil {
+					total[app] = map[string]int{}
+				}
+				for k, n := range counts {
+					total[app][k] += n
+				}
+			}
+		}
+		if len(total) > 0 {
+			hidden := url.Values{"product_id": {prod.ID}, "action": {"remove"}, "missing": b.Missing}
+			for _, id := range b.Users {
+				hidden.Add("user", string(id))
+			}
+			return c.confirmRemoval(w, r, removalPage{
+				Heading: fmt.Sprintf("Remove %s from %d users?", prod.Name, len(b.Users)),
+				Intro:   fmt.Sprintf("%d of them lose access to %s. Their data in the app, all together, is handled as follows:", affected, appList(total)),
+				Action:  "/users/licenses/bulk", Cancel: "/users", Button: "Remove licenses and delete the data", Hidden: hidden,
+				Apps: appLosses(total),
+			})
+		}
+	}
+	p := bulkResultPage{Assign: b.Assign, Product: prod.Name}
+	for _, line := range b.Missing {
+		p.Rows = append(p.Rows, bulkRow{Who: line, Error: "no user of your organization has this username or id"})
+	}
+	if len(b.Users) > 0 {
+		results, err := c.Licensing.Bulk(r.Context(), s.P(), b.Assign, prod.ID, b.Users)
+		if err != nil {
+			return err
+		}
+		for _, res := range results {
+			row := bulkRow{Who: string(res.UserID), UserID: string(res.UserID), OK: res.OK, Error: res.Error}
+			if u, err := c.Directory.GetUser(r.Context(), s.P(), res.UserID); err == nil {
+				row.Who, row.Username = u.DisplayName, u.Username
+			}
+			p.Rows = append(p.Rows, row)
+		}
+	}
+	for _, row := range p.Rows {
+		if row.OK {
+			p.OK++
+		} else {
+			p.Failed++
+		}
+	}
+	title := "Licenses assigned"
+	if !b.Assign {
+		title = "Licenses removed"
+	}
+	v := c.newView(r, title)
+	v.Data = p
+	c.render(w, r, http.StatusOK, "bulk_result.html", v)
+	return nil
+}
+
+func (c *console) bulkUploadView(r *http.Request) (*view, error) {
+	s := sessionFrom(r.Context())
+	if err := access.Require(s.P(), access.LicenseAssign, access.Resource{Org: s.ID.Principal.Org}); err != nil {
+		return nil, err
+	}
+	pools, err := c.Licensing.Licenses(r.Context(), s.P())
+	if err != nil {
+		return nil, err
+	}
+	v := c.newView(r, "Assign or remove licenses from a file")
+	v.Data = bulkUploadPage{Pools: pools, Max: licensing.BulkMaxUsers}
+	v.Form.Set("action", "assign")
+	return v, nil
+}
+
+func (c *console) bulkUploadForm(w http.ResponseWriter, r *http.Request) error {
+	v, err := c.bulkUploadView(r)
+	if err != nil {
+		return err
+	}
+	c.render(w, r, http.StatusOK, "bulk_upload.html", v)
+	return nil
+}
+
+// maxUploadLine bounds a line of an upload: a username or id is far shorter.
+const maxUploadLine = 512
+
+// bulkUpload reads a CSV of usernames or user ids, one a line (the first column
+// counts), and assigns or removes a product for them.
+func (c *console) bulkUpload(w http.ResponseWriter, r *http.Request) error {
+	v, err := c.bulkUploadView(r)
+	if err != nil {
+		return err
+	}
+	f := r.PostForm // with the multipart form's values
+	product, assign, err := readBulkAction(f)
+	var lines []string
+	if err == nil {
+		lines, err = readUploadLines(r)
+	}
+	var b bulkRequest
+	if err == nil {
+		b = bulkRequest{Product: product, Assign: assign}
+		seen := map[atrium.UserID]bool{}
+		for _, line := range lines {
+			id, ok, rerr := c.resolveUser(r, line)
+			if rerr != nil {
+				return rerr
+			}
+			switch {
+			case !ok:
+				b.Missing = append(b.Missing, line)
+			case !seen[id]:
+				seen[id] = true
+				b.Users = append(b.Users, id)
+			}
+		}
+	}
+	if err != nil {
+		v.Form = url.Values{"product_id": {f.Get("product_id")}, "action": {f.Get("action")}}
+		if !v.formError(err, "product_id", "action", "file") {
+			return err
+		}
+		c.render(w, r, statusOf(err), "bulk_upload.html", v)
+		return nil
+	}
+	return c.runBulk(w, r, b, false)
+}
+
+// readUploadLines returns the non-empty first columns of the uploaded file, at most
+// licensing.BulkMaxUsers of them. A first line "username" or "user" is a header.
+func readUploadLines(r *http.Request) ([]string, error) {
+	file, _, err := r.FormFile("file")
+	if err != nil {
+		return nil, atrium.FieldError("file", "choose a CSV file with one username or user id per line")
+	}
+	defer file.Close()
+	sc := bufio.NewScanner(file)
+	sc.Buffer(make([]byte, maxUploadLine), maxUploadLine)
+	var out []string
+	for n := 0; sc.Scan(); n++ {
+		line := strings.TrimSpace(strings.TrimPrefix(sc.Text(), "\ufeff"))
+		line, _, _ = strings.Cut(line, ",")
+		line = strings.Trim(strings.TrimSpace(line), `"`)
+		if line == "" || (n == 0 && (strings.EqualFold(line, "username") || strings.EqualFold(line, "user") || strings.EqualFold(line, "id"))) {
+			continue
+		}
+		if len(out) == licensing.BulkMaxUsers {
+			return nil, atrium.FieldError("file", fmt.Sprintf("has more than %d users; split it into several files", licensing.BulkMaxUsers))
+		}
+		out = append(out, line)
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, atrium.FieldError("file", "has a line that is too long; give one username or user id per line")
+		}
+		return nil, atrium.FieldError("file", "could not be read")
+	}
+	if len(out) == 0 {
+		return nil, atrium.FieldError("file", "names no users; give one username or user id per line")
+	}
+	return out, nil
+}
+
+// resolveUser finds the active user of the signed-in organization named by line: a
+// username, a user id, or a username without its domain (the organization's initial
+// domain is added).
+func (c *console) resolveUser(r *http.Request, line string) (atrium.UserID, bool, error) {
+	s := sessionFrom(r.Context())
+	org := s.ID.Principal.Org
+	byName := func(name string) (atrium.UserID, bool, error) {
+		cred, err := c.Directory.CredentialsByUsername(r.Context(), name)
+		if atrium.ErrorCode(err) == atrium.CodeNotFound {
+			return "", false, nil
+		}
+		if err != nil {
+			return "", false, err
+		}
+		return cred.User, cred.Org == org && !cred.Deleted, nil
+	}
+	if strings.Contains(line, "@") {
+		return byName(line)
+	}
+	u, err := c.Directory.GetUser(r.Context(), s.P(), atrium.UserID(line))
+	switch {
+	case err == nil:
+		return u.ID, u.DeletedAt == nil, nil
+	case atrium.ErrorCode(err) != atrium.CodeNotFound:
+		return "", false, err
+	}
+	return byName(line + "@" + s.Org.InitialDomain)
+}

@@ -1,0 +1,382 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/access"
+	"github.com/atrium-admin/atrium/directory"
+	"github.com/atrium-admin/atrium/licensing"
+)
+
+// licenseCountsPage is Billing > Licenses.
+type licenseCountsPage struct {
+	Counts []licensing.LicenseCount
+	// Low names the products with 10% or fewer seats available.
+	Low    []string
+	CanBuy bool
+}
+
+// licenseCounts shows, per product, the seats purchased, assigned and available, with a
+// warning for pools running low.
+func (c *console) licenseCounts(w http.ResponseWriter, r *http.Request) error {
+	s := sessionFrom(r.Context())
+	counts, err := c.Licensing.Licenses(r.Context(), s.P())
+	if err != nil {
+		return err
+	}
+	p := licenseCountsPage{Counts: counts, CanBuy: s.Can(access.BillingManage)}
+	for _, lc := range counts {
+		if licensing.LowOnSeats(lc.Purchased, lc.Assigned) {
+			p.Low = append(p.Low, lc.ProductName)
+		}
+	}
+	v := c.newView(r, "Licenses")
+	v.Data = p
+	c.render(w, r, http.StatusOK, "licenses.html", v)
+	return nil
+}
+
+// userLicensesPage is Users > a user > Licenses: one toggle per product and per service
+// plan.
+type userLicensesPage struct {
+	User        *directory.User
+	Toggles     []licenseToggle
+	CanAssign   bool
+	CanEditUser bool
+}
+
+// licenseToggle is one product's checkbox with its plans' checkboxes.
+type licenseToggle struct {
+	Product licensing.Product
+	On      bool
+	Pool    licensing.LicenseCount
+	Plans   []planToggle
+}
+
+type planToggle struct {
+	Plan licensing.Plan
+	On   bool
+}
+
+// licenseForm names the fields of the toggles: product holds the checked products,
+// planField(id) the checked plans of product id.
+const productField = "product"
+
+func planField(product string) string { return "plan-" + product }
+
+// userLicenseView builds the toggles of u: from form when it was submitted, otherwise
+// from the licenses u holds. The products shown are those the organization has seats of
+// and those u holds.
+func (c *console) userLicenseView(r *http.Request, u *directory.User, form url.Values) (*view, error) {
+	s := sessionFrom(r.Context())
+	held, err := c.Licensing.UserLicenses(r.Context(), s.P(), u.ID)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := c.Licensing.Licenses(r.Context(), s.P())
+	if err != nil {
+		return nil, err
+	}
+	products, err := c.Licensing.Products(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	pools := map[string]licensing.LicenseCount{}
+	for _, lc := range counts {
+		pools[lc.ProductID] = lc
+	}
+	have := map[string]licensing.License{}
+	for _, l := range held.Licenses {
+		have[l.ProductID] = l
+	}
+	p := userLicensesPage{User: u, CanAssign: access.Can(s.P(), access.LicenseAssign, targetOf(u)),
+		CanEditUser: access.Can(s.P(), access.UserUpdate, targetOf(u))}
+	for _, prod := range products {
+		l, holds := have[prod.ID]
+		pool, pooled := pools[prod.ID]
+		if !holds && (!pooled || pool.Purchased == 0) {
+			continue
+		}
+		t := licenseToggle{Product: prod, On: holds, Pool: pool}
+		if form != nil {
+			t.On = slices.Contains(form[productField], prod.ID)
+		}
+		for _, pl := range prod.ServicePlans {
+			on := !holds || !slices.Contains(l.DisabledServicePlans, pl.ID)
+			if form != nil {
+				on = slices.Contains(form[planField(prod.ID)], pl.ID)
+			}
+			t.Plans = append(t.Plans, planToggle{Plan: pl, On: on})
+		}
+		p.Toggles = append(p.Toggles, t)
+	}
+	v := c.newView(r, "Licenses of "+u.DisplayName)
+	v.Data = p
+	return v, nil
+}
+
+// userLicenses shows a user's license toggles.
+func (c *console) userLicenses(w http.ResponseWriter, r *http.Request) error {
+	u, err := c.activeUser(r)
+	if err != nil {
+		return err
+	}
+	v, err := c.userLicenseView(r, u, nil)
+	if err != nil {
+		return err
+	}
+	c.render(w, r, http.StatusOK, "user_licenses.html", v)
+	return nil
+}
+
+// wantedLicenses reads the toggles: the checked products, each with its unchecked plans
+// turned off.
+func wantedLicenses(form url.Values, products []licensing.Product) []licensing.License {
+	var out []licensing.License
+	for _, prod := range products {
+		if !slices.Contains(form[productField], prod.ID) {
+			continue
+		}
+		l := licensing.License{ProductID: prod.ID, DisabledServicePlans: []string{}}
+		for _, pl := range prod.ServicePlans {
+			if !slices.Contains(form[planField(prod.ID)], pl.ID) {
+				l.DisabledServicePlans = append(l.DisabledServicePlans, pl.ID)
+			}
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// userLicensesSave applies the whole set of toggles in one call. When the save removes
+// products and the user would lose apps, it first shows what will be deleted and
+// applies only once that page is confirmed.
+func (c *console) userLicensesSave(w http.ResponseWriter, r *http.Request) error {
+	s := sessionFrom(r.Context())
+	u, err := c.activeUser(r)
+	if err != nil {
+		return err
+	}
+	f := r.PostForm
+	products, err := c.Licensing.Products(r.Context())
+	if err != nil {
+		return err
+	}
+	want := wantedLicenses(f, products)
+	held, err := c.Licensing.UserLicenses(r.Context(), s.P(), u.ID)
+	if err != nil {
+		return err
+	}
+	var removed []string
+	for _, l := range held.Licenses {
+		if !slices.ContainsFunc(want, func(x licensing.License) bool { return x.ProductID == l.ProductID }) {
+			removed = append(removed, l.ProductID)
+		}
+	}
+	if len(removed) > 0 && f.Get("confirm") != "1" {
+		if err := access.Require(s.P(), access.LicenseAssign, targetOf(u)); err != nil {
+			return err
+		}
+		wantIDs := make([]string, 0, len(want))
+		for _, l := range want {
+			wantIDs = append(wantIDs, l.ProductID)
+		}
+		preview, err := c.Licensing.ChangePreview(r.Context(), s.P(), u.ID, wantIDs)
+		if err != nil {
+			return err
+		}
+		if len(preview) > 0 {
+			var names []string
+			for _, l := range held.Licenses {
+				if slices.Contains(removed, l.ProductID) {
+					names = append(names, l.ProductName)
+				}
+			}
+			keep := url.Values{}
+			for k, vs := range f {
+				if k == productField || strings.HasPrefix(k, "plan-") {
+					keep[k] = vs
+				}
+			}
+			return c.confirmRemoval(w, r, removalPage{
+				Heading: "Remove " + strings.Join(names, ", ") + " from " + u.DisplayName + "?",
+				Intro:   u.DisplayName + " loses access to " + appList(preview) + ". Their data in the app is handled as follows:",
+				Action:  "/users/" + string(u.ID) + "/licenses", Cancel: "/users/" + string(u.ID) + "/licenses",
+				Button: "Remove licenses and delete the data", Hidden: keep, Apps: appLosses(preview),
+			})
+		}
+	}
+	if _, err := c.Licensing.SetUserLicenses(r.Context(), s.P(), u.ID, want); err != nil {
+		v, verr := c.userLicenseView(r, u, f)
+		if verr != nil {
+			return verr
+		}
+		if !v.formError(err, "usage_location") {
+			return err
+		}
+		v.Error = messageOf(err)
+		c.render(w, r, statusOf(err), "user_licenses.html", v)
+		return nil
+	}
+	return c.redirect(w, r, "/users/"+string(u.ID)+"/licenses", "The licenses of "+u.DisplayName+" were saved.")
+}
+
+// removalPage asks before removing licenses deletes app data: per app, what is
+// deleted and what is kept. Its form posts Hidden again with confirm=1.
+type removalPage struct {
+	Heading, Intro, Action, Cancel, Button string
+	Hidden                                 url.Values
+	Apps                                   []appLoss
+}
+
+// appLoss is what one lost app deletes and keeps, in words.
+type appLoss struct {
+	App     string
+	Deleted []string
+	Kept    []string
+}
+
+// Summary is the loss in one sentence, such as "Social Engagement: 3 alerts, 2
+// settings will be deleted; 2 search topics are kept".
+func (a appLoss) Summary() string {
+	s := a.App + ": "
+	if len(a.Deleted) == 0 {
+		s += "no data will be deleted"
+	} else {
+		s += strings.Join(a.Deleted, ", ") + " will be deleted"
+	}
+	if len(a.Kept) > 0 {
+		verb := "are"
+		if len(a.Kept) == 1 && strings.HasPrefix(a.Kept[0], "1 ") {
+			verb = "is"
+		}
+		s += "; " + strings.Join(a.Kept, ", ") + " " + verb + " kept"
+	}
+	return s
+}
+
+func (c *console) confirmRemoval(w http.ResponseWriter, r *http.Request, p removalPage) error {
+	v := c.newView(r, p.Heading)
+	v.Data = p
+	c.render(w, r, http.StatusOK, "license_remove.html", v)
+	return nil
+}
+
+// dataKinds names the kinds of app data the cleaners count, singular and plural.
+var dataKinds = map[string][2]string{
+	"settings":       {"setting", "settings"},
+	"alerts":         {"alert", "alerts"},
+	"streams":        {"stream", "streams"},
+	"shared_streams": {"share of another user's stream", "shares of other users' streams"},
+	"search_topics":  {"search topic", "search topics"},
+}
+
+// keptSuffix marks the counts of data a cleaner keeps.
+const keptSuffix = "_kept"
+
+func countWords(kind string, n int) string {
+	names, ok := dataKinds[kind]
+	if !ok {
+		names = [2]string{strings.ReplaceAll(kind, "_", " "), strings.ReplaceAll(kind, "_", " ")}
+	}
+	if n == 1 {
+		return "1 " + names[0]
+	}
+	return fmt.Sprintf("%d %s", n, names[1])
+}
+
+// appLosses turns a removal preview into sentences, apps and kinds in a stable order;
+// kinds with nothing to delete are left out.
+func appLosses(preview map[string]map[string]int) []appLoss {
+	apps := make([]string, 0, len(preview))
+	for app := range preview {
+		apps = append(apps, app)
+	}
+	sort.Strings(apps)
+	var out []appLoss
+	for _, app := range apps {
+		counts := preview[app]
+		kinds := make([]string, 0, len(counts))
+		for k := range counts {
+			kinds = append(kinds, k)
+		}
+		sort.Strings(kinds)
+		loss := appLoss{App: appTitle(app)}
+		for _, k := range kinds {
+			n := counts[k]
+			if n == 0 {
+				continue
+			}
+			if base, ok := strings.CutSuffix(k, keptSuffix); ok {
+				loss.Kept = append(loss.Kept, countWords(base, n))
+			} else {
+				loss.Deleted = append(loss.Deleted, countWords(k, n))
+			}
+		}
+		out = append(out, loss)
+	}
+	return out
+}
+
+func appList(preview map[string]map[string]int) string {
+	var names []string
+	for _, a := range appLosses(preview) {
+		names = append(names, a.App)
+	}
+	return strings.Join(names, ", ")
+}
+
+// appTitles are the display names of the apps products give access to.
+var appTitles = map[string]string{
+	"social": "Social Engagement",
+	"crm":    "CRM",
+	"groups": "Groups",
+	"collab": "Collaborate",
+}
+
+// appTitle returns the display name of app.
+func appTitle(app string) string {
+	if t, ok := appTitles[app]; ok {
+		return t
+	}
+	return app
+}
+
+// appPages are the apps with a console page.
+var appPages = map[string]string{"social": "/apps/social"}
+
+// homeApp is an app on the home page.
+type homeApp struct {
+	Name, Title, Href string
+}
+
+// licensedApps returns the apps the signed-in user is licensed for.
+func (c *console) licensedApps(r *http.Request) ([]homeApp, error) {
+	s := sessionFrom(r.Context())
+	apps, err := c.Licensing.Apps(r.Context(), s.P())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]homeApp, 0, len(apps))
+	for _, a := range apps {
+		out = append(out, homeApp{Name: a, Title: appTitle(a), Href: appPages[a]})
+	}
+	return out, nil
+}
+
+// userIDs converts form values to user ids.
+func userIDs(vals []string) []atrium.UserID {
+	out := make([]atrium.UserID, 0, len(vals))
+	for _, v := range vals {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, atrium.UserID(v))
+		}
+	}
+	return out
+}

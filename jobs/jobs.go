@@ -104,8 +104,9 @@ func (q *Queue) Register(kind Kind, h Handler, opts Options) {
 }
 
 // Every makes Run enqueue kind once per interval across all processes: each process
-// tries to insert the job for the current interval under one deterministic id, and the
-// primary key lets only the first through.
+// tries to advance the kind's row in job_schedules to the current interval, and only the
+// one whose conditional update succeeds enqueues the job (in the same transaction, under
+// a deterministic id). A process whose clock lags never schedules an earlier interval.
 func (q *Queue) Every(kind Kind, interval time.Duration) {
 	q.mu.Lock()
 	q.periodic = append(q.periodic, periodic{kind: kind, every: interval})
@@ -242,8 +243,19 @@ func (q *Queue) schedulePeriodic(ctx context.Context) {
 	now := q.clock.Now()
 	for _, p := range list {
 		slot := now.Truncate(p.every)
-		id := fmt.Sprintf("%s@%d", p.kind, slot.Unix())
-		if err := q.enqueue(ctx, q.db.Write(), id, p.kind, struct{}{}, slot); err != nil && ctx.Err() == nil {
+		err := q.db.Tx(ctx, func(tx *store.Tx) error {
+			res, err := tx.ExecContext(ctx, `INSERT INTO job_schedules (kind, slot) VALUES ($1, $2)
+				ON CONFLICT (kind) DO UPDATE SET slot = excluded.slot WHERE job_schedules.slot < excluded.slot`,
+				string(p.kind), store.Micros(slot))
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil || n == 0 {
+				return err // this interval is already scheduled
+			}
+			return q.enqueue(ctx, tx, fmt.Sprintf("%s@%d", p.kind, slot.Unix()), p.kind, struct{}{}, slot)
+		})
+		if err != nil && ctx.Err() == nil {
 			q.log.Error("jobs: schedule periodic", "kind", p.kind, "err", err)
 		}
 	}
@@ -257,10 +269,17 @@ func (q *Queue) claim(ctx context.Context, n int) ([]*Job, error) {
 	}
 	var out []*Job
 	err := q.db.Tx(ctx, func(tx *store.Tx) error {
+		// A job whose lease ran out during its last attempt has failed: its worker
+		// stopped, perhaps because of the job, and handing it on could stop the next.
+		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'failed', last_error = $1, locked_by = '', locked_until = 0, updated_at = $2
+			WHERE state = 'running' AND locked_until < $2 AND attempts >= max_attempts`,
+			"lease expired: the worker stopped during the last attempt", store.Micros(now)); err != nil {
+			return err
+		}
 		rows, err := tx.QueryContext(ctx, `UPDATE jobs SET state = 'running', locked_by = $1, locked_until = $2,
 				attempts = attempts + 1, updated_at = $3
 			WHERE id IN (SELECT id FROM jobs
-				WHERE (state = 'pending' AND run_at <= $3) OR (state = 'running' AND locked_until < $3)
+				WHERE (state = 'pending' AND run_at <= $3) OR (state = 'running' AND locked_until < $3 AND attempts < max_attempts)
 				ORDER BY run_at LIMIT $4`+lock+`)
 			RETURNING id, kind, payload, attempts, max_attempts`,
 			q.worker, store.Micros(now.Add(q.lease)), store.Micros(now), n)

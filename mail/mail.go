@@ -32,9 +32,11 @@ var Migrations = store.LoadMigrations("mail", migrationFS, "migrations")
 //go:embed templates
 var templateFS embed.FS
 
+// A key missing from a message's data is an error rather than "<no value>" in a mail
+// sent to a customer.
 var (
-	textTemplates = texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/*.txt"))
-	htmlTemplates = htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/*.html"))
+	textTemplates = texttemplate.Must(texttemplate.New("mail").Option("missingkey=error").ParseFS(templateFS, "templates/*.txt"))
+	htmlTemplates = htmltemplate.Must(htmltemplate.New("mail").Option("missingkey=error").ParseFS(templateFS, "templates/*.html"))
 )
 
 var (
@@ -97,7 +99,8 @@ func NewOutbox(db *store.DB, queue *jobs.Queue, clock atrium.Clock, sender Sende
 	return o
 }
 
-// Render executes m's templates.
+// Render executes m's templates. It returns an error for an unknown template and for
+// data that lacks a key the template uses.
 func Render(m Message) (subject, text, html string, err error) {
 	var tb, hb bytes.Buffer
 	if err := textTemplates.ExecuteTemplate(&tb, m.Template+".txt", m.Data); err != nil {

@@ -39,7 +39,8 @@ type Sender struct {
 	Username string
 	Password string
 	TLS      TLSMode
-	// TLSConfig overrides the TLS settings (tests use it to trust their own CA).
+	// TLSConfig overrides the TLS settings (tests use it to trust their own CA); an
+	// empty ServerName is taken from Host.
 	TLSConfig *tls.Config
 	Timeout   time.Duration
 }
@@ -88,7 +89,13 @@ func Parse(raw string) (*Sender, error) {
 
 func (s *Sender) tlsConfig() *tls.Config {
 	if s.TLSConfig != nil {
-		return s.TLSConfig
+		// STARTTLS (unlike tls.Dialer) does not derive ServerName from the address, and
+		// refuses a config without one.
+		cfg := s.TLSConfig.Clone()
+		if cfg.ServerName == "" {
+			cfg.ServerName = s.Host
+		}
+		return cfg
 	}
 	return &tls.Config{ServerName: s.Host, MinVersion: tls.VersionTLS12}
 }

@@ -22,7 +22,8 @@ type Migration struct {
 }
 
 // LoadMigrations reads a module's migration files, the *.sql files in dir of fsys. It
-// panics on a malformed name, since migrations are embedded at build time.
+// panics on a malformed name, on two files for one version and dialect, and on a
+// version missing a dialect, since migrations are embedded at build time.
 func LoadMigrations(module string, fsys fs.FS, dir string) []Migration {
 	fsys, err := fs.Sub(fsys, dir)
 	if err != nil {
@@ -60,7 +61,14 @@ func LoadMigrations(module string, fsys fs.FS, dir string) []Migration {
 			m = &Migration{Module: module, Version: v, Name: label, SQL: map[Dialect]string{}}
 			byVersion[v] = m
 		}
+		// Two files for one version would otherwise silently replace each other.
+		if m.Name != label {
+			panic(fmt.Sprintf("store: migrations %s/%03d_%s and %s/%s share a version", module, v, m.Name, module, name))
+		}
 		for _, d := range dialects {
+			if _, dup := m.SQL[d]; dup {
+				panic(fmt.Sprintf("store: migration %s/%s: %s/%03d already has a %s version", module, name, module, v, d))
+			}
 			m.SQL[d] = string(body)
 		}
 	}
@@ -117,6 +125,19 @@ func (db *DB) Migrate(ctx context.Context, migrations []Migration) error {
 		tx, err := conn.BeginTx(ctx, nil)
 		if err != nil {
 			return fmt.Errorf("store: migrate %s/%03d: %w", m.Module, m.Version, err)
+		}
+		// Another process may have applied it since we looked. On SQLite the write
+		// transaction (BEGIN IMMEDIATE) serializes this check with that process; on
+		// PostgreSQL the advisory lock already does.
+		var done int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE module = $1 AND version = $2`,
+			m.Module, m.Version).Scan(&done); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("store: migrate %s/%03d: %w", m.Module, m.Version, err)
+		}
+		if done > 0 {
+			tx.Rollback()
+			continue
 		}
 		if _, err := tx.ExecContext(ctx, m.SQL[db.Dialect]); err != nil {
 			tx.Rollback()

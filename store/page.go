@@ -27,6 +27,10 @@ func DecodeCursor(cursor string, dst ...any) bool {
 		return false
 	}
 	for i, p := range parts {
+		// json.Unmarshal accepts null for anything and leaves dst as it was.
+		if string(p) == "null" {
+			return false
+		}
 		if err := json.Unmarshal(p, dst[i]); err != nil {
 			return false
 		}

@@ -155,17 +155,26 @@ type Tx struct {
 func (tx *Tx) AfterCommit(fn func()) { tx.afterCommit = append(tx.afterCommit, fn) }
 
 // Tx runs fn in a write transaction: committed when fn returns nil, rolled back
-// otherwise. Driver errors returned by fn are translated (see Translate).
+// otherwise (also when fn panics; the panic then continues). Driver errors returned by
+// fn are translated (see Translate).
 func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 	sqlTx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return Translate(fmt.Errorf("begin: %w", err))
 	}
 	tx := &Tx{Tx: sqlTx, Dialect: db.Dialect}
+	// A panic in fn must not leave the transaction open: on SQLite it holds the only
+	// write connection, and on PostgreSQL its locks, until the process exits.
+	committed := false
+	defer func() {
+		if !committed {
+			_ = sqlTx.Rollback()
+		}
+	}()
 	if err := fn(tx); err != nil {
-		_ = sqlTx.Rollback()
 		return Translate(err)
 	}
+	committed = true
 	if err := sqlTx.Commit(); err != nil {
 		return Translate(fmt.Errorf("commit: %w", err))
 	}

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"net/http"
 
-	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/mail"
 )
 
@@ -11,14 +10,11 @@ func (s *Server) registerMail() {
 	s.handle(Route{Method: "GET", Path: "/api/v1/outgoing-mail", Summary: "Outgoing mail in the outbox, newest first (operator staff)", Tag: "mail",
 		Query: []string{"q", "limit", "cursor"}, Response: List[mail.Rendered]{}},
 		func(w http.ResponseWriter, r *http.Request) error {
-			if err := access.Require(principal(r), access.InstanceMailRead, access.Resource{}); err != nil {
-				return err
-			}
 			limit, err := Limit(r)
 			if err != nil {
 				return err
 			}
-			list, next, err := s.Outbox.List(r.Context(), mail.ListFilter{To: r.URL.Query().Get("q"), Limit: limit, Cursor: r.URL.Query().Get("cursor")})
+			list, next, err := s.Outbox.ListFor(r.Context(), principal(r), mail.ListFilter{To: r.URL.Query().Get("q"), Limit: limit, Cursor: r.URL.Query().Get("cursor")})
 			if err != nil {
 				return err
 			}

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promauto"
 
 	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/jobs"
 	"github.com/atrium-admin/atrium/store"
 )
@@ -243,4 +244,20 @@ func (o *Outbox) List(ctx context.Context, f ListFilter) ([]Rendered, string, er
 		next = store.EncodeCursor(store.Micros(out[limit-1].Created), out[limit-1].ID)
 	}
 	return out, next, nil
+}
+
+// ListFor is List for operator staff: forbidden unless p may read outgoing mail.
+func (o *Outbox) ListFor(ctx context.Context, p *access.Principal, f ListFilter) ([]Rendered, string, error) {
+	if err := access.Require(p, access.InstanceMailRead, access.Resource{}); err != nil {
+		return nil, "", err
+	}
+	return o.List(ctx, f)
+}
+
+// GetFor is Get for operator staff: forbidden unless p may read outgoing mail.
+func (o *Outbox) GetFor(ctx context.Context, p *access.Principal, id string) (Rendered, error) {
+	if err := access.Require(p, access.InstanceMailRead, access.Resource{}); err != nil {
+		return Rendered{}, err
+	}
+	return o.Get(ctx, id)
 }

@@ -28,7 +28,7 @@ func (c *console) mailList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	list, next, err := c.Outbox.List(r.Context(), mail.ListFilter{To: q.Get("q"), Limit: limit, Cursor: q.Get("cursor")})
+	list, next, err := c.Outbox.ListFor(r.Context(), sessionFrom(r.Context()).P(), mail.ListFilter{To: q.Get("q"), Limit: limit, Cursor: q.Get("cursor")})
 	if err != nil {
 		return err
 	}
@@ -45,7 +45,7 @@ func (c *console) mailView(w http.ResponseWriter, r *http.Request) error {
 	if err := requireMailRead(r); err != nil {
 		return err
 	}
-	m, err := c.Outbox.Get(r.Context(), r.PathValue("id"))
+	m, err := c.Outbox.GetFor(r.Context(), sessionFrom(r.Context()).P(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}

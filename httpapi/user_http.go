@@ -77,32 +77,23 @@ func writeUser(w http.ResponseWriter, status int, u *directory.User) error {
 }
 
 func (s *Server) registerUsers() {
+	listUsers := func(deleted bool) Handler {
+		return func(w http.ResponseWriter, r *http.Request) error {
+			uq, err := userQuery(r, deleted)
+			if err != nil {
+				return err
+			}
+			page, err := s.Directory.ListUsers(r.Context(), principal(r), uq)
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, page)
+		}
+	}
 	s.handle(Route{Method: "GET", Path: "/api/v1/users", Summary: "List active users; q searches display name, username and contact email",
-		Tag: "users", Query: userListQuery, Response: directory.UserPage{}},
-		func(w http.ResponseWriter, r *http.Request) error {
-			uq, err := userQuery(r, false)
-			if err != nil {
-				return err
-			}
-			page, err := s.Directory.ListUsers(r.Context(), principal(r), uq)
-			if err != nil {
-				return err
-			}
-			return writeJSON(w, http.StatusOK, page)
-		})
+		Tag: "users", Query: userListQuery, Response: directory.UserPage{}}, listUsers(false))
 	s.handle(Route{Method: "GET", Path: "/api/v1/deleted-users", Summary: "List deleted users, restorable for 30 days",
-		Tag: "users", Query: userListQuery, Response: directory.UserPage{}},
-		func(w http.ResponseWriter, r *http.Request) error {
-			uq, err := userQuery(r, true)
-			if err != nil {
-				return err
-			}
-			page, err := s.Directory.ListUsers(r.Context(), principal(r), uq)
-			if err != nil {
-				return err
-			}
-			return writeJSON(w, http.StatusOK, page)
-		})
+		Tag: "users", Query: userListQuery, Response: directory.UserPage{}}, listUsers(true))
 	s.handle(Route{Method: "POST", Path: "/api/v1/users", Summary: "Add a user", Tag: "users",
 		Request: directory.UserInput{}, Response: createUserResponse{}, Status: http.StatusCreated, ETag: true},
 		func(w http.ResponseWriter, r *http.Request) error {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
-	"github.com/atrium-admin/atrium/audit"
+	"github.com/atrium-admin/atrium/app"
 	"github.com/atrium-admin/atrium/auth"
 	"github.com/atrium-admin/atrium/directory"
 	"github.com/atrium-admin/atrium/jobs"
@@ -22,14 +22,8 @@ import (
 	"github.com/atrium-admin/atrium/store/storetest"
 )
 
-func migrations() []store.Migration {
-	var all []store.Migration
-	for _, m := range [][]store.Migration{jobs.Migrations, audit.Migrations, mail.Migrations, directory.Migrations, access.Migrations,
-		auth.Migrations, licensing.Migrations} {
-		all = append(all, m...)
-	}
-	return all
-}
+// migrations is the whole schema, as the binary applies it.
+func migrations() []store.Migration { return app.Migrations() }
 
 // env is one database with the modules licensing needs.
 type env struct {

@@ -101,7 +101,7 @@ func (s *Service) ListUsers(ctx context.Context, p *access.Principal, q UserQuer
 	if err := access.Require(p, access.UserRead, access.Resource{Org: p.Org}); err != nil {
 		return UserPage{}, err
 	}
-	return listUsers(ctx, s.db.Read(), p.Org, q)
+	return listUsers(ctx, s.db, p.Org, q)
 }
 
 // CountUsers returns the number of active users of org.

@@ -116,8 +116,16 @@ type UserPage struct {
 // MaxQueryLength bounds the search text.
 const MaxQueryLength = 256
 
-// listUsers runs the keyset-paginated list query for org.
-func listUsers(ctx context.Context, q store.Querier, org atrium.OrgID, uq UserQuery) (UserPage, error) {
+// listUsers runs the keyset-paginated list query for org. A search (uq.Q) is planned in
+// user_search.go: the trigram index narrows rare fragments, the sort index serves common
+// ones; either way the result is that of search LIKE '%q%'.
+func listUsers(ctx context.Context, db *store.DB, org atrium.OrgID, uq UserQuery) (UserPage, error) {
+	return listUsersBounded(ctx, db, org, uq, searchCandidateLimit)
+}
+
+// listUsersBounded is listUsers with the candidate bound as a parameter, so tests can
+// drive both search plans with a few thousand users.
+func listUsersBounded(ctx context.Context, db *store.DB, org atrium.OrgID, uq UserQuery, bound int) (UserPage, error) {
 	if uq.Sort == "" {
 		uq.Sort = SortDisplayName
 		if uq.Deleted {
@@ -136,17 +144,10 @@ func listUsers(ctx context.Context, q store.Querier, org atrium.OrgID, uq UserQu
 	}
 	limit := clampLimit(uq.Limit)
 	args := []any{string(org)}
-	where := "org_id = $1 AND deleted_at IS NULL"
+	orgCond := "org_id = $1"
+	where := " AND deleted_at IS NULL"
 	if uq.Deleted {
-		where = "org_id = $1 AND deleted_at IS NOT NULL"
-	}
-	if q := strings.ToLower(strings.TrimSpace(uq.Q)); q != "" {
-		args = append(args, "%"+store.EscapeLike(q)+"%")
-		where += fmt.Sprintf(" AND search LIKE $%d ESCAPE '\\'", len(args))
-	}
-	cmp, dir := ">", "ASC"
-	if uq.Desc {
-		cmp, dir = "<", "DESC"
+		where = " AND deleted_at IS NOT NULL"
 	}
 	if uq.Cursor != "" {
 		var id string
@@ -164,13 +165,45 @@ func listUsers(ctx context.Context, q store.Querier, org atrium.OrgID, uq UserQu
 			}
 			key = s
 		}
+		cmp := ">"
+		if uq.Desc {
+			cmp = "<"
+		}
 		args = append(args, key, id)
 		where += fmt.Sprintf(" AND (%s, id) %s ($%d, $%d)", col, cmp, len(args)-1, len(args))
 	}
+	if q := strings.ToLower(strings.TrimSpace(uq.Q)); q != "" {
+		args = append(args, "%"+store.EscapeLike(q)+"%")
+		where += fmt.Sprintf(" AND search LIKE $%d ESCAPE '\\'", len(args))
+		if useTrigramCandidates(db.Dialect, q) {
+			rowids, n, complete, err := searchCandidates(ctx, db, q, bound)
+			if err != nil {
+				return UserPage{}, err
+			}
+			if complete {
+				if n == 0 {
+					return UserPage{Items: []User{}}, nil
+				}
+				args = append(args, rowids)
+				// The unary + keeps SQLite from walking the organization's sort index
+				// and testing each row against the candidates; it looks the
+				// candidates up by rowid and sorts them instead.
+				orgCond = "+org_id = $1"
+				where += fmt.Sprintf(" AND rowid IN (SELECT value FROM json_each($%d))", len(args))
+			}
+		}
+	}
+	dir := "ASC"
+	if uq.Desc {
+		dir = "DESC"
+	}
 	args = append(args, limit+1)
-	query := `SELECT ` + userColumns + `, ` + col + ` FROM users WHERE ` + where +
-		fmt.Sprintf(` ORDER BY %s %s, id %s LIMIT $%d`, col, dir, dir, len(args))
-	rows, err := q.QueryContext(ctx, query, args...)
+	order := fmt.Sprintf(`ORDER BY %s %s, id %s`, col, dir, dir)
+	// The page's keys come first, from the index alone where it covers the filter (see
+	// users_org_name_search); only the page's rows are read from the table.
+	query := `SELECT ` + userColumns + `, ` + col + ` FROM users WHERE id IN (SELECT id FROM users WHERE ` + orgCond + where + ` ` + order +
+		fmt.Sprintf(` LIMIT $%d) `, len(args)) + order
+	rows, err := db.Read().QueryContext(ctx, query, args...)
 	if err != nil {
 		return UserPage{}, store.Translate(err)
 	}

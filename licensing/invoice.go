@@ -293,12 +293,16 @@ func (s *Service) Invoices(ctx context.Context, p *access.Principal, org atrium.
 }
 
 // Invoice returns one invoice with its lines: of p's organization, or any for operator
-// staff who manage invoices. Others get not_found.
+// staff who manage invoices. Members of the invoice's organization without a billing
+// role get forbidden, like for every other billing read; others get not_found.
 func (s *Service) Invoice(ctx context.Context, p *access.Principal, id string) (*Invoice, error) {
 	inv, err := scanInvoice(s.db.Read().QueryRowContext(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE id = $1`, id))
 	if err != nil || (!access.Can(p, access.BillingRead, access.Resource{Org: inv.Org}) && !access.Can(p, access.InvoiceManage, access.Resource{Org: inv.Org})) {
 		if err != nil && atrium.ErrorCode(store.Translate(err)) != atrium.CodeNotFound {
 			return nil, store.Translate(err)
+		}
+		if err == nil && inv.Org == p.Org {
+			return nil, access.Require(p, access.BillingRead, access.Resource{Org: inv.Org})
 		}
 		return nil, atrium.Errorf(atrium.CodeNotFound, "invoice not found")
 	}

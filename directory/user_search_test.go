@@ -1,0 +1,290 @@
+package directory
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/store"
+	"github.com/atrium-admin/atrium/store/storetest"
+)
+
+// TestUserSearchMatchesLike checks that the planned user search (trigram candidates or
+// a walk of the sort index) returns exactly what the plain LIKE query returns, in the
+// same order, page by page, for common, rare, empty and metacharacter fragments, every
+// sort order and both plans.
+func TestUserSearchMatchesLike(t *testing.T) {
+	storetest.Each(t, Migrations, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		orgA := testSearchOrg(t, db, "a")
+		orgB := testSearchOrg(t, db, "b")
+		// Org B holds the same generated people, so the trigram index (which spans every
+		// organization) returns candidates that tenant isolation must drop.
+		seedTestUsers(t, db, orgA, "a.test", 1, 2000)
+		seedTestUsers(t, db, orgB, "b.test", 1, 400)
+		s := &Service{db: db, clock: atrium.SystemClock{}}
+		specials := []string{"100% Sure", "under_score Person", `Back\Slash Person`, `Quote"d Person`, "Seán O'Brien", "O'Brien Junior",
+			"Zoë Ångström", "ΣΊΣΥΦΟΣ Papadopoulos", "Percent%Underscore_", "Ann Son", "Anne Sonnet", "x y z"}
+		for i, name := range specials {
+			u := &User{Org: orgA, Username: fmt.Sprintf("special%d@a.test", i), DisplayName: name, ContactEmail: fmt.Sprintf("s%d@mail.test", i)}
+			if err := db.Tx(ctx, func(tx *store.Tx) error { return s.insertUser(ctx, tx, u, "x", false) }); err != nil {
+				t.Fatalf("insert %q: %v", name, err)
+			}
+		}
+		// Soft-delete every 25th seeded user of A, for the deleted list and for the
+		// active list's filter.
+		if _, err := db.Write().ExecContext(ctx, `UPDATE users SET deleted_at = created_at + 1 WHERE org_id = $1 AND username_key LIKE 'user%25@a.test'`, string(orgA)); err != nil {
+			t.Fatal(err)
+		}
+		rare := ""
+		for n := 1; n <= 2000 && rare == ""; n++ {
+			if SeedHasRareSurname(n) {
+				rare = strings.ToLower(SeedRareSurname(n))
+			}
+		}
+		if rare == "" {
+			t.Fatal("no seeded user has a rare surname; the generator changed")
+		}
+		fragments := []string{"", "an", "son", "SON", "  son  ", "a", "e", "jo", "smith", "johnson", "000123", "0001", "user00", rare,
+			rare[:4], "%", "_", `\`, "'", `"`, "o'b", "100%", "r_", `k\s`, `e"d`, "zoë", "ångs", "σίσυφος", "ς", "n s", "ann son",
+			"@mail.test", ".test", "zzzzq", "a.test\nuser", "nnet"}
+		type variant struct {
+			sort    SortField
+			desc    bool
+			deleted bool
+		}
+		variants := []variant{{SortDisplayName, false, false}, {SortDisplayName, true, false}, {SortUsername, false, false},
+			{SortCreated, true, false}, {"", false, true}}
+		for _, frag := range fragments {
+			want := naiveSearchSet(t, db, orgA, frag)
+			for _, v := range variants {
+				expect := naiveSearch(t, db, orgA, frag, v.sort, v.desc, v.deleted)
+				if !v.deleted && !sameSet(expect, want) {
+					t.Fatalf("q=%q: the LIKE query returned %d users, strings.Contains %d", frag, len(expect), len(want))
+				}
+				for _, bound := range []int{1, 60, searchCandidateLimit} {
+					got := pageAll(t, db, orgA, UserQuery{Q: frag, Sort: v.sort, Desc: v.desc, Deleted: v.deleted, Limit: 17}, bound)
+					if !slices.Equal(got, expect) {
+						t.Fatalf("q=%q sort=%s desc=%v deleted=%v bound=%d: got %d users, want %d\n got %v\nwant %v",
+							frag, v.sort, v.desc, v.deleted, bound, len(got), len(expect), head(got), head(expect))
+					}
+				}
+			}
+		}
+
+		// The trigram index follows renames and deletes.
+		var id, oldName string
+		if err := db.Read().QueryRowContext(ctx, `SELECT id, display_name FROM users WHERE org_id = $1 AND deleted_at IS NULL ORDER BY id LIMIT 1`,
+			string(orgA)).Scan(&id, &oldName); err != nil {
+			t.Fatal(err)
+		}
+		u, err := getUserNoRoles(ctx, db, orgA, atrium.UserID(id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.DisplayName = "Quintessa Xylophone"
+		if _, err := db.Write().ExecContext(ctx, `UPDATE users SET display_name = $1, sort_name = $2, search = $3 WHERE id = $4`,
+			u.DisplayName, sortName(u.DisplayName), searchText(u), id); err != nil {
+			t.Fatal(err)
+		}
+		for _, bound := range []int{1, searchCandidateLimit} {
+			if got := pageAll(t, db, orgA, UserQuery{Q: "xylophone"}, bound); !slices.Equal(got, []string{id}) {
+				t.Fatalf("after rename, bound %d: search found %v, want [%s]", bound, got, id)
+			}
+		}
+		if _, err := db.Write().ExecContext(ctx, `DELETE FROM users WHERE id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+		for _, bound := range []int{1, searchCandidateLimit} {
+			if got := pageAll(t, db, orgA, UserQuery{Q: "xylophone"}, bound); len(got) != 0 {
+				t.Fatalf("after delete, bound %d: search found %v", bound, got)
+			}
+		}
+	})
+}
+
+// TestListUsersRejectsBadInput checks the list's validation errors.
+func TestListUsersRejectsBadInput(t *testing.T) {
+	storetest.Each(t, Migrations, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		org := testSearchOrg(t, db, "a")
+		for name, uq := range map[string]UserQuery{
+			"sort":   {Sort: "password_hash"},
+			"q":      {Q: strings.Repeat("x", MaxQueryLength+1)},
+			"cursor": {Cursor: "not-a-cursor"},
+		} {
+			if _, err := listUsers(ctx, db, org, uq); atrium.ErrorCode(err) != atrium.CodeInvalid {
+				t.Errorf("%s: got %v, want invalid", name, err)
+			}
+		}
+	})
+}
+
+func testSearchOrg(t *testing.T, db *store.DB, prefix string) atrium.OrgID {
+	t.Helper()
+	id := atrium.OrgID(uuid.Must(uuid.NewV7()).String())
+	now := store.Micros(time.Now())
+	_, err := db.Write().ExecContext(context.Background(), `INSERT INTO organizations (id, name, name_key, domain_prefix, initial_domain, state, contact_email, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, 'active', 'c@example.com', $6, $6)`, string(id), "Org "+prefix, "org "+prefix, prefix, prefix+".test", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func seedTestUsers(t *testing.T, db *store.DB, org atrium.OrgID, domain string, from, to int) {
+	t.Helper()
+	if err := SeedUsers(context.Background(), db, SeedInput{Org: org, Domain: domain, PasswordHash: "x", From: from, To: to}); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+}
+
+func getUserNoRoles(ctx context.Context, db *store.DB, org atrium.OrgID, id atrium.UserID) (*User, error) {
+	return scanUser(db.Read().QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1 AND org_id = $2`, string(id), string(org)))
+}
+
+// pageAll follows the cursor through every page of uq and returns the user IDs.
+func pageAll(t *testing.T, db *store.DB, org atrium.OrgID, uq UserQuery, bound int) []string {
+	t.Helper()
+	var ids []string
+	for range 10_000 {
+		page, err := listUsersBounded(context.Background(), db, org, uq, bound)
+		if err != nil {
+			t.Fatalf("list %+v: %v", uq, err)
+		}
+		if len(page.Items) > max(uq.Limit, 1) {
+			t.Fatalf("list %+v: %d items on a page", uq, len(page.Items))
+		}
+		for _, u := range page.Items {
+			ids = append(ids, string(u.ID))
+		}
+		if page.NextCursor == "" {
+			return ids
+		}
+		uq.Cursor = page.NextCursor
+	}
+	t.Fatalf("list %+v: the cursor never ends", uq)
+	return nil
+}
+
+// naiveSearch is the definition: the plain LIKE query over every row, sorted.
+func naiveSearch(t *testing.T, db *store.DB, org atrium.OrgID, q string, sort SortField, desc, deleted bool) []string {
+	t.Helper()
+	col := map[SortField]string{"": "sort_name", SortDisplayName: "sort_name", SortUsername: "username_key", SortCreated: "created_at"}[sort]
+	where := "deleted_at IS NULL"
+	if deleted {
+		where, col = "deleted_at IS NOT NULL", "deleted_at"
+	}
+	dir := "ASC"
+	if desc {
+		dir = "DESC"
+	}
+	rows, err := db.Read().QueryContext(context.Background(), `SELECT id FROM users WHERE org_id = $1 AND `+where+
+		` AND search LIKE $2 ESCAPE '\' ORDER BY `+col+` `+dir+`, id `+dir,
+		string(org), "%"+store.EscapeLike(strings.ToLower(strings.TrimSpace(q)))+"%")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	ids := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	return ids
+}
+
+// naiveSearchSet is the definition again, without SQL: the active users whose
+// display name, username or contact email contains q, ignoring case.
+func naiveSearchSet(t *testing.T, db *store.DB, org atrium.OrgID, q string) map[string]bool {
+	t.Helper()
+	rows, err := db.Read().QueryContext(context.Background(), `SELECT id, display_name, username, contact_email FROM users WHERE org_id = $1 AND deleted_at IS NULL`, string(org))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	q = strings.ToLower(strings.TrimSpace(q))
+	set := map[string]bool{}
+	for rows.Next() {
+		var u User
+		if err := rows.Scan(&u.ID, &u.DisplayName, &u.Username, &u.ContactEmail); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(searchText(&u), q) {
+			set[string(u.ID)] = true
+		}
+	}
+	return set
+}
+
+func sameSet(ids []string, set map[string]bool) bool {
+	if len(ids) != len(set) {
+		return false
+	}
+	for _, id := range ids {
+		if !set[id] {
+			return false
+		}
+	}
+	return true
+}
+
+func head(ids []string) []string {
+	return ids[:min(len(ids), 5)]
+}
+
+// TestSeedUsers checks the bulk insert behind "atrium seed": rows as CreateUser would
+// write them (search and sort_name included), resumable, and refusing duplicates.
+func TestSeedUsers(t *testing.T) {
+	storetest.Each(t, Migrations, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		org := testSearchOrg(t, db, "a")
+		seedTestUsers(t, db, org, "a.test", 1, 300)
+		seedTestUsers(t, db, org, "a.test", 301, 520)
+		if n, err := CountSeededUsers(ctx, db, org); err != nil || n != 520 {
+			t.Fatalf("CountSeededUsers = %d, %v; want 520", n, err)
+		}
+		err := SeedUsers(ctx, db, SeedInput{Org: org, Domain: "a.test", PasswordHash: "x", From: 500, To: 510})
+		if atrium.ErrorCode(err) != atrium.CodeConflict {
+			t.Fatalf("seeding existing users: got %v, want conflict", err)
+		}
+		rows, err := db.Read().QueryContext(ctx, `SELECT username, display_name, sort_name, contact_email, search, department, password_hash FROM users WHERE org_id = $1`, string(org))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		seen := 0
+		for rows.Next() {
+			var u User
+			var sortKey, search, hash string
+			if err := rows.Scan(&u.Username, &u.DisplayName, &sortKey, &u.ContactEmail, &search, &u.Department, &hash); err != nil {
+				t.Fatal(err)
+			}
+			if search != searchText(&u) || sortKey != sortName(u.DisplayName) || hash != "x" || u.Department == "" {
+				t.Fatalf("seeded row %+v: search %q, sort_name %q, hash %q", u, search, sortKey, hash)
+			}
+			seen++
+		}
+		if err := rows.Err(); err != nil || seen != 520 {
+			t.Fatalf("read %d seeded users (%v), want 520", seen, err)
+		}
+		if got, want := SeedUsername(7, "a.test"), "user000007@a.test"; got != want {
+			t.Errorf("SeedUsername = %q, want %q", got, want)
+		}
+	})
+}

@@ -203,7 +203,7 @@ func listUsersBounded(ctx context.Context, db *store.DB, org atrium.OrgID, uq Us
 	// users_org_name_search); only the page's rows are read from the table.
 	query := `SELECT ` + userColumns + `, ` + col + ` FROM users WHERE id IN (SELECT id FROM users WHERE ` + orgCond + where + ` ` + order +
 		fmt.Sprintf(` LIMIT $%d) `, len(args)) + order
-	rows, err := db.Read().QueryContext(ctx, query, args...)
+	rows, err := db.Read().QueryContext(ctx, query, db.OneShot(args...)...)
 	if err != nil {
 		return UserPage{}, store.Translate(err)
 	}

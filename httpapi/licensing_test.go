@@ -24,7 +24,7 @@ import (
 
 // licensingTables are the tables licensing and the apps it gates write to; a refused
 // licensing request must leave every row of them as it was.
-var licensingTables = []string{"products", "service_plans", "subscriptions", "seat_pools", "license_assignments", "held_licenses",
+var licensingTables = []string{"products", "service_plans", "subscriptions", "seat_pools", "seat_stripes", "license_assignments", "held_licenses",
 	"orders", "subscription_changes", "invoices", "invoice_lines", "audit_log", "mail_outbox", "jobs",
 	"social_settings", "social_alerts", "social_streams", "social_stream_shares", "social_search_topics"}
 

@@ -33,7 +33,7 @@ func (h Holds) UserDeleted(ctx context.Context, tx *store.Tx, u *directory.User)
 		if _, err := tx.ExecContext(ctx, `DELETE FROM license_assignments WHERE user_id = $1 AND product_id = $2`, string(u.ID), id); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE seat_pools SET assigned = assigned - 1 WHERE org_id = $1 AND product_id = $2`, string(u.Org), id); err != nil {
+		if err := h.s.releaseSeat(ctx, tx, u.Org, id); err != nil {
 			return err
 		}
 	}

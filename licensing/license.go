@@ -64,8 +64,8 @@ func (s *Service) Licenses(ctx context.Context, p *access.Principal) ([]LicenseC
 	if err := access.Require(p, access.LicenseRead, access.Resource{Org: p.Org}); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Read().QueryContext(ctx, `SELECT sp.product_id, pr.name, sp.purchased, sp.assigned FROM seat_pools sp
-		JOIN products pr ON pr.id = sp.product_id WHERE sp.org_id = $1 ORDER BY pr.name, sp.product_id`, string(p.Org))
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT ss.product_id, pr.name, SUM(ss.capacity), SUM(ss.assigned) FROM seat_stripes ss
+		JOIN products pr ON pr.id = ss.product_id WHERE ss.org_id = $1 GROUP BY ss.product_id, pr.name ORDER BY pr.name, ss.product_id`, string(p.Org))
 	if err != nil {
 		return nil, store.Translate(err)
 	}
@@ -308,7 +308,7 @@ func (s *Service) applyLicenses(ctx context.Context, tx *store.Tx, org atrium.Or
 			}
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE seat_pools SET assigned = assigned - 1 WHERE org_id = $1 AND product_id = $2`, string(org), id); err != nil {
+		if err := s.releaseSeat(ctx, tx, org, id); err != nil {
 			return nil, err
 		}
 	}
@@ -328,30 +328,6 @@ func sortedIDs(m map[string]License) []string {
 func mustJSON(v any) []byte {
 	b, _ := json.Marshal(v)
 	return b
-}
-
-// takeSeat takes one seat of product from org's pool, or returns no_seats_available.
-// The conditional update is what keeps a pool from being oversold under any concurrency.
-// When the seats left drop to 10% or less, billing administrators get one warning mail
-// (again only after a purchase re-arms it).
-func (s *Service) takeSeat(ctx context.Context, tx *store.Tx, org atrium.OrgID, product, name string) error {
-	var purchased, assigned int
-	var warned bool
-	err := tx.QueryRowContext(ctx, `UPDATE seat_pools SET assigned = assigned + 1 WHERE org_id = $1 AND product_id = $2 AND assigned < purchased
-		RETURNING purchased, assigned, low_seat_warned`, string(org), product).Scan(&purchased, &assigned, &warned)
-	if err != nil {
-		if atrium.ErrorCode(store.Translate(err)) == atrium.CodeNotFound {
-			return &atrium.Error{Code: atrium.CodeNoSeatsAvailable, Message: fmt.Sprintf("no %s licenses are available; buy more seats or free one", name)}
-		}
-		return err
-	}
-	if warned || !LowOnSeats(purchased, assigned) {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE seat_pools SET low_seat_warned = TRUE WHERE org_id = $1 AND product_id = $2`, string(org), product); err != nil {
-		return err
-	}
-	return s.warnLowSeats(ctx, tx, org, name, purchased, assigned)
 }
 
 // LowOnSeats reports whether the available seats are 10% of the purchased or fewer.
@@ -619,9 +595,8 @@ func (s *Service) changeOne(ctx context.Context, p *access.Principal, user atriu
 // trimAssignments removes the most recent assignments of product in org until no more
 // are assigned than purchased; it returns how many it removed.
 func (s *Service) trimAssignments(ctx context.Context, tx *store.Tx, org atrium.OrgID, product string) (int, error) {
-	var purchased, assigned int
-	if err := tx.QueryRowContext(ctx, `SELECT purchased, assigned FROM seat_pools WHERE org_id = $1 AND product_id = $2`, string(org), product).
-		Scan(&purchased, &assigned); err != nil {
+	purchased, assigned, err := seatCounts(ctx, tx, org, product)
+	if err != nil {
 		return 0, err
 	}
 	excess := assigned - max(purchased, 0)
@@ -647,7 +622,7 @@ func (s *Service) trimAssignments(ctx context.Context, tx *store.Tx, org atrium.
 		if _, err := tx.ExecContext(ctx, `DELETE FROM license_assignments WHERE user_id = $1 AND product_id = $2`, string(id), product); err != nil {
 			return 0, err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE seat_pools SET assigned = assigned - 1 WHERE org_id = $1 AND product_id = $2`, string(org), product); err != nil {
+		if err := s.releaseSeat(ctx, tx, org, product); err != nil {
 			return 0, err
 		}
 		u, err := s.dir.GetUserUnchecked(ctx, org, id)

@@ -96,8 +96,8 @@ func (s *Service) Apps(ctx context.Context, p *access.Principal) ([]string, erro
 			FROM license_assignments la JOIN products pr ON pr.id = la.product_id
 			WHERE la.user_id = $1 AND la.org_id = $2`, string(p.UserID), string(p.Org))
 	} else {
-		rows, err = s.db.Read().QueryContext(ctx, `SELECT pr.apps, '[]', 0 FROM seat_pools sp JOIN products pr ON pr.id = sp.product_id
-			WHERE sp.org_id = $1 AND sp.purchased > 0`, string(p.Org))
+		rows, err = s.db.Read().QueryContext(ctx, `SELECT pr.apps, '[]', 0 FROM products pr
+			WHERE EXISTS (SELECT 1 FROM seat_stripes ss WHERE ss.org_id = $1 AND ss.product_id = pr.id AND ss.capacity > 0)`, string(p.Org))
 	}
 	if err != nil {
 		return nil, store.Translate(err)

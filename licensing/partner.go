@@ -176,8 +176,7 @@ func (s *Service) partnerView(ctx context.Context, p *access.Principal, customer
 		}
 		v = &PartnerView{Subscription: *sub, CustomerName: name, Users: []PartnerUser{},
 			Licenses: LicenseCount{ProductID: sub.ProductID, ProductName: sub.ProductName}}
-		if err := tx.QueryRowContext(ctx, `SELECT purchased, assigned FROM seat_pools WHERE org_id = $1 AND product_id = $2`, string(customer), sub.ProductID).
-			Scan(&v.Licenses.Purchased, &v.Licenses.Assigned); err != nil && atrium.ErrorCode(store.Translate(err)) != atrium.CodeNotFound {
+		if v.Licenses.Purchased, v.Licenses.Assigned, err = seatCounts(ctx, tx, customer, sub.ProductID); err != nil {
 			return err
 		}
 		v.Licenses.Available = max(0, v.Licenses.Purchased-v.Licenses.Assigned)

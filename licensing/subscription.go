@@ -108,35 +108,6 @@ func getSubscription(ctx context.Context, q store.Querier, org atrium.OrgID, id 
 	return sub, nil
 }
 
-// addPurchased grows the org's pool of product by n seats, creating the pool if needed.
-func addPurchased(ctx context.Context, tx *store.Tx, org atrium.OrgID, product string, n int) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO seat_pools (org_id, product_id, purchased, assigned) VALUES ($1, $2, $3, 0)
-		ON CONFLICT (org_id, product_id) DO UPDATE SET purchased = seat_pools.purchased + excluded.purchased, low_seat_warned = FALSE`,
-		string(org), product, n)
-	return err
-}
-
-// removePurchased shrinks the pool by n seats unless that leaves fewer seats than are
-// assigned; then it returns conflict saying how many are assigned.
-func removePurchased(ctx context.Context, tx *store.Tx, org atrium.OrgID, product string, n int) error {
-	res, err := tx.ExecContext(ctx, `UPDATE seat_pools SET purchased = purchased - $3 WHERE org_id = $1 AND product_id = $2 AND purchased - $3 >= assigned`,
-		string(org), product, n)
-	if err != nil {
-		return err
-	}
-	if k, _ := res.RowsAffected(); k == 1 {
-		return nil
-	}
-	var purchased, assigned int
-	if err := tx.QueryRowContext(ctx, `SELECT purchased, assigned FROM seat_pools WHERE org_id = $1 AND product_id = $2`, string(org), product).
-		Scan(&purchased, &assigned); err != nil {
-		return err
-	}
-	return &atrium.Error{Code: atrium.CodeConflict, Fields: map[string]string{"quantity": fmt.Sprintf("%d licenses are assigned", assigned)},
-		Message: fmt.Sprintf("%d licenses of this product are assigned; remove licenses before lowering the quantity to fewer than that (at most %d seats can go)",
-			assigned, purchased-assigned)}
-}
-
 // PlaceOrder buys seats for p's organization (Global and Billing administrators) and
 // returns the subscription it created or extended, with the order.
 func (s *Service) PlaceOrder(ctx context.Context, p *access.Principal, in OrderInput) (*Subscription, *Order, error) {
@@ -184,10 +155,10 @@ func (s *Service) PlaceOrder(ctx context.Context, p *access.Principal, in OrderI
 				// Buying on a trial converts it: a paid subscription of the ordered
 				// quantity, whose first period starts now.
 				if in.Quantity < sub.Quantity {
-					if err := removePurchased(ctx, tx, p.Org, prod.ID, sub.Quantity-in.Quantity); err != nil {
+					if err := removeSeats(ctx, tx, p.Org, prod.ID, sub.Quantity-in.Quantity, false); err != nil {
 						return err
 					}
-				} else if err := addPurchased(ctx, tx, p.Org, prod.ID, in.Quantity-sub.Quantity); err != nil {
+				} else if err := addSeats(ctx, tx, p.Org, prod.ID, in.Quantity-sub.Quantity); err != nil {
 					return err
 				}
 				if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET quantity = $1, trial = FALSE, state = 'active', period_start = $2, period_end = $3,
@@ -224,7 +195,7 @@ func (s *Service) PlaceOrder(ctx context.Context, p *access.Principal, in OrderI
 				}
 			}
 		}
-		if err := addPurchased(ctx, tx, p.Org, prod.ID, in.Quantity); err != nil {
+		if err := addSeats(ctx, tx, p.Org, prod.ID, in.Quantity); err != nil {
 			return err
 		}
 		return s.recordOrder(ctx, tx, p, prod, sub, in.Quantity, now, "order.create", &order, &sub)
@@ -345,9 +316,9 @@ func (s *Service) SetQuantity(ctx context.Context, p *access.Principal, id strin
 		delta := quantity - sub.Quantity
 		switch {
 		case delta > 0:
-			err = addPurchased(ctx, tx, p.Org, sub.ProductID, delta)
+			err = addSeats(ctx, tx, p.Org, sub.ProductID, delta)
 		case delta < 0:
-			err = removePurchased(ctx, tx, p.Org, sub.ProductID, -delta)
+			err = removeSeats(ctx, tx, p.Org, sub.ProductID, -delta, false)
 		}
 		if err != nil {
 			return err
@@ -473,8 +444,7 @@ func (s *Service) endOrRenew(ctx context.Context, tx *store.Tx, org atrium.OrgID
 		store.Micros(now), sub.ID); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE seat_pools SET purchased = purchased - $1 WHERE org_id = $2 AND product_id = $3`,
-		sub.Quantity, string(org), sub.ProductID); err != nil {
+	if err := removeSeats(ctx, tx, org, sub.ProductID, sub.Quantity, true); err != nil {
 		return err
 	}
 	removed, err := s.trimAssignments(ctx, tx, org, sub.ProductID)

@@ -95,7 +95,7 @@ func (t Trials) OrgActivated(ctx context.Context, tx *store.Tx, org *directory.O
 			id, string(org.ID), p.ID, nullable(parent), org.SeatsPlanned, store.Micros(now), store.Micros(end)); err != nil {
 			return "", err
 		}
-		if err := addPurchased(ctx, tx, org.ID, p.ID, org.SeatsPlanned); err != nil {
+		if err := addSeats(ctx, tx, org.ID, p.ID, org.SeatsPlanned); err != nil {
 			return "", err
 		}
 		return id, audit.Record(ctx, tx, now, audit.Entry{Org: org.ID, Action: "subscription.trial_start", TargetType: "subscription", TargetID: id,

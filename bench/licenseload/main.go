@@ -4,7 +4,7 @@
 // PUT /api/v1/users/{id}/licenses with an API token, each request licensing a user who
 // has none. Three scenarios run one after another:
 //
-//   - hot: every request takes a seat of one product (one hot seat_pools row);
+//   - hot: every request takes a seat of one product (one pool, split over its stripes);
 //   - spread: requests go round-robin over --products products;
 //   - exhaust: one product with half as many seats as requests, so the pool runs out
 //     and the rest are refused with 409 no_seats_available.

@@ -12,6 +12,10 @@ type quantityChange struct {
 	Quantity int `json:"quantity"`
 }
 
+type trialConversion struct {
+	ConvertAtTrialEnd bool `json:"convert_at_trial_end"`
+}
+
 type orderResponse struct {
 	licensing.Subscription
 	Order licensing.Order `json:"order"`
@@ -120,6 +124,19 @@ func (s *Server) registerLicensing() {
 		Tag: "licensing", Response: licensing.Subscription{}},
 		func(w http.ResponseWriter, r *http.Request) error {
 			sub, err := s.Licensing.Cancel(r.Context(), principal(r), r.PathValue("id"))
+			if err != nil {
+				return err
+			}
+			return writeSubscription(w, http.StatusOK, sub)
+		})
+	s.handle(Route{Method: "PUT", Path: "/api/v1/subscriptions/{id}/trial-conversion", Summary: "Make a trial become a paid subscription when it ends, or expire",
+		Tag: "licensing", Request: trialConversion{}, Response: licensing.Subscription{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			var in trialConversion
+			if err := decode(w, r, &in); err != nil {
+				return err
+			}
+			sub, err := s.Licensing.SetTrialConversion(r.Context(), principal(r), r.PathValue("id"), in.ConvertAtTrialEnd)
 			if err != nil {
 				return err
 			}

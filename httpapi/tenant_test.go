@@ -90,6 +90,9 @@ var crossTenantCases = map[string]crossTenantCase{
 	"POST /api/v1/subscriptions/{id}/cancel": func(b *tenantB) []crossTenantRequest {
 		return []crossTenantRequest{{"/api/v1/subscriptions/" + b.subscription + "/cancel", nil}}
 	},
+	"PUT /api/v1/subscriptions/{id}/trial-conversion": func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/subscriptions/" + b.subscription + "/trial-conversion", map[string]any{"convert_at_trial_end": true}}}
+	},
 	"PUT /api/v1/subscriptions/{id}/partner": func(b *tenantB) []crossTenantRequest {
 		// A names itself partner of record of B's subscription.
 		return []crossTenantRequest{{"/api/v1/subscriptions/" + b.subscription + "/partner", map[string]any{"partner_org_id": string(b.operatorOrg)}}}

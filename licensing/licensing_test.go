@@ -534,3 +534,54 @@ func TestDeleteFreesSeatsRestoreGivesThemBack(t *testing.T) {
 		}
 	})
 }
+
+func TestTrialConvertsAtItsEnd(t *testing.T) {
+	storetest.Each(t, migrations(), func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db)
+		res, err := e.dir.Signup(ctx, directory.SignupInput{OrganizationName: "Keeper", DomainPrefix: "keeper", AdminDisplayName: "Kay", AdminUsername: "kay",
+			AdminPassword: "Correct-Horse-9", ContactEmail: "kay@keeper.example", Seats: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.queue.RunDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		admin := &access.Principal{UserID: res.Admin.ID, Org: res.Organization.ID, Name: res.Admin.Username,
+			Grants: []access.Grant{{Role: access.GlobalAdmin, Scope: access.OrgScope(res.Organization.ID)}}}
+		subs, err := e.lic.Subscriptions(ctx, admin)
+		if err != nil || len(subs) != 1 {
+			t.Fatalf("subscriptions = %v, %v", subs, err)
+		}
+		helpdesk := &access.Principal{UserID: "h", Org: admin.Org, Grants: []access.Grant{{Role: access.HelpdeskAdmin, Scope: access.OrgScope(admin.Org)}}}
+		if _, err := e.lic.SetTrialConversion(ctx, helpdesk, subs[0].ID, true); atrium.ErrorCode(err) != atrium.CodeForbidden {
+			t.Fatalf("helpdesk converts: %v", err)
+		}
+		marked, err := e.lic.SetTrialConversion(ctx, admin, subs[0].ID, true)
+		if err != nil || !marked.ConvertAtTrialEnd {
+			t.Fatalf("mark = %+v, %v", marked, err)
+		}
+		e.clock.Advance(licensing.TrialLength + time.Hour)
+		e.queue.SchedulePeriodic(ctx)
+		if _, err := e.queue.RunDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.lic.Subscription(ctx, admin, subs[0].ID)
+		if err != nil || got.Trial || got.State != licensing.StateActive || got.Quantity != 4 || !got.PeriodStart.Equal(subs[0].PeriodEnd) {
+			t.Fatalf("after the trial: %+v, %v; want a paid 4-seat subscription from the trial's end", got, err)
+		}
+		def := e.product(t, "SOCIAL_ENGAGEMENT")
+		if c := count(t, e, admin, def.ID); c.Purchased != 4 || c.Assigned != 1 {
+			t.Fatalf("seats after conversion: %+v", c)
+		}
+		if _, err := e.lic.IssueInvoices(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if invs, _, err := e.lic.Invoices(ctx, admin, "", 10, ""); err != nil || len(invs) != 1 || invs[0].TotalMinor != 4*def.PriceMinor {
+			t.Fatalf("invoices after conversion = %+v, %v; want one for 4 seats", invs, err)
+		}
+		if _, err := e.lic.SetTrialConversion(ctx, admin, subs[0].ID, false); atrium.ErrorCode(err) != atrium.CodeConflict {
+			t.Fatalf("marking a paid subscription: %v, want conflict", err)
+		}
+	})
+}

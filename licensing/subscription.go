@@ -43,10 +43,12 @@ type Subscription struct {
 	PeriodStart       time.Time         `json:"period_start"`
 	PeriodEnd         time.Time         `json:"period_end"`
 	CancelAtPeriodEnd bool              `json:"cancel_at_period_end"`
-	PartnerOrg        string            `json:"partner_org_id,omitempty"`
-	CreatedAt         time.Time         `json:"created_at"`
-	UpdatedAt         time.Time         `json:"updated_at"`
-	Version           int64             `json:"-"`
+	// ConvertAtTrialEnd makes a trial become a paid subscription when it ends.
+	ConvertAtTrialEnd bool      `json:"convert_at_trial_end"`
+	PartnerOrg        string    `json:"partner_org_id,omitempty"`
+	CreatedAt         time.Time `json:"created_at"`
+	UpdatedAt         time.Time `json:"updated_at"`
+	Version           int64     `json:"-"`
 }
 
 // ETag returns the subscription's entity tag.
@@ -75,14 +77,14 @@ type Order struct {
 }
 
 const subscriptionColumns = `s.id, s.org_id, s.product_id, p.name, s.parent_id, s.quantity, s.state, s.trial, s.period_start, s.period_end,
-	s.cancel_at_period_end, s.partner_org_id, s.created_at, s.updated_at, s.version`
+	s.cancel_at_period_end, s.convert_at_trial_end, s.partner_org_id, s.created_at, s.updated_at, s.version`
 
 func scanSubscription(row interface{ Scan(...any) error }) (*Subscription, error) {
 	var sub Subscription
 	var parent, partner *string
 	var start, end, created, updated int64
 	if err := row.Scan(&sub.ID, &sub.Org, &sub.ProductID, &sub.ProductName, &parent, &sub.Quantity, &sub.State, &sub.Trial, &start, &end,
-		&sub.CancelAtPeriodEnd, &partner, &created, &updated, &sub.Version); err != nil {
+		&sub.CancelAtPeriodEnd, &sub.ConvertAtTrialEnd, &partner, &created, &updated, &sub.Version); err != nil {
 		return nil, err
 	}
 	if parent != nil {
@@ -385,8 +387,39 @@ func (s *Service) Cancel(ctx context.Context, p *access.Principal, id string) (*
 	return out, err
 }
 
-// expireSubscriptions ends cancelled subscriptions and trials whose period is over and
-// renews the others for another period. An ended subscription's seats leave the pool;
+// SetTrialConversion marks a trial subscription of p's organization to become a paid
+// subscription of the same quantity when the trial ends (convert true), or to expire then
+// (false). Global and Billing administrators only.
+func (s *Service) SetTrialConversion(ctx context.Context, p *access.Principal, id string, convert bool) (*Subscription, error) {
+	if err := access.Require(p, access.BillingManage, access.Resource{Org: p.Org}); err != nil {
+		return nil, err
+	}
+	var out *Subscription
+	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		sub, err := getSubscription(ctx, tx, p.Org, id)
+		if err != nil {
+			return err
+		}
+		if !sub.Trial || sub.State == StateExpired {
+			return atrium.Errorf(atrium.CodeConflict, "only a running trial can be converted")
+		}
+		now := s.now()
+		if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET convert_at_trial_end = $1, updated_at = $2, version = version + 1 WHERE id = $3`,
+			convert, store.Micros(now), sub.ID); err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, tx, now, audit.Entry{Org: p.Org, Action: "subscription.trial_conversion", TargetType: "subscription", TargetID: sub.ID,
+			TargetName: sub.ProductName, Before: map[string]any{"convert_at_trial_end": sub.ConvertAtTrialEnd}, After: map[string]any{"convert_at_trial_end": convert}}); err != nil {
+			return err
+		}
+		out, err = getSubscription(ctx, tx, p.Org, sub.ID)
+		return err
+	})
+	return out, err
+}
+
+// expireSubscriptions converts the trials marked for it, ends cancelled subscriptions and
+// the other trials whose period is over, and renews the others for another period. An ended subscription's seats leave the pool;
 // when fewer seats remain than are assigned, the most recent assignments are removed.
 func (s *Service) expireSubscriptions(ctx context.Context, _ *jobs.Job) error {
 	now := s.now()
@@ -425,6 +458,19 @@ func (s *Service) endOrRenew(ctx context.Context, tx *store.Tx, org atrium.OrgID
 	}
 	if sub.State == StateExpired || sub.PeriodEnd.After(now) {
 		return nil // another worker got here first
+	}
+	if sub.Trial && sub.ConvertAtTrialEnd && !sub.CancelAtPeriodEnd {
+		prod, err := getProduct(ctx, s, tx, sub.ProductID)
+		if err != nil {
+			return err
+		}
+		start, end := sub.PeriodEnd, periodEnd(sub.PeriodEnd, prod.BillingPeriod)
+		if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET trial = FALSE, state = 'active', period_start = $1, period_end = $2,
+			updated_at = $3, version = version + 1 WHERE id = $4`, store.Micros(start), store.Micros(end), store.Micros(now), sub.ID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, now, audit.Entry{Org: org, Action: "subscription.trial_convert", TargetType: "subscription", TargetID: sub.ID,
+			TargetName: sub.ProductName, After: map[string]any{"quantity": sub.Quantity, "period_end": end}})
 	}
 	if !sub.CancelAtPeriodEnd && !sub.Trial {
 		prod, err := getProduct(ctx, s, tx, sub.ProductID)

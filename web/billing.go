@@ -258,6 +258,21 @@ func (c *console) subscriptionCancel(w http.ResponseWriter, r *http.Request) err
 	return c.redirect(w, r, "/billing/purchase#sub-"+sub.ID, sub.ProductName+" is cancelled and ends on "+formatDate(sub.PeriodEnd)+".")
 }
 
+// subscriptionTrialConversion makes a trial become paid at its end, or expire then.
+func (c *console) subscriptionTrialConversion(w http.ResponseWriter, r *http.Request) error {
+	s := sessionFrom(r.Context())
+	convert := r.PostFormValue("convert") == "1"
+	sub, err := c.Licensing.SetTrialConversion(r.Context(), s.P(), r.PathValue("id"), convert)
+	if err != nil {
+		return err
+	}
+	msg := "The " + sub.ProductName + " trial will expire on " + formatDate(sub.PeriodEnd) + "."
+	if convert {
+		msg = "The " + sub.ProductName + " trial becomes a paid subscription of " + fmt.Sprint(sub.Quantity) + " seats on " + formatDate(sub.PeriodEnd) + "."
+	}
+	return c.redirect(w, r, "/billing/purchase#sub-"+sub.ID, msg)
+}
+
 // subscriptionPartnerSet names the partner of record by one of its domains.
 func (c *console) subscriptionPartnerSet(w http.ResponseWriter, r *http.Request) error {
 	s := sessionFrom(r.Context())

@@ -799,3 +799,31 @@ func TestLicensingCSRF(t *testing.T) {
 		}
 	})
 }
+
+func TestTrialConversionForm(t *testing.T) {
+	eachDialect(t, func(t *testing.T, f *fixture) {
+		subs, err := f.m.Licensing.Subscriptions(context.Background(), f.adminPrincipal())
+		if err != nil || len(subs) != 1 || !subs[0].Trial {
+			t.Fatalf("sign-up trial = %+v, %v", subs, err)
+		}
+		path := "/billing/subscriptions/" + subs[0].ID + "/trial-conversion"
+		member := f.browser()
+		member.signIn("mia@contoso.atrium.localhost", memberPassword, false)
+		wantStatus(t, member.post(path, url.Values{"csrf_token": {member.csrf("/")}, "convert": {"1"}}), http.StatusForbidden)
+		if f.subscription(subs[0].ID).ConvertAtTrialEnd {
+			t.Fatal("a member marked the trial for conversion")
+		}
+		b := f.browser()
+		b.signIn("admin@contoso.atrium.localhost", adminPassword, false)
+		wantContains(t, b.get("/billing/purchase"), "Convert to paid at trial end")
+		wantStatus(t, b.postForm("/billing/purchase", path, url.Values{"convert": {"1"}}), http.StatusSeeOther)
+		if !f.subscription(subs[0].ID).ConvertAtTrialEnd {
+			t.Fatal("the trial is not marked for conversion")
+		}
+		wantContains(t, b.get("/billing/purchase"), "becomes a paid subscription of 10 seats", "Let the trial expire instead")
+		wantStatus(t, b.postForm("/billing/purchase", path, url.Values{"convert": {"0"}}), http.StatusSeeOther)
+		if f.subscription(subs[0].ID).ConvertAtTrialEnd {
+			t.Fatal("the conversion was not taken back")
+		}
+	})
+}

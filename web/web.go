@@ -122,6 +122,7 @@ func New(d Deps) http.Handler {
 	c.page("GET /billing/subscriptions/{id}/cancel", c.subscriptionCancelConfirm)
 	c.page("POST /billing/subscriptions/{id}/cancel", c.subscriptionCancel)
 	c.page("POST /billing/subscriptions/{id}/partner", c.subscriptionPartnerSet)
+	c.page("POST /billing/subscriptions/{id}/trial-conversion", c.subscriptionTrialConversion)
 	c.page("GET /billing/subscriptions/{id}/partner/remove", c.subscriptionPartnerRemoveConfirm)
 	c.page("POST /billing/subscriptions/{id}/partner/remove", c.subscriptionPartnerRemove)
 	c.page("GET /billing/licenses", c.licenseCounts)

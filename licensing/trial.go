@@ -3,6 +3,7 @@ package licensing
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/google/uuid"
@@ -124,4 +125,18 @@ func (t Trials) OrgActivated(ctx context.Context, tx *store.Tx, org *directory.O
 	}
 	return audit.Record(ctx, tx, now, audit.Entry{Org: org.ID, Action: "license.assign", TargetType: "user", TargetID: string(admin.ID),
 		TargetName: admin.Username, After: map[string]any{"product": def.Name, "trial": true}})
+}
+
+// TrialOffer returns what a sign-up can try: the default product and its add-ons, by
+// name. def is nil when the catalog offers no trial.
+func (s *Service) TrialOffer(ctx context.Context) (def *Product, addons []Product, err error) {
+	d, byAddon, err := s.trialCatalog(ctx, s.db.Read())
+	if err != nil || !d.TrialAvailable {
+		return nil, nil, err
+	}
+	for _, a := range byAddon {
+		addons = append(addons, *a)
+	}
+	sort.Slice(addons, func(i, j int) bool { return addons[i].Name < addons[j].Name })
+	return d, addons, nil
 }

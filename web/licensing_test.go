@@ -827,3 +827,54 @@ func TestTrialConversionForm(t *testing.T) {
 		}
 	})
 }
+
+func TestSignUpWizardTrialAddons(t *testing.T) {
+	eachDialect(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		b := f.browser()
+		wantContains(t, b.get("/signup"), "30-day trial of Social Engagement", `name="addons" value="SOCIAL_ENGAGEMENT_POST_QUOTA"`, "Your country")
+		step1 := url.Values{"step": {"1"}, "organization_name": {"Fabrikam"}, "domain_prefix": {"fabrikam"}, "seats": {"6"},
+			"usage_location": {"DE"}, "addons": {"SOCIAL_ENGAGEMENT_POST_QUOTA"}}
+		p := b.post("/signup", step1)
+		wantStatus(t, p, http.StatusOK)
+		wantContains(t, p, `name="addons" value="SOCIAL_ENGAGEMENT_POST_QUOTA"`, `name="usage_location" value="DE"`)
+		final := url.Values{"step": {"2"}, "admin_display_name": {"Fay"}, "admin_username": {"fay"}, "admin_password": {"Fay-Pass-1"},
+			"contact_email": {"fay@example.com"}}
+		for k, v := range step1 {
+			if k != "step" {
+				final[k] = v
+			}
+		}
+		// An add-on that is not on offer sends the person back to step one with the error.
+		bad := url.Values{}
+		for k, v := range final {
+			bad[k] = v
+		}
+		bad["addons"] = []string{"NOT_AN_ADDON"}
+		p = b.post("/signup", bad)
+		wantStatus(t, p, http.StatusBadRequest)
+		wantContains(t, p, "is not an add-on of Social Engagement", `name="step" value="1"`)
+
+		wantStatus(t, b.post("/signup", final), http.StatusSeeOther)
+		if _, err := f.m.Queue.RunDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		c, err := f.m.Directory.CredentialsByUsername(ctx, "fay@fabrikam.atrium.localhost")
+		if err != nil {
+			t.Fatal(err)
+		}
+		fay := &access.Principal{UserID: c.User, Org: c.Org, Grants: []access.Grant{{Role: access.GlobalAdmin, Scope: access.OrgScope(c.Org)}}}
+		subs, err := f.m.Licensing.Subscriptions(ctx, fay)
+		if err != nil || len(subs) != 2 {
+			t.Fatalf("trial subscriptions = %+v, %v; want the product and the add-on", subs, err)
+		}
+		u, err := f.m.Directory.GetUserUnchecked(ctx, c.Org, c.User)
+		if err != nil || u.UsageLocation != "DE" {
+			t.Fatalf("admin usage location = %q, %v", u.UsageLocation, err)
+		}
+		apps, err := f.m.Licensing.Apps(ctx, fay)
+		if err != nil || len(apps) != 1 || apps[0] != "social" {
+			t.Fatalf("the first administrator's apps = %v, %v", apps, err)
+		}
+	})
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/directory"
 	"github.com/atrium-admin/atrium/httpapi"
+	"github.com/atrium-admin/atrium/licensing"
 )
 
 // The sign-up wizard has two steps: the organization, then its first administrator.
@@ -18,12 +19,19 @@ import (
 var (
 	signupOrgFields   = []string{"organization_name", "domain_prefix", "seats"}
 	signupAdminFields = []string{"admin_display_name", "admin_username", "admin_password", "contact_email"}
+	// signupStepOneFields are the fields whose errors send the person back to step one.
+	signupStepOneFields = append(append([]string{}, signupOrgFields...), "usage_location", "addons")
 )
 
 // signupPage is the data of the sign-up template.
 type signupPage struct {
 	Step       int
 	BaseDomain string
+	// Trial is the default product the seats are a trial of; Addons can be tried with it.
+	Trial  *licensing.Product
+	Addons []licensing.Product
+	// Chosen marks the add-on SKUs picked in step one.
+	Chosen map[string]bool
 	// Domain is <prefix>.<base domain> once the prefix is known.
 	Domain string
 	Hidden []hiddenField
@@ -34,17 +42,29 @@ type hiddenField struct{ Name, Value string }
 func (c *console) signupView(r *http.Request, form url.Values, step int) *view {
 	v := c.newView(r, "Sign up your organization")
 	v.Form = form
-	p := signupPage{Step: step, BaseDomain: c.Directory.BaseDomain()}
+	p := signupPage{Step: step, BaseDomain: c.Directory.BaseDomain(), Chosen: map[string]bool{}}
+	if c.Licensing != nil {
+		// Without the offer the wizard still works; the trial just is not described.
+		p.Trial, p.Addons, _ = c.Licensing.TrialOffer(r.Context())
+	}
+	for _, sku := range form["addons"] {
+		p.Chosen[sku] = true
+	}
 	if prefix := strings.ToLower(strings.TrimSpace(form.Get("domain_prefix"))); prefix != "" {
 		p.Domain = prefix + "." + p.BaseDomain
 	}
-	carry := signupOrgFields
+	carry := append(append([]string{}, signupOrgFields...), "usage_location")
 	if step == 1 {
 		carry = []string{"admin_display_name", "admin_username", "contact_email"}
 	}
 	for _, f := range carry {
 		if val := form.Get(f); val != "" {
 			p.Hidden = append(p.Hidden, hiddenField{f, val})
+		}
+	}
+	if step == 2 {
+		for _, sku := range form["addons"] {
+			p.Hidden = append(p.Hidden, hiddenField{"addons", sku})
 		}
 	}
 	v.Data = p
@@ -103,12 +123,13 @@ func (c *console) signUp(w http.ResponseWriter, r *http.Request) error {
 		OrganizationName: form.Get("organization_name"), DomainPrefix: form.Get("domain_prefix"),
 		AdminDisplayName: form.Get("admin_display_name"), AdminUsername: form.Get("admin_username"),
 		AdminPassword: form.Get("admin_password"), ContactEmail: form.Get("contact_email"), Seats: seats,
+		UsageLocation: form.Get("usage_location"), Addons: form["addons"],
 	})
 	if err != nil {
 		step := 2
 		var e *atrium.Error
 		if errors.As(err, &e) {
-			for _, f := range signupOrgFields {
+			for _, f := range signupStepOneFields {
 				if _, bad := e.Fields[f]; bad {
 					step = 1
 				}
@@ -117,7 +138,7 @@ func (c *console) signUp(w http.ResponseWriter, r *http.Request) error {
 		v := c.signupView(r, form, step)
 		fields := signupAdminFields
 		if step == 1 {
-			fields = signupOrgFields
+			fields = signupStepOneFields
 		}
 		if !v.formError(err, fields...) {
 			return err

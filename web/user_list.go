@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
@@ -167,7 +168,11 @@ func (c *console) userRestore(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return c.redirect(w, r, "/users/"+string(u.ID), u.DisplayName+" was restored and can sign in again.")
+	msg := u.DisplayName + " was restored and can sign in again."
+	if len(u.Notices) > 0 {
+		msg += " Not restored: " + strings.Join(u.Notices, "; ") + "."
+	}
+	return c.redirect(w, r, "/users/"+string(u.ID), msg)
 }
 
 // targetOf is the resource of an action on user u, as the directory checks it.

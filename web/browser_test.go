@@ -18,6 +18,7 @@ import (
 	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/app"
 	"github.com/atrium-admin/atrium/directory"
+	"github.com/atrium-admin/atrium/store"
 	"github.com/atrium-admin/atrium/store/storetest"
 )
 
@@ -182,6 +183,13 @@ func (b *tab) signOut() {
 // organization: sign-up, provisioning, sign-in, adding, finding, resetting, deleting
 // and restoring a user, on each configured database.
 func TestBrowser(t *testing.T) {
+	eachBrowserDialect(t, func(t *testing.T, d store.Dialect, m *app.Main, b *tab) { browserFlow(t, m, b) })
+}
+
+// eachBrowserDialect runs flow against the real server on each configured database,
+// with a fresh headless Chromium; it skips unless browser tests are on.
+func eachBrowserDialect(t *testing.T, flow func(t *testing.T, d store.Dialect, m *app.Main, b *tab)) {
+	t.Helper()
 	if os.Getenv(EnvBrowserTests) != "1" {
 		t.Skip("browser tests are off: set " + EnvBrowserTests + "=1 to drive headless Chromium (" + chromiumPath + ")")
 	}
@@ -203,7 +211,7 @@ func TestBrowser(t *testing.T) {
 					t.Errorf("run: %v", err)
 				}
 			})
-			browserFlow(t, m, startBrowser(t, m.URL()))
+			flow(t, d, m, startBrowser(t, m.URL()))
 		})
 	}
 }

@@ -16,37 +16,14 @@ import (
 	"github.com/atrium-admin/atrium/directory"
 	"github.com/atrium-admin/atrium/licensing"
 	"github.com/atrium-admin/atrium/social"
-	"github.com/atrium-admin/atrium/store/storetest"
+	"github.com/atrium-admin/atrium/store"
 )
 
 // TestLicensingBrowser drives the licensing pages in headless Chromium: a Global
 // administrator buys seats, assigns a license with its toggle, sees the count change,
 // and removes it again after the page lists the app data that goes with it.
 func TestLicensingBrowser(t *testing.T) {
-	if os.Getenv(EnvBrowserTests) != "1" {
-		t.Skip("browser tests are off: set " + EnvBrowserTests + "=1 to drive headless Chromium (" + chromiumPath + ")")
-	}
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Fatalf("%s=1 but Chromium is missing: %v", EnvBrowserTests, err)
-	}
-	for _, d := range storetest.Dialects() {
-		t.Run(string(d), func(t *testing.T) {
-			m := newApp(t, d, nil)
-			if err := m.Listen(); err != nil {
-				t.Fatal(err)
-			}
-			ctx, stop := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- m.Run(ctx) }()
-			t.Cleanup(func() {
-				stop()
-				if err := <-done; err != nil {
-					t.Errorf("run: %v", err)
-				}
-			})
-			licensingFlow(t, m, startBrowser(t, m.URL()), string(d))
-		})
-	}
+	eachBrowserDialect(t, func(t *testing.T, d store.Dialect, m *app.Main, b *tab) { licensingFlow(t, m, b, string(d)) })
 }
 
 // shot saves a screenshot as /tmp/atrium-licensing-<name>.png.

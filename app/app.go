@@ -17,29 +17,15 @@ import (
 	"time"
 
 	"github.com/atrium-admin/atrium"
-	"github.com/atrium-admin/atrium/access"
-	"github.com/atrium-admin/atrium/audit"
 	"github.com/atrium-admin/atrium/auth"
 	"github.com/atrium-admin/atrium/directory"
 	"github.com/atrium-admin/atrium/httpapi"
 	"github.com/atrium-admin/atrium/jobs"
 	"github.com/atrium-admin/atrium/licensing"
 	"github.com/atrium-admin/atrium/mail"
-	"github.com/atrium-admin/atrium/smtp"
-	"github.com/atrium-admin/atrium/social"
 	"github.com/atrium-admin/atrium/store"
 	"github.com/atrium-admin/atrium/web"
 )
-
-// Migrations are every module's schema changes in the order they apply.
-func Migrations() []store.Migration {
-	var all []store.Migration
-	for _, m := range [][]store.Migration{jobs.Migrations, audit.Migrations, mail.Migrations, directory.Migrations, access.Migrations, auth.Migrations,
-		licensing.Migrations, social.Migrations} {
-		all = append(all, m...)
-	}
-	return all
-}
 
 // Main is a running Atrium: the database, the modules and the HTTP server.
 type Main struct {
@@ -52,8 +38,9 @@ type Main struct {
 	Directory *directory.Service
 	Auth      *auth.Service
 	Licensing *licensing.Service
-	Social    *social.Service
-	API       *httpapi.Server
+	// Kernel has every module's service (Need) and the event bus.
+	Kernel *Kernel
+	API    *httpapi.Server
 	Handler   http.Handler
 	// Out receives the one-time bootstrap credentials.
 	Out io.Writer
@@ -97,34 +84,16 @@ func New(ctx context.Context, cfg Config, opt Options) (*Main, error) {
 		db.Close()
 		return nil, err
 	}
-	m.Queue = jobs.New(db, m.Clock, m.Log)
-	if cfg.JobPoll > 0 {
-		m.Queue.SetPoll(cfg.JobPoll)
-	}
-	var sender mail.Sender
-	if cfg.SMTPURL != "" {
-		s, err := smtp.Parse(cfg.SMTPURL)
-		if err != nil {
-			db.Close()
-			return nil, err
-		}
-		sender = s
-	}
-	m.Outbox = mail.NewOutbox(db, m.Queue, m.Clock, sender, cfg.MailFrom)
-	m.Directory = directory.New(db, m.Clock, m.Queue, m.Outbox, directory.Config{BaseDomain: cfg.BaseDomain, PublicURL: m.Config.PublicURL})
-	m.Auth = auth.New(db, m.Clock, m.Directory, m.Queue)
-	m.Licensing = licensing.New(db, m.Clock, m.Directory, m.Queue, m.Outbox)
-	m.Directory.AddOrgHook(m.Licensing.Trials())
-	m.Directory.AddUserHook(m.Licensing.Holds())
-	m.Social = social.New(db, m.Clock, m.Licensing, m.Directory)
-	m.Licensing.RegisterAppCleaner(social.App, social.Cleaner{})
-	if err := m.Licensing.LoadBuiltinCatalog(ctx); err != nil {
+	k, err := NewModules(ctx, db, m.Config, m.Clock, m.Log)
+	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	m.API = httpapi.New(httpapi.Deps{DB: db, Clock: m.Clock, Log: m.Log, Directory: m.Directory, Auth: m.Auth, Licensing: m.Licensing, Social: m.Social, Outbox: m.Outbox,
-		Queue: m.Queue, Migrations: Migrations(), SecureCookies: cfg.SecureCookies})
-	console := web.New(web.Deps{API: m.API, Directory: m.Directory, Auth: m.Auth, Licensing: m.Licensing, Social: m.Social, Outbox: m.Outbox, DB: db, Clock: m.Clock, Log: m.Log})
+	m.Kernel, m.Queue, m.Outbox = k, k.Queue, k.Outbox
+	m.Directory, m.Auth, m.Licensing = Need[*directory.Service](k), Need[*auth.Service](k), Need[*licensing.Service](k)
+	m.API = httpapi.New(httpapi.Deps{DB: db, Clock: m.Clock, Log: m.Log, Directory: m.Directory, Auth: m.Auth, Licensing: m.Licensing, Outbox: m.Outbox,
+		Queue: m.Queue, Migrations: Migrations(), SecureCookies: cfg.SecureCookies}, k.api...)
+	console := web.New(web.Deps{API: m.API, Directory: m.Directory, Auth: m.Auth, Licensing: m.Licensing, Outbox: m.Outbox, DB: db, Clock: m.Clock, Log: m.Log}, k.pages...)
 	root := http.NewServeMux()
 	root.Handle("/api/", m.API)
 	for _, p := range []string{"/healthz", "/readyz", "/metrics"} {

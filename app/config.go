@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/atrium-admin/atrium/password"
 )
 
 // Config is every setting of atrium serve. Each is a flag and an ATRIUM_* environment
@@ -29,7 +31,13 @@ type Config struct {
 	ShutdownGrace  time.Duration
 	// JobPoll is how often idle workers look for due jobs.
 	JobPoll time.Duration
+	// PasswordParams are the argon2id parameters of new password hashes; zero means
+	// password.Default. Not a flag: only tests lower them.
+	PasswordParams password.Params
 }
+
+// passwords returns the process's password hasher, bounded to one computation per CPU.
+func (c *Config) passwords() *password.Hasher { return password.NewHasher(c.PasswordParams, 0) }
 
 type setting struct {
 	name, env, usage string

@@ -17,6 +17,7 @@ import (
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/directory"
+	"github.com/atrium-admin/atrium/events"
 	"github.com/atrium-admin/atrium/jobs"
 	"github.com/atrium-admin/atrium/store"
 )
@@ -55,10 +56,34 @@ type Service struct {
 	Throttle ThrottlePolicy
 }
 
-// New returns the auth service and wires it into the directory as its session revoker.
-func New(db *store.DB, clock atrium.Clock, dir *directory.Service, queue *jobs.Queue) *Service {
+// New returns the auth service. It ends a user's sessions when the directory says the
+// user was blocked, deleted, purged or given a new password.
+func New(db *store.DB, clock atrium.Clock, dir *directory.Service, queue *jobs.Queue, bus *events.Bus) *Service {
 	s := &Service{db: db, clock: clock, dir: dir, Throttle: DefaultThrottle}
-	dir.SetSessionRevoker(s)
+	revoke := func(ctx context.Context, tx *events.Tx, u directory.UserRef) error {
+		return s.revokeUserSessions(ctx, tx.Tx, u.ID, "")
+	}
+	events.Subscribe(bus, "auth.user_blocked", func(ctx context.Context, tx *events.Tx, ev directory.UserBlocked) error {
+		return revoke(ctx, tx, ev.UserRef)
+	})
+	events.Subscribe(bus, "auth.user_deleted", func(ctx context.Context, tx *events.Tx, ev directory.UserDeleted) error {
+		return revoke(ctx, tx, ev.UserRef)
+	})
+	events.Subscribe(bus, "auth.user_password_reset", func(ctx context.Context, tx *events.Tx, ev directory.UserPasswordReset) error {
+		return revoke(ctx, tx, ev.UserRef)
+	})
+	events.Subscribe(bus, "auth.user_password_changed", func(ctx context.Context, tx *events.Tx, ev directory.UserPasswordChanged) error {
+		keep, _ := ctx.Value(keepSessionKey{}).(string)
+		return s.revokeUserSessions(ctx, tx.Tx, ev.ID, keep)
+	})
+	events.Subscribe(bus, "auth.user_purged", func(ctx context.Context, tx *events.Tx, ev directory.UserPurged) error {
+		if err := s.revokeUserSessions(ctx, tx.Tx, ev.ID, ""); err != nil {
+			return err
+		}
+		// The organization's tokens outlive the person who made them.
+		_, err := tx.ExecContext(ctx, `UPDATE api_tokens SET created_by = '' WHERE created_by = $1`, string(ev.ID))
+		return err
+	})
 	queue.Register(JobPurgeSessions, s.purgeSessions, jobs.Options{})
 	queue.Every(JobPurgeSessions, time.Hour)
 	return s
@@ -162,10 +187,9 @@ func (s *Service) authenticateSession(ctx context.Context, token string) (*Ident
 	return &id, nil
 }
 
-// RevokeUserSessions ends every session of user in tx; the directory calls it on
-// password resets, blocks and deletes.
-func (s *Service) RevokeUserSessions(ctx context.Context, tx *store.Tx, user atrium.UserID) error {
-	_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, string(user))
+// revokeUserSessions ends every session of user but keep (when not empty) in tx.
+func (s *Service) revokeUserSessions(ctx context.Context, tx *store.Tx, user atrium.UserID, keep string) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id <> $2`, string(user), keep)
 	return err
 }
 

@@ -38,7 +38,8 @@ var errBadCredentials = &atrium.Error{Code: atrium.CodeUnauthenticated, Message:
 
 // SignIn checks a username and password and opens a session, returning its secret token
 // (for the cookie or a bearer header). Wrong credentials get one message whether or not
-// the username exists; repeated failures get rate_limited for a while.
+// the username exists; repeated failures get rate_limited for a while. When too many
+// sign-ins are being checked at once it returns unavailable.
 func (s *Service) SignIn(ctx context.Context, in SignInInput) (*Identity, string, error) {
 	username := strings.ToLower(strings.TrimSpace(in.Username))
 	p := atrium.Problems{}
@@ -73,10 +74,17 @@ func (s *Service) SignIn(ctx context.Context, in SignInInput) (*Identity, string
 		if atrium.ErrorCode(err) != atrium.CodeNotFound {
 			return nil, "", err
 		}
-		password.VerifyDummy(in.Password)
+		// A busy hasher is not a failed attempt: it counts against nobody.
+		if err := s.dir.Passwords().VerifyDummy(ctx, in.Password); err != nil {
+			return nil, "", err
+		}
 		return fail()
 	}
-	if !password.Verify(c.PasswordHash, in.Password) || c.Deleted {
+	ok, err := s.dir.Passwords().Verify(ctx, c.PasswordHash, in.Password)
+	if err != nil {
+		return nil, "", err
+	}
+	if !ok || c.Deleted {
 		return fail()
 	}
 	if c.Blocked {
@@ -103,7 +111,7 @@ func (s *Service) SignIn(ctx context.Context, in SignInInput) (*Identity, string
 			id, hashToken(token), string(c.User), string(c.Org), in.StaySignedIn, store.Micros(now), store.Micros(expires), ua, in.SourceIP); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET last_sign_in_at = $1, last_activity_at = $1 WHERE id = $2`, store.Micros(now), string(c.User)); err != nil {
+		if err := s.dir.RecordSignIn(ctx, tx, c.User, now); err != nil {
 			return err
 		}
 		ctx := audit.WithActor(ctx, audit.Actor{ID: string(c.User), Name: c.Username, SourceIP: in.SourceIP})
@@ -176,8 +184,8 @@ func (s *Service) ChangePassword(ctx context.Context, id *Identity, current, nex
 	if id.SessionID == "" {
 		return atrium.Errorf(atrium.CodeForbidden, "API tokens cannot change passwords")
 	}
-	return s.dir.ChangePassword(ctx, id.Principal.UserID, current, next, func(tx *store.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id <> $2`, string(id.Principal.UserID), id.SessionID)
-		return err
-	})
+	return s.dir.ChangePassword(context.WithValue(ctx, keepSessionKey{}, id.SessionID), id.Principal.UserID, current, next)
 }
+
+// keepSessionKey carries, through a password change, the session that stays signed in.
+type keepSessionKey struct{}

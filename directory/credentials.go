@@ -3,6 +3,8 @@ package directory
 import (
 	"context"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/audit"
@@ -51,11 +53,11 @@ func (s *Service) credentials(ctx context.Context, where string, arg string) (*C
 	return &c, nil
 }
 
-// RecordSignIn stamps the user's last sign-in and activity.
-func (s *Service) RecordSignIn(ctx context.Context, id atrium.UserID) error {
-	now := store.Micros(s.clock.Now())
-	_, err := s.db.Write().ExecContext(ctx, `UPDATE users SET last_sign_in_at = $1, last_activity_at = $1 WHERE id = $2`, now, string(id))
-	return store.Translate(err)
+// RecordSignIn stamps the user's last sign-in and activity at now, in the sign-in's
+// transaction.
+func (s *Service) RecordSignIn(ctx context.Context, tx *store.Tx, id atrium.UserID, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE users SET last_sign_in_at = $1, last_activity_at = $1 WHERE id = $2`, store.Micros(now), string(id))
+	return err
 }
 
 // TouchActivity stamps the user's last activity.
@@ -66,14 +68,18 @@ func (s *Service) TouchActivity(ctx context.Context, id atrium.UserID) error {
 
 // ChangePassword replaces the user's own password after checking the current one. It
 // clears the must-change flag. It returns invalid naming current_password when that is
-// wrong, or new_password when the new one breaks the rules or equals the old one. The
-// auth module ends the user's other sessions, in the same transaction, via revoke.
-func (s *Service) ChangePassword(ctx context.Context, id atrium.UserID, current, next string, revoke func(tx *store.Tx) error) error {
+// wrong, or new_password when the new one breaks the rules or equals the old one. It
+// publishes UserPasswordChanged in the same transaction (auth ends the other sessions).
+func (s *Service) ChangePassword(ctx context.Context, id atrium.UserID, current, next string) error {
 	c, err := s.CredentialsByID(ctx, id)
 	if err != nil {
 		return err
 	}
-	if !password.Verify(c.PasswordHash, current) {
+	ok, err := s.Passwords().Verify(ctx, c.PasswordHash, current)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		return atrium.FieldError("current_password", "is not your current password")
 	}
 	if err := password.Check("new_password", next); err != nil {
@@ -82,9 +88,9 @@ func (s *Service) ChangePassword(ctx context.Context, id atrium.UserID, current,
 	if current == next {
 		return atrium.FieldError("new_password", "must differ from your current password")
 	}
-	hash, err := password.Hash(next)
+	hash, err := s.Passwords().Hash(ctx, next)
 	if err != nil {
-		return atrium.Internal(err)
+		return err
 	}
 	return s.db.Tx(ctx, func(tx *store.Tx) error {
 		now := s.clock.Now()
@@ -92,11 +98,22 @@ func (s *Service) ChangePassword(ctx context.Context, id atrium.UserID, current,
 			hash, store.Micros(now), string(id)); err != nil {
 			return err
 		}
-		if revoke != nil {
-			if err := revoke(tx); err != nil {
-				return err
-			}
+		if _, err := s.publish(ctx, tx, c.Org, string(id), UserPasswordChanged{UserRef: UserRef{ID: id, Org: c.Org, Username: c.Username}}); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, now, audit.Entry{Org: c.Org, Action: "user.change_password", TargetType: "user", TargetID: string(id), TargetName: c.Username})
 	})
+}
+
+// defaultPasswords is the hasher of services configured without one, shared so that its
+// limit on concurrent hashing holds across them.
+var defaultPasswords = sync.OnceValue(func() *password.Hasher { return password.NewHasher(password.Default, 0) })
+
+// Passwords returns the hasher the directory hashes and verifies passwords with; the
+// auth module verifies sign-ins with it too.
+func (s *Service) Passwords() *password.Hasher {
+	if s.cfg.Passwords != nil {
+		return s.cfg.Passwords
+	}
+	return defaultPasswords()
 }

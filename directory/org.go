@@ -11,6 +11,7 @@ import (
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/audit"
+	"github.com/atrium-admin/atrium/events"
 	"github.com/atrium-admin/atrium/jobs"
 	"github.com/atrium-admin/atrium/mail"
 	"github.com/atrium-admin/atrium/password"
@@ -110,19 +111,17 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*SignupResult, er
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
-	for _, h := range s.hooks {
-		if err := h.ValidateSignup(ctx, in); err != nil {
-			return nil, err
-		}
-	}
-	hash, err := password.Hash(in.AdminPassword)
+	hash, err := s.Passwords().Hash(ctx, in.AdminPassword)
 	if err != nil {
-		return nil, atrium.Internal(err)
+		return nil, err
 	}
 	var res *SignupResult
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
 		org, admin, err := s.createOrg(ctx, tx, in, hash, false)
 		if err != nil {
+			return err
+		}
+		if _, err := s.publish(ctx, tx, org.ID, string(org.ID), OrgCreated{Org: org.ID, Name: org.Name, Seats: org.SeatsPlanned, Addons: in.Addons}); err != nil {
 			return err
 		}
 		if err := s.queue.Enqueue(ctx, tx, JobProvisionOrg, provisionPayload{Org: org.ID, Addons: in.Addons}, time.Time{}); err != nil {
@@ -199,6 +198,9 @@ func (s *Service) createOrg(ctx context.Context, tx *store.Tx, in SignupInput, h
 	if err := s.insertUser(ctx, tx, admin, hash, false); err != nil {
 		return nil, nil, err
 	}
+	if err := s.publishUser(ctx, tx, admin, UserCreated{UserRef: refOf(admin), DisplayName: admin.DisplayName, UsageLocation: admin.UsageLocation}); err != nil {
+		return nil, nil, err
+	}
 	roles := []access.Role{access.GlobalAdmin}
 	if operator {
 		roles = append(roles, access.OperatorAdmin)
@@ -233,9 +235,9 @@ func (s *Service) Bootstrap(ctx context.Context, in BootstrapInput) (*SignupResu
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
-	hash, err := password.Hash(in.AdminPassword)
+	hash, err := s.Passwords().Hash(ctx, in.AdminPassword)
 	if err != nil {
-		return nil, atrium.Internal(err)
+		return nil, err
 	}
 	var res *SignupResult
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
@@ -290,10 +292,9 @@ func (s *Service) provisionOrg(ctx context.Context, j *jobs.Job) error {
 		if err != nil {
 			return err
 		}
-		for _, h := range s.hooks {
-			if err := h.OrgActivated(ctx, tx, org, admin, p.Addons); err != nil {
-				return err
-			}
+		if _, err := s.publish(ctx, tx, org.ID, string(org.ID), OrgActivated{Org: org.ID, Name: org.Name, Seats: org.SeatsPlanned, Addons: p.Addons,
+			Admin: refOf(admin), AdminUsageLocation: admin.UsageLocation}); err != nil {
+			return err
 		}
 		if err := audit.Record(ctx, tx, now, audit.Entry{Org: org.ID, Action: "org.activate", TargetType: "organization",
 			TargetID: string(org.ID), TargetName: org.Name, Before: map[string]any{"state": OrgProvisioning}, After: map[string]any{"state": OrgActive}}); err != nil {
@@ -433,6 +434,13 @@ func (s *Service) SetOrgSuspended(ctx context.Context, p *access.Principal, id a
 		}
 		if err := audit.Record(ctx, tx, now, audit.Entry{Org: id, Action: action, TargetType: "organization", TargetID: string(id),
 			TargetName: org.Name, Before: map[string]any{"state": from}, After: map[string]any{"state": to}}); err != nil {
+			return err
+		}
+		var ev events.Payload = OrgSuspendedEvent{Org: id, Name: org.Name}
+		if !suspended {
+			ev = OrgReactivatedEvent{Org: id, Name: org.Name}
+		}
+		if _, err := s.publish(ctx, tx, id, string(id), ev); err != nil {
 			return err
 		}
 		org.State, org.UpdatedAt, org.Version = to, now, org.Version+1

@@ -9,6 +9,7 @@ import (
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/audit"
+	"github.com/atrium-admin/atrium/events"
 	"github.com/atrium-admin/atrium/jobs"
 	"github.com/atrium-admin/atrium/mail"
 	"github.com/atrium-admin/atrium/password"
@@ -49,9 +50,9 @@ func (s *Service) CreateUser(ctx context.Context, p *access.Principal, in UserIn
 	if err := probs.Err(); err != nil {
 		return nil, "", err
 	}
-	hash, err := password.Hash(pw)
+	hash, err := s.Passwords().Hash(ctx, pw)
 	if err != nil {
-		return nil, "", atrium.Internal(err)
+		return nil, "", err
 	}
 	mustChange := true
 	if in.MustChangePassword != nil {
@@ -59,6 +60,9 @@ func (s *Service) CreateUser(ctx context.Context, p *access.Principal, in UserIn
 	}
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
 		if err := s.insertUser(ctx, tx, u, hash, mustChange); err != nil {
+			return err
+		}
+		if err := s.publishUser(ctx, tx, u, UserCreated{UserRef: refOf(u), DisplayName: u.DisplayName, UsageLocation: u.UsageLocation}); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, u.CreatedAt, audit.Entry{Org: u.Org, Action: "user.create", TargetType: "user",
@@ -175,9 +179,6 @@ func (s *Service) UpdateUser(ctx context.Context, p *access.Principal, id atrium
 				if err := s.ensureNotLastGlobalAdmin(ctx, tx, u, "blocked"); err != nil {
 					return err
 				}
-				if err := s.revokeSessions(ctx, tx, u.ID); err != nil {
-					return err
-				}
 			}
 			u.Blocked = *patch.Blocked
 		}
@@ -199,6 +200,20 @@ func (s *Service) UpdateUser(ctx context.Context, p *access.Principal, id atrium
 			action = map[bool]string{true: "user.block", false: "user.unblock"}[u.Blocked]
 		}
 		out = u
+		if profileChange {
+			if err := s.publishUser(ctx, tx, u, UserUpdated{UserRef: refOf(u)}); err != nil {
+				return err
+			}
+		}
+		if blockChanged {
+			var ev events.Payload = UserUnblocked{UserRef: refOf(u)}
+			if u.Blocked {
+				ev = UserBlocked{UserRef: refOf(u)}
+			}
+			if err := s.publishUser(ctx, tx, u, ev); err != nil {
+				return err
+			}
+		}
 		return audit.Record(ctx, tx, now, audit.Entry{Org: u.Org, Action: action, TargetType: "user", TargetID: string(u.ID),
 			TargetName: u.Username, Before: before, After: userSummary(u)})
 	})
@@ -234,21 +249,16 @@ func (s *Service) DeleteUser(ctx context.Context, p *access.Principal, id atrium
 			store.Micros(now), string(u.ID), string(u.Org)); err != nil {
 			return err
 		}
-		if err := s.revokeSessions(ctx, tx, u.ID); err != nil {
+		if err := s.publishUser(ctx, tx, u, UserDeleted{UserRef: refOf(u)}); err != nil {
 			return err
-		}
-		for _, h := range s.userHooks {
-			if err := h.UserDeleted(ctx, tx, u); err != nil {
-				return err
-			}
 		}
 		return audit.Record(ctx, tx, now, audit.Entry{Org: u.Org, Action: "user.delete", TargetType: "user", TargetID: string(u.ID),
 			TargetName: u.Username, Before: userSummary(u), After: map[string]any{"restorable_until": now.Add(RestoreWindow)}})
 	})
 }
 
-// RestoreUser brings a deleted user of p's organization back. UserHooks give back what
-// the deletion took (licenses, while seats last); what they could not give back is in
+// RestoreUser brings a deleted user of p's organization back. Subscribers of
+// UserRestored give back what the deletion took (licenses, while seats last); what they could not give back is in
 // the returned user's Notices.
 func (s *Service) RestoreUser(ctx context.Context, p *access.Principal, id atrium.UserID) (*User, error) {
 	var out *User
@@ -269,13 +279,11 @@ func (s *Service) RestoreUser(ctx context.Context, p *access.Principal, id atriu
 			return err
 		}
 		u.DeletedAt, u.UpdatedAt, u.Version = nil, now, u.Version+1
-		for _, h := range s.userHooks {
-			notices, err := h.UserRestored(ctx, tx, u)
-			if err != nil {
-				return err
-			}
-			u.Notices = append(u.Notices, notices...)
+		rep, err := s.publish(ctx, tx, u.Org, string(u.ID), UserRestored{UserRef: refOf(u)})
+		if err != nil {
+			return err
 		}
+		u.Notices = append(u.Notices, rep.Notices...)
 		out = u
 		after := userSummary(u)
 		if len(u.Notices) > 0 {
@@ -305,9 +313,9 @@ func (s *Service) ResetPassword(ctx context.Context, p *access.Principal, id atr
 	if err := authorizeOn(p, access.UserResetPassword, u); err != nil {
 		return "", err
 	}
-	hash, err := password.Hash(newPassword)
+	hash, err := s.Passwords().Hash(ctx, newPassword)
 	if err != nil {
-		return "", atrium.Internal(err)
+		return "", err
 	}
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
 		now := s.clock.Now()
@@ -319,7 +327,7 @@ func (s *Service) ResetPassword(ctx context.Context, p *access.Principal, id atr
 		if n, _ := res.RowsAffected(); n == 0 {
 			return atrium.Errorf(atrium.CodeNotFound, "user not found")
 		}
-		if err := s.revokeSessions(ctx, tx, u.ID); err != nil {
+		if err := s.publishUser(ctx, tx, u, UserPasswordReset{UserRef: refOf(u)}); err != nil {
 			return err
 		}
 		if u.ContactEmail != "" {
@@ -396,6 +404,13 @@ func (s *Service) changeRole(ctx context.Context, p *access.Principal, id atrium
 		if !changed {
 			return nil
 		}
+		var ev events.Payload = RoleAssigned{UserRef: refOf(u), Role: role.String()}
+		if !assign {
+			ev = RoleRemoved{UserRef: refOf(u), Role: role.String()}
+		}
+		if err := s.publishUser(ctx, tx, u, ev); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, now, audit.Entry{Org: u.Org, Action: action, TargetType: "user", TargetID: string(u.ID),
 			TargetName: u.Username, After: map[string]any{"role": role.String()}})
 	})
@@ -462,21 +477,25 @@ func (s *Service) ensureNotLastGlobalAdmin(ctx context.Context, tx *store.Tx, u 
 func (s *Service) purgeUsers(ctx context.Context, _ *jobs.Job) error {
 	cutoff := store.Micros(s.clock.Now().Add(-RestoreWindow))
 	for {
-		rows, err := s.db.Read().QueryContext(ctx, `SELECT id, org_id, username FROM users WHERE deleted_at IS NOT NULL AND deleted_at < $1 LIMIT 500`, cutoff)
+		rows, err := s.db.Read().QueryContext(ctx, `SELECT id, org_id, username, display_name, contact_email FROM users
+			WHERE deleted_at IS NOT NULL AND deleted_at < $1 ORDER BY deleted_at, id LIMIT 500`, cutoff)
 		if err != nil {
 			return err
 		}
-		type victim struct{ id, org, username string }
+		type victim struct{ id, org, username, name, email string }
 		var batch []victim
 		for rows.Next() {
 			var v victim
-			if err := rows.Scan(&v.id, &v.org, &v.username); err != nil {
+			if err := rows.Scan(&v.id, &v.org, &v.username, &v.name, &v.email); err != nil {
 				rows.Close()
 				return err
 			}
 			batch = append(batch, v)
 		}
 		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
 		if len(batch) == 0 {
 			return nil
 		}
@@ -485,14 +504,25 @@ func (s *Service) purgeUsers(ctx context.Context, _ *jobs.Job) error {
 				if err := access.UnassignAll(ctx, tx, atrium.UserID(v.id)); err != nil {
 					return err
 				}
-				if err := s.revokeSessions(ctx, tx, atrium.UserID(v.id)); err != nil {
+				// Still deleted (not restored meanwhile)? The update also locks the row.
+				res, err := tx.ExecContext(ctx, `UPDATE users SET version = version + 1 WHERE id = $1 AND deleted_at IS NOT NULL AND deleted_at < $2`, v.id, cutoff)
+				if err != nil {
 					return err
 				}
-				if _, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = $1 AND deleted_at IS NOT NULL`, v.id); err != nil {
+				if n, err := res.RowsAffected(); err != nil || n == 0 {
 					return err
 				}
-				return audit.Record(ctx, tx, s.clock.Now(), audit.Entry{Org: atrium.OrgID(v.org), Action: "user.purge", TargetType: "user",
-					TargetID: v.id, TargetName: v.username})
+				if err := audit.Record(ctx, tx, s.clock.Now(), audit.Entry{Org: atrium.OrgID(v.org), Action: "user.purge", TargetType: "user",
+					TargetID: v.id, TargetName: v.username}); err != nil {
+					return err
+				}
+				// Every module removes or anonymises what it keeps about the user first.
+				if _, err := s.publish(ctx, tx, atrium.OrgID(v.org), v.id, UserPurged{ID: atrium.UserID(v.id), Org: atrium.OrgID(v.org),
+					Username: v.username, DisplayName: v.name, Email: v.email}); err != nil {
+					return err
+				}
+				_, err = tx.ExecContext(ctx, `DELETE FROM users WHERE id = $1`, v.id)
+				return err
 			})
 			if err != nil {
 				return fmt.Errorf("directory: purge %s: %w", v.id, err)

@@ -32,10 +32,40 @@ func writeSubscription(w http.ResponseWriter, status int, sub *licensing.Subscri
 	return writeJSON(w, status, sub)
 }
 
+type appsResponse struct {
+	Apps []string `json:"apps"`
+}
+
+type removalPreview struct {
+	// Apps maps each app the user would lose to the counts of what would be deleted.
+	Apps map[string]map[string]int `json:"apps"`
+}
+
 func (s *Server) registerLicensing() {
 	if s.Licensing == nil {
 		return
 	}
+	s.handle(Route{Method: "GET", Path: "/api/v1/me/apps", Summary: "The apps you are licensed for", Tag: "licensing", Response: appsResponse{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			apps, err := s.Licensing.Apps(r.Context(), principal(r))
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, appsResponse{Apps: apps})
+		})
+	s.handle(Route{Method: "GET", Path: "/api/v1/users/{id}/licenses/removal-preview", Summary: "What removing products from a user deletes, per app",
+		Tag: "licensing", Query: []string{"product_id"}, Response: removalPreview{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			products := r.URL.Query()["product_id"]
+			if len(products) == 0 {
+				return atrium.FieldError("product_id", "name at least one product to remove")
+			}
+			prev, err := s.Licensing.RemovalPreview(r.Context(), principal(r), atrium.UserID(r.PathValue("id")), products)
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, removalPreview{Apps: prev})
+		})
 	s.handle(Route{Method: "GET", Path: "/api/v1/products", Summary: "The product catalog: products, their service plans, and add-ons", Tag: "licensing",
 		Response: List[licensing.Product]{}},
 		func(w http.ResponseWriter, r *http.Request) error {

@@ -23,7 +23,6 @@ import (
 	"github.com/atrium-admin/atrium/jobs"
 	"github.com/atrium-admin/atrium/licensing"
 	"github.com/atrium-admin/atrium/mail"
-	"github.com/atrium-admin/atrium/social"
 	"github.com/atrium-admin/atrium/store"
 )
 
@@ -48,7 +47,6 @@ type Deps struct {
 	Directory  *directory.Service
 	Auth       *auth.Service
 	Licensing  *licensing.Service
-	Social     *social.Service
 	Outbox     *mail.Outbox
 	Queue      *jobs.Queue
 	Migrations []store.Migration
@@ -68,8 +66,13 @@ type Server struct {
 	signIns *Limiter
 }
 
-// New builds the API with every route registered.
-func New(d Deps) *Server {
+// Module registers one module's routes; a module's API lives in its own
+// httpapi/<module>_http.go and returns its Module from a constructor taking the
+// module's service.
+type Module func(s *Server)
+
+// New builds the API with the core routes and every module's routes registered.
+func New(d Deps, modules ...Module) *Server {
 	if d.SignupPerMinute == 0 {
 		d.SignupPerMinute = 10
 	}
@@ -89,7 +92,9 @@ func New(d Deps) *Server {
 	s.registerOrganizations()
 	s.registerMail()
 	s.registerLicensing()
-	s.registerSocial()
+	for _, m := range modules {
+		m(s)
+	}
 	s.handle(Route{Method: "GET", Path: "/api/v1/openapi.json", Summary: "This OpenAPI document", Tag: "meta", Public: true, Response: map[string]any{}},
 		s.serveOpenAPI)
 	return s

@@ -16,135 +16,106 @@ type topicOwner struct {
 	OwnerID atrium.UserID `json:"owner_id"`
 }
 
-type appsResponse struct {
-	Apps []string `json:"apps"`
-}
-
-type removalPreview struct {
-	// Apps maps each app the user would lose to the counts of what would be deleted.
-	Apps map[string]map[string]int `json:"apps"`
-}
-
-func (s *Server) registerSocial() {
-	if s.Social == nil || s.Licensing == nil {
-		return
+// Social is the Social Engagement app's API: the signed-in user's settings, alerts and
+// streams, and the organization's search topics.
+func Social(svc *social.Service) Module {
+	return func(s *Server) {
+		s.handle(Route{Method: "GET", Path: "/api/v1/social/settings", Summary: "Your Social Engagement settings", Tag: "social", Response: List[social.Setting]{}},
+			func(w http.ResponseWriter, r *http.Request) error {
+				list, err := svc.Settings(r.Context(), principal(r))
+				if err != nil {
+					return err
+				}
+				return writeJSON(w, http.StatusOK, List[social.Setting]{Items: list})
+			})
+		s.handle(Route{Method: "PUT", Path: "/api/v1/social/settings/{name}", Summary: "Set one of your Social Engagement settings", Tag: "social",
+			Request: settingValue{}, Status: http.StatusNoContent},
+			func(w http.ResponseWriter, r *http.Request) error {
+				var in settingValue
+				if err := decode(w, r, &in); err != nil {
+					return err
+				}
+				if err := svc.PutSetting(r.Context(), principal(r), social.Setting{Name: r.PathValue("name"), Value: in.Value}); err != nil {
+					return err
+				}
+				w.WriteHeader(http.StatusNoContent)
+				return nil
+			})
+		s.handle(Route{Method: "GET", Path: "/api/v1/social/alerts", Summary: "Your alerts", Tag: "social", Response: List[social.Alert]{}},
+			func(w http.ResponseWriter, r *http.Request) error {
+				list, err := svc.Alerts(r.Context(), principal(r))
+				if err != nil {
+					return err
+				}
+				return writeJSON(w, http.StatusOK, List[social.Alert]{Items: list})
+			})
+		s.handle(Route{Method: "POST", Path: "/api/v1/social/alerts", Summary: "Create an alert", Tag: "social", Request: social.Alert{},
+			Response: social.Alert{}, Status: http.StatusCreated},
+			func(w http.ResponseWriter, r *http.Request) error {
+				var in social.Alert
+				if err := decode(w, r, &in); err != nil {
+					return err
+				}
+				a, err := svc.CreateAlert(r.Context(), principal(r), in)
+				if err != nil {
+					return err
+				}
+				return writeJSON(w, http.StatusCreated, a)
+			})
+		s.handle(Route{Method: "GET", Path: "/api/v1/social/streams", Summary: "Streams you own or that are shared with you", Tag: "social", Response: List[social.Stream]{}},
+			func(w http.ResponseWriter, r *http.Request) error {
+				list, err := svc.Streams(r.Context(), principal(r))
+				if err != nil {
+					return err
+				}
+				return writeJSON(w, http.StatusOK, List[social.Stream]{Items: list})
+			})
+		s.handle(Route{Method: "POST", Path: "/api/v1/social/streams", Summary: "Create a stream, optionally shared", Tag: "social", Request: social.Stream{},
+			Response: social.Stream{}, Status: http.StatusCreated},
+			func(w http.ResponseWriter, r *http.Request) error {
+				var in social.Stream
+				if err := decode(w, r, &in); err != nil {
+					return err
+				}
+				st, err := svc.CreateStream(r.Context(), principal(r), in)
+				if err != nil {
+					return err
+				}
+				return writeJSON(w, http.StatusCreated, st)
+			})
+		s.handle(Route{Method: "GET", Path: "/api/v1/social/search-topics", Summary: "The organization's search topics", Tag: "social", Response: List[social.SearchTopic]{}},
+			func(w http.ResponseWriter, r *http.Request) error {
+				list, err := svc.Topics(r.Context(), principal(r))
+				if err != nil {
+					return err
+				}
+				return writeJSON(w, http.StatusOK, List[social.SearchTopic]{Items: list})
+			})
+		s.handle(Route{Method: "POST", Path: "/api/v1/social/search-topics", Summary: "Create a search topic", Tag: "social", Request: social.SearchTopic{},
+			Response: social.SearchTopic{}, Status: http.StatusCreated},
+			func(w http.ResponseWriter, r *http.Request) error {
+				var in social.SearchTopic
+				if err := decode(w, r, &in); err != nil {
+					return err
+				}
+				t, err := svc.CreateTopic(r.Context(), principal(r), in)
+				if err != nil {
+					return err
+				}
+				return writeJSON(w, http.StatusCreated, t)
+			})
+		s.handle(Route{Method: "PUT", Path: "/api/v1/social/search-topics/{id}/owner", Summary: "Reassign a search topic to another user (license administrators)",
+			Tag: "social", Request: topicOwner{}, Response: social.SearchTopic{}},
+			func(w http.ResponseWriter, r *http.Request) error {
+				var in topicOwner
+				if err := decode(w, r, &in); err != nil {
+					return err
+				}
+				t, err := svc.ReassignTopic(r.Context(), principal(r), r.PathValue("id"), atrium.UserID(strings.TrimSpace(string(in.OwnerID))))
+				if err != nil {
+					return err
+				}
+				return writeJSON(w, http.StatusOK, t)
+			})
 	}
-	s.handle(Route{Method: "GET", Path: "/api/v1/me/apps", Summary: "The apps you are licensed for", Tag: "licensing", Response: appsResponse{}},
-		func(w http.ResponseWriter, r *http.Request) error {
-			apps, err := s.Licensing.Apps(r.Context(), principal(r))
-			if err != nil {
-				return err
-			}
-			return writeJSON(w, http.StatusOK, appsResponse{Apps: apps})
-		})
-	s.handle(Route{Method: "GET", Path: "/api/v1/users/{id}/licenses/removal-preview", Summary: "What removing products from a user deletes, per app",
-		Tag: "licensing", Query: []string{"product_id"}, Response: removalPreview{}},
-		func(w http.ResponseWriter, r *http.Request) error {
-			products := r.URL.Query()["product_id"]
-			if len(products) == 0 {
-				return atrium.FieldError("product_id", "name at least one product to remove")
-			}
-			prev, err := s.Licensing.RemovalPreview(r.Context(), principal(r), atrium.UserID(r.PathValue("id")), products)
-			if err != nil {
-				return err
-			}
-			return writeJSON(w, http.StatusOK, removalPreview{Apps: prev})
-		})
-	s.handle(Route{Method: "GET", Path: "/api/v1/social/settings", Summary: "Your Social Engagement settings", Tag: "social", Response: List[social.Setting]{}},
-		func(w http.ResponseWriter, r *http.Request) error {
-			list, err := s.Social.Settings(r.Context(), principal(r))
-			if err != nil {
-				return err
-			}
-			return writeJSON(w, http.StatusOK, List[social.Setting]{Items: list})
-		})
-	s.handle(Route{Method: "PUT", Path: "/api/v1/social/settings/{name}", Summary: "Set one of your Social Engagement settings", Tag: "social",
-		Request: settingValue{}, Status: http.StatusNoContent},
-		func(w http.ResponseWriter, r *http.Request) error {
-			var in settingValue
-			if err := decode(w, r, &in); err != nil {
-				return err
-			}
-			if err := s.Social.PutSetting(r.Context(), principal(r), social.Setting{Name: r.PathValue("name"), Value: in.Value}); err != nil {
-				return err
-			}
-			w.WriteHeader(http.StatusNoContent)
-			return nil
-		})
-	s.handle(Route{Method: "GET", Path: "/api/v1/social/alerts", Summary: "Your alerts", Tag: "social", Response: List[social.Alert]{}},
-		func(w http.ResponseWriter, r *http.Request) error {
-			list, err := s.Social.Alerts(r.Context(), principal(r))
-			if err != nil {
-				return err
-			}
-			return writeJSON(w, http.StatusOK, List[social.Alert]{Items: list})
-		})
-	s.handle(Route{Method: "POST", Path: "/api/v1/social/alerts", Summary: "Create an alert", Tag: "social", Request: social.Alert{},
-		Response: social.Alert{}, Status: http.StatusCreated},
-		func(w http.ResponseWriter, r *http.Request) error {
-			var in social.Alert
-			if err := decode(w, r, &in); err != nil {
-				return err
-			}
-			a, err := s.Social.CreateAlert(r.Context(), principal(r), in)
-			if err != nil {
-				return err
-			}
-			return writeJSON(w, http.StatusCreated, a)
-		})
-	s.handle(Route{Method: "GET", Path: "/api/v1/social/streams", Summary: "Streams you own or that are shared with you", Tag: "social", Response: List[social.Stream]{}},
-		func(w http.ResponseWriter, r *http.Request) error {
-			list, err := s.Social.Streams(r.Context(), principal(r))
-			if err != nil {
-				return err
-			}
-			return writeJSON(w, http.StatusOK, List[social.Stream]{Items: list})
-		})
-	s.handle(Route{Method: "POST", Path: "/api/v1/social/streams", Summary: "Create a stream, optionally shared", Tag: "social", Request: social.Stream{},
-		Response: social.Stream{}, Status: http.StatusCreated},
-		func(w http.ResponseWriter, r *http.Request) error {
-			var in social.Stream
-			if err := decode(w, r, &in); err != nil {
-				return err
-			}
-			st, err := s.Social.CreateStream(r.Context(), principal(r), in)
-			if err != nil {
-				return err
-			}
-			return writeJSON(w, http.StatusCreated, st)
-		})
-	s.handle(Route{Method: "GET", Path: "/api/v1/social/search-topics", Summary: "The organization's search topics", Tag: "social", Response: List[social.SearchTopic]{}},
-		func(w http.ResponseWriter, r *http.Request) error {
-			list, err := s.Social.Topics(r.Context(), principal(r))
-			if err != nil {
-				return err
-			}
-			return writeJSON(w, http.StatusOK, List[social.SearchTopic]{Items: list})
-		})
-	s.handle(Route{Method: "POST", Path: "/api/v1/social/search-topics", Summary: "Create a search topic", Tag: "social", Request: social.SearchTopic{},
-		Response: social.SearchTopic{}, Status: http.StatusCreated},
-		func(w http.ResponseWriter, r *http.Request) error {
-			var in social.SearchTopic
-			if err := decode(w, r, &in); err != nil {
-				return err
-			}
-			t, err := s.Social.CreateTopic(r.Context(), principal(r), in)
-			if err != nil {
-				return err
-			}
-			return writeJSON(w, http.StatusCreated, t)
-		})
-	s.handle(Route{Method: "PUT", Path: "/api/v1/social/search-topics/{id}/owner", Summary: "Reassign a search topic to another user (license administrators)",
-		Tag: "social", Request: topicOwner{}, Response: social.SearchTopic{}},
-		func(w http.ResponseWriter, r *http.Request) error {
-			var in topicOwner
-			if err := decode(w, r, &in); err != nil {
-				return err
-			}
-			t, err := s.Social.ReassignTopic(r.Context(), principal(r), r.PathValue("id"), atrium.UserID(strings.TrimSpace(string(in.OwnerID))))
-			if err != nil {
-				return err
-			}
-			return writeJSON(w, http.StatusOK, t)
-		})
 }

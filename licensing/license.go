@@ -11,6 +11,7 @@ import (
 	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/audit"
 	"github.com/atrium-admin/atrium/directory"
+	"github.com/atrium-admin/atrium/events"
 	"github.com/atrium-admin/atrium/mail"
 	"github.com/atrium-admin/atrium/store"
 )
@@ -34,28 +35,6 @@ type License struct {
 // UserLicenses is a user's whole set of licenses.
 type UserLicenses struct {
 	Licenses []License `json:"licenses"`
-}
-
-// AppCleaner is what an app module registers to handle a user's data in the app when
-// the user loses the last license giving access to it.
-type AppCleaner interface {
-	// Preview counts, per kind of data, what Cleanup would delete.
-	Preview(ctx context.Context, q store.Querier, org atrium.OrgID, user atrium.UserID) (map[string]int, error)
-	// Cleanup deletes or keeps the user's data, in the caller's transaction.
-	Cleanup(ctx context.Context, tx *store.Tx, org atrium.OrgID, user atrium.UserID) error
-}
-
-// RegisterAppCleaner registers c for app; app modules call it when they are wired.
-func (s *Service) RegisterAppCleaner(app string, c AppCleaner) {
-	s.cleanersMu.Lock()
-	s.cleaners[app] = append(s.cleaners[app], c)
-	s.cleanersMu.Unlock()
-}
-
-func (s *Service) cleanersOf(app string) []AppCleaner {
-	s.cleanersMu.RLock()
-	defer s.cleanersMu.RUnlock()
-	return append([]AppCleaner(nil), s.cleaners[app]...)
 }
 
 // Licenses returns, per product, the seats purchased, assigned and available in p's
@@ -280,6 +259,9 @@ func (s *Service) applyLicenses(ctx context.Context, tx *store.Tx, org atrium.Or
 			TargetName: u.Username, After: map[string]any{"product": l.ProductName}}); err != nil {
 			return nil, err
 		}
+		if _, err := s.events.Publish(ctx, tx, org, string(u.ID), LicenseAssigned{User: u.ID, Org: org, ProductID: id, ProductName: l.ProductName}); err != nil {
+			return nil, err
+		}
 	}
 	for _, id := range sortedIDs(have) {
 		if _, keep := wanted[id]; keep {
@@ -295,7 +277,7 @@ func (s *Service) applyLicenses(ctx context.Context, tx *store.Tx, org atrium.Or
 		}
 	}
 	if len(removed) > 0 {
-		if err := s.cleanupLostApps(ctx, tx, org, u, removed); err != nil {
+		if err := s.publishRemovals(ctx, tx, org, u, have, removed); err != nil {
 			return nil, err
 		}
 	}
@@ -412,28 +394,40 @@ func lostApps(ctx context.Context, q store.Querier, user atrium.UserID, removed 
 	return out, nil
 }
 
-func (s *Service) cleanupLostApps(ctx context.Context, tx *store.Tx, org atrium.OrgID, u *directory.User, removed []string) error {
-	apps, err := lostApps(ctx, tx, u.ID, removed)
+// publishRemovals publishes LicenseRemoved for each removed product, naming the apps
+// the user lost with it, and audits what the app modules deleted.
+func (s *Service) publishRemovals(ctx context.Context, tx *store.Tx, org atrium.OrgID, u *directory.User, have map[string]License, removed []string) error {
+	lost, err := lostApps(ctx, tx, u.ID, removed)
 	if err != nil {
 		return err
 	}
-	for _, app := range apps {
-		for _, c := range s.cleanersOf(app) {
-			counts, err := c.Preview(ctx, tx, org, u.ID)
-			if err != nil {
-				return err
+	told := map[string]bool{} // each lost app is named by one event only
+	for _, id := range removed {
+		gives, err := appsOf(ctx, tx, []string{id})
+		if err != nil {
+			return err
+		}
+		apps := []string{}
+		for _, app := range lost {
+			if gives[app] && !told[app] {
+				apps = append(apps, app)
+				told[app] = true
 			}
-			if err := c.Cleanup(ctx, tx, org, u.ID); err != nil {
-				return err
-			}
-			summary := map[string]any{"app": app}
-			for k, v := range counts {
-				summary[k] = v
-			}
-			if err := audit.Record(ctx, tx, s.now(), audit.Entry{Org: org, Action: "app_data.cleanup", TargetType: "user", TargetID: string(u.ID),
-				TargetName: u.Username, After: summary}); err != nil {
-				return err
-			}
+		}
+		rep, err := s.events.Publish(ctx, tx, org, string(u.ID), LicenseRemoved{User: u.ID, Org: org, ProductID: id, ProductName: have[id].ProductName, LostApps: apps})
+		if err != nil {
+			return err
+		}
+		if len(apps) == 0 {
+			continue
+		}
+		summary := map[string]any{"apps": apps}
+		for k, v := range rep.Counts {
+			summary[k] = v
+		}
+		if err := audit.Record(ctx, tx, s.now(), audit.Entry{Org: org, Action: "app_data.cleanup", TargetType: "user", TargetID: string(u.ID),
+			TargetName: u.Username, After: summary}); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -501,15 +495,17 @@ func (s *Service) ChangePreview(ctx context.Context, p *access.Principal, user a
 		if kept[app] {
 			continue
 		}
+		// The app modules' own subscribers say what they would delete, in a transaction
+		// that is rolled back: the preview cannot drift from the removal.
+		rep, err := s.events.Preview(ctx, func(tx *store.Tx, publish func(atrium.OrgID, string, events.Payload) error) error {
+			return publish(p.Org, string(u.ID), LicenseRemoved{User: u.ID, Org: p.Org, LostApps: []string{app}})
+		})
+		if err != nil {
+			return nil, err
+		}
 		out[app] = map[string]int{}
-		for _, c := range s.cleanersOf(app) {
-			counts, err := c.Preview(ctx, s.db.Read(), p.Org, u.ID)
-			if err != nil {
-				return nil, store.Translate(err)
-			}
-			for k, v := range counts {
-				out[app][k] += v
-			}
+		for k, v := range rep.Counts {
+			out[app][k] = v
 		}
 	}
 	return out, nil
@@ -618,6 +614,9 @@ func (s *Service) trimAssignments(ctx context.Context, tx *store.Tx, org atrium.
 		users = append(users, atrium.UserID(id))
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
 	for _, id := range users {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM license_assignments WHERE user_id = $1 AND product_id = $2`, string(id), product); err != nil {
 			return 0, err
@@ -626,12 +625,26 @@ func (s *Service) trimAssignments(ctx context.Context, tx *store.Tx, org atrium.
 			return 0, err
 		}
 		u, err := s.dir.GetUserUnchecked(ctx, org, id)
-		if err != nil {
-			continue
+		if atrium.ErrorCode(err) == atrium.CodeNotFound {
+			u, err = &directory.User{ID: id, Org: org}, nil
 		}
-		if err := s.cleanupLostApps(ctx, tx, org, u, []string{product}); err != nil {
+		if err != nil {
+			return 0, err
+		}
+		name, err := productName(ctx, tx, product)
+		if err != nil {
+			return 0, err
+		}
+		if err := s.publishRemovals(ctx, tx, org, u, map[string]License{product: {ProductID: product, ProductName: name}}, []string{product}); err != nil {
 			return 0, err
 		}
 	}
 	return len(users), nil
+}
+
+// productName returns the name of a catalog product.
+func productName(ctx context.Context, q store.Querier, id string) (string, error) {
+	var name string
+	err := q.QueryRowContext(ctx, `SELECT name FROM products WHERE id = $1`, id).Scan(&name)
+	return name, err
 }

@@ -9,12 +9,12 @@ import (
 	"embed"
 	"encoding/json"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/directory"
+	"github.com/atrium-admin/atrium/events"
 	"github.com/atrium-admin/atrium/jobs"
 	"github.com/atrium-admin/atrium/store"
 )
@@ -37,16 +37,15 @@ type Service struct {
 	db     *store.DB
 	clock  atrium.Clock
 	dir    *directory.Service
+	events *events.Bus
 	mailer directory.Mailer
-
-	cleanersMu sync.RWMutex
-	cleaners   map[string][]AppCleaner
 }
 
-// New returns the licensing service and registers its jobs; mailer sends the low-seat
-// warnings.
-func New(db *store.DB, clock atrium.Clock, dir *directory.Service, queue *jobs.Queue, mailer directory.Mailer) *Service {
-	s := &Service{db: db, clock: clock, dir: dir, mailer: mailer, cleaners: map[string][]AppCleaner{}}
+// New returns the licensing service, registers its jobs and subscribes it to the
+// directory's events; mailer sends the low-seat warnings.
+func New(db *store.DB, clock atrium.Clock, dir *directory.Service, queue *jobs.Queue, bus *events.Bus, mailer directory.Mailer) *Service {
+	s := &Service{db: db, clock: clock, dir: dir, events: bus, mailer: mailer}
+	s.subscribe(bus)
 	queue.Register(JobExpireSubscriptions, s.expireSubscriptions, jobs.Options{Timeout: 10 * time.Minute})
 	queue.Every(JobExpireSubscriptions, time.Hour)
 	queue.Register(JobIssueInvoices, s.issueInvoices, jobs.Options{Timeout: 10 * time.Minute})

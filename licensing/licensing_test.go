@@ -13,17 +13,24 @@ import (
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/app"
-	"github.com/atrium-admin/atrium/auth"
 	"github.com/atrium-admin/atrium/directory"
 	"github.com/atrium-admin/atrium/jobs"
 	"github.com/atrium-admin/atrium/licensing"
-	"github.com/atrium-admin/atrium/mail"
+	"github.com/atrium-admin/atrium/password"
 	"github.com/atrium-admin/atrium/store"
 	"github.com/atrium-admin/atrium/store/storetest"
 )
 
 // migrations is the whole schema, as the binary applies it.
 func migrations() []store.Migration { return app.Migrations() }
+
+// testConfig is the configuration the module tests wire with: cheap password hashing.
+func testConfig() app.Config {
+	cfg := app.Defaults()
+	cfg.BaseDomain, cfg.PublicURL, cfg.MailFrom = "atrium.test", "http://atrium.test", "atrium@example.test"
+	cfg.PasswordParams = password.TestParams
+	return cfg
+}
 
 // env is one database with the modules licensing needs.
 type env struct {
@@ -38,17 +45,11 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	t.Helper()
 	ctx := context.Background()
 	e := &env{db: db, clock: atrium.NewManualClock(time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC))}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e.queue = jobs.New(db, e.clock, log)
-	outbox := mail.NewOutbox(db, e.queue, e.clock, nil, "atrium@example.test")
-	e.dir = directory.New(db, e.clock, e.queue, outbox, directory.Config{BaseDomain: "atrium.test", PublicURL: "http://atrium.test"})
-	auth.New(db, e.clock, e.dir, e.queue)
-	e.lic = licensing.New(db, e.clock, e.dir, e.queue, outbox)
-	e.dir.AddOrgHook(e.lic.Trials())
-	e.dir.AddUserHook(e.lic.Holds())
-	if err := e.lic.LoadBuiltinCatalog(ctx); err != nil {
+	k, err := app.NewModules(ctx, db, testConfig(), e.clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
 		t.Fatal(err)
 	}
+	e.queue, e.dir, e.lic = k.Queue, app.Need[*directory.Service](k), app.Need[*licensing.Service](k)
 	return e
 }
 

@@ -11,27 +11,21 @@ import (
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/audit"
 	"github.com/atrium-admin/atrium/directory"
+	"github.com/atrium-admin/atrium/events"
 	"github.com/atrium-admin/atrium/store"
 )
 
-// Trials implements directory.OrgHook: sign-up's "number of users" becomes a 30-day
-// trial subscription of the default product with that many seats, plus the add-ons the
-// sign-up picked, and the first administrator gets a license.
-type Trials struct{ s *Service }
-
-// Trials returns the sign-up hook; wire it with directory.Service.AddOrgHook.
-func (s *Service) Trials() Trials { return Trials{s: s} }
-
-// ValidateSignup checks that every chosen add-on is an add-on of the default product.
-func (t Trials) ValidateSignup(ctx context.Context, in directory.SignupInput) error {
-	if len(in.Addons) == 0 {
+// validateSignup refuses a sign-up whose add-ons are not add-ons of the default
+// product; it runs in the sign-up's transaction, so nothing of the sign-up is written.
+func (s *Service) validateSignup(ctx context.Context, tx *events.Tx, ev directory.OrgCreated) error {
+	if len(ev.Addons) == 0 {
 		return nil
 	}
-	def, addons, err := t.s.trialCatalog(ctx, t.s.db.Read())
+	def, addons, err := s.trialCatalog(ctx, tx)
 	if err != nil {
 		return err
 	}
-	for _, sku := range in.Addons {
+	for _, sku := range ev.Addons {
 		if _, ok := addons[strings.ToUpper(sku)]; !ok {
 			return atrium.FieldError("addons", fmt.Sprintf("%q is not an add-on of %s", sku, def.Name))
 		}
@@ -74,12 +68,15 @@ func (s *Service) trialCatalog(ctx context.Context, q store.Querier) (*Product, 
 	return def, addons, nil
 }
 
-// OrgActivated starts the trial in the provisioning transaction.
-func (t Trials) OrgActivated(ctx context.Context, tx *store.Tx, org *directory.Organization, admin *directory.User, addons []string) error {
-	s := t.s
-	if org.SeatsPlanned < 1 {
+// startTrial turns sign-up's "number of users" into a 30-day trial subscription of the
+// default product with that many seats, plus the add-ons the sign-up picked, and
+// licenses the first administrator; it runs in the provisioning transaction.
+func (s *Service) startTrial(ctx context.Context, etx *events.Tx, ev directory.OrgActivated) error {
+	tx := etx.Tx
+	if ev.Seats < 1 {
 		return nil
 	}
+	seats, orgID, addons := ev.Seats, ev.Org, ev.Addons
 	def, byAddon, err := s.trialCatalog(ctx, tx)
 	if err != nil {
 		return err
@@ -93,14 +90,14 @@ func (t Trials) OrgActivated(ctx context.Context, tx *store.Tx, org *directory.O
 		id := uuid.Must(uuid.NewV7()).String()
 		if _, err := tx.ExecContext(ctx, `INSERT INTO subscriptions (id, org_id, product_id, parent_id, quantity, state, trial, period_start, period_end, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, 'trial', TRUE, $6, $7, $6, $6)`,
-			id, string(org.ID), p.ID, nullable(parent), org.SeatsPlanned, store.Micros(now), store.Micros(end)); err != nil {
+			id, string(orgID), p.ID, nullable(parent), seats, store.Micros(now), store.Micros(end)); err != nil {
 			return "", err
 		}
-		if err := addSeats(ctx, tx, org.ID, p.ID, org.SeatsPlanned); err != nil {
+		if err := addSeats(ctx, tx, orgID, p.ID, seats); err != nil {
 			return "", err
 		}
-		return id, audit.Record(ctx, tx, now, audit.Entry{Org: org.ID, Action: "subscription.trial_start", TargetType: "subscription", TargetID: id,
-			TargetName: p.Name, After: map[string]any{"quantity": org.SeatsPlanned, "ends_at": end}})
+		return id, audit.Record(ctx, tx, now, audit.Entry{Org: orgID, Action: "subscription.trial_start", TargetType: "subscription", TargetID: id,
+			TargetName: p.Name, After: map[string]any{"quantity": seats, "ends_at": end}})
 	}
 	subID, err := start(def, "")
 	if err != nil {
@@ -113,18 +110,18 @@ func (t Trials) OrgActivated(ctx context.Context, tx *store.Tx, org *directory.O
 			}
 		}
 	}
-	if admin.UsageLocation == "" {
+	if ev.AdminUsageLocation == "" {
 		return nil
 	}
-	if err := s.takeSeat(ctx, tx, org.ID, def.ID, def.Name); err != nil {
+	if err := s.takeSeat(ctx, tx, orgID, def.ID, def.Name); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO license_assignments (user_id, product_id, org_id, disabled_plans, created_at) VALUES ($1, $2, $3, '[]', $4)`,
-		string(admin.ID), def.ID, string(org.ID), store.Micros(now)); err != nil {
+		string(ev.Admin.ID), def.ID, string(orgID), store.Micros(now)); err != nil {
 		return err
 	}
-	return audit.Record(ctx, tx, now, audit.Entry{Org: org.ID, Action: "license.assign", TargetType: "user", TargetID: string(admin.ID),
-		TargetName: admin.Username, After: map[string]any{"product": def.Name, "trial": true}})
+	return audit.Record(ctx, tx, now, audit.Entry{Org: orgID, Action: "license.assign", TargetType: "user", TargetID: string(ev.Admin.ID),
+		TargetName: ev.Admin.Username, After: map[string]any{"product": def.Name, "trial": true}})
 }
 
 // TrialOffer returns what a sign-up can try: the default product and its add-ons, by

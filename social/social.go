@@ -16,6 +16,7 @@ import (
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/audit"
+	"github.com/atrium-admin/atrium/events"
 	"github.com/atrium-admin/atrium/store"
 )
 
@@ -46,9 +47,12 @@ type Service struct {
 	users    Users
 }
 
-// New returns the social service.
-func New(db *store.DB, clock atrium.Clock, licenses Licenses, users Users) *Service {
-	return &Service{db: db, clock: clock, licenses: licenses, users: users}
+// New returns the social service and subscribes it to the events whose rules it keeps
+// (license removal, user purge).
+func New(db *store.DB, clock atrium.Clock, bus *events.Bus, licenses Licenses, users Users) *Service {
+	s := &Service{db: db, clock: clock, licenses: licenses, users: users}
+	s.subscribe(bus)
+	return s
 }
 
 // Setting is a user's custom setting in the app.
@@ -337,7 +341,7 @@ func (s *Service) topics(ctx context.Context, org atrium.OrgID) ([]SearchTopic, 
 // ReassignTopic gives a search topic to another user of the organization; administrators
 // use it for topics whose owner lost their license.
 func (s *Service) ReassignTopic(ctx context.Context, p *access.Principal, id string, owner atrium.UserID) (*SearchTopic, error) {
-	if err := access.Require(p, access.LicenseAssign, access.Resource{Org: p.Org}); err != nil {
+	if err := access.Require(p, access.SocialManage, access.Resource{Org: p.Org}); err != nil {
 		return nil, err
 	}
 	ok, err := s.users.UserExists(ctx, p.Org, owner)

@@ -10,11 +10,9 @@ import (
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/app"
-	"github.com/atrium-admin/atrium/auth"
 	"github.com/atrium-admin/atrium/directory"
-	"github.com/atrium-admin/atrium/jobs"
 	"github.com/atrium-admin/atrium/licensing"
-	"github.com/atrium-admin/atrium/mail"
+	"github.com/atrium-admin/atrium/password"
 	"github.com/atrium-admin/atrium/social"
 	"github.com/atrium-admin/atrium/store"
 	"github.com/atrium-admin/atrium/store/storetest"
@@ -38,16 +36,13 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	t.Helper()
 	ctx := context.Background()
 	clock := atrium.NewManualClock(time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC))
-	q := jobs.New(db, clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	e := &env{db: db}
-	e.dir = directory.New(db, clock, q, mail.NewOutbox(db, q, clock, nil, "a@example.test"), directory.Config{BaseDomain: "atrium.test"})
-	auth.New(db, clock, e.dir, q)
-	e.lic = licensing.New(db, clock, e.dir, q, mail.NewOutbox(db, q, clock, nil, "a@example.test"))
-	e.social = social.New(db, clock, e.lic, e.dir)
-	e.lic.RegisterAppCleaner(social.App, social.Cleaner{})
-	if err := e.lic.LoadBuiltinCatalog(ctx); err != nil {
+	cfg := app.Defaults()
+	cfg.BaseDomain, cfg.MailFrom, cfg.PasswordParams = "atrium.test", "a@example.test", password.TestParams
+	k, err := app.NewModules(ctx, db, cfg, clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
 		t.Fatal(err)
 	}
+	e := &env{db: db, dir: app.Need[*directory.Service](k), lic: app.Need[*licensing.Service](k), social: app.Need[*social.Service](k)}
 	res, err := e.dir.Signup(ctx, directory.SignupInput{OrganizationName: "Contoso", DomainPrefix: "contoso", AdminDisplayName: "Admin",
 		AdminUsername: "admin", AdminPassword: "Correct-Horse-9", ContactEmail: "admin@contoso.example", Seats: 5})
 	if err != nil {

@@ -131,9 +131,9 @@ func (c *console) runBulk(w http.ResponseWriter, r *http.Request, b bulkRequest,
 			}
 			return c.confirmRemoval(w, r, removalPage{
 				Heading: fmt.Sprintf("Remove %s from %d users?", prod.Name, len(b.Users)),
-				Intro:   fmt.Sprintf("%d of them lose access to %s. Their data in the app, all together, is handled as follows:", affected, appList(total)),
+				Intro:   fmt.Sprintf("%d of them lose access to %s. Their data in the app, all together, is handled as follows:", affected, c.appList(total)),
 				Action:  "/users/licenses/bulk", Cancel: "/users", Button: "Remove licenses and delete the data", Hidden: hidden,
-				Apps: appLosses(total),
+				Apps: c.appLosses(total),
 			})
 		}
 	}

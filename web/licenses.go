@@ -206,9 +206,9 @@ func (c *console) userLicensesSave(w http.ResponseWriter, r *http.Request) error
 			}
 			return c.confirmRemoval(w, r, removalPage{
 				Heading: "Remove " + strings.Join(names, ", ") + " from " + u.DisplayName + "?",
-				Intro:   u.DisplayName + " loses access to " + appList(preview) + ". Their data in the app is handled as follows:",
+				Intro:   u.DisplayName + " loses access to " + c.appList(preview) + ". Their data in the app is handled as follows:",
 				Action:  "/users/" + string(u.ID) + "/licenses", Cancel: "/users/" + string(u.ID) + "/licenses",
-				Button: "Remove licenses and delete the data", Hidden: keep, Apps: appLosses(preview),
+				Button: "Remove licenses and delete the data", Hidden: keep, Apps: c.appLosses(preview),
 			})
 		}
 	}
@@ -293,7 +293,7 @@ func countWords(kind string, n int) string {
 
 // appLosses turns a removal preview into sentences, apps and kinds in a stable order;
 // kinds with nothing to delete are left out.
-func appLosses(preview map[string]map[string]int) []appLoss {
+func (c *console) appLosses(preview map[string]map[string]int) []appLoss {
 	apps := make([]string, 0, len(preview))
 	for app := range preview {
 		apps = append(apps, app)
@@ -307,7 +307,7 @@ func appLosses(preview map[string]map[string]int) []appLoss {
 			kinds = append(kinds, k)
 		}
 		sort.Strings(kinds)
-		loss := appLoss{App: appTitle(app)}
+		loss := appLoss{App: c.appTitle(app)}
 		for _, k := range kinds {
 			n := counts[k]
 			if n == 0 {
@@ -324,32 +324,13 @@ func appLosses(preview map[string]map[string]int) []appLoss {
 	return out
 }
 
-func appList(preview map[string]map[string]int) string {
+func (c *console) appList(preview map[string]map[string]int) string {
 	var names []string
-	for _, a := range appLosses(preview) {
+	for _, a := range c.appLosses(preview) {
 		names = append(names, a.App)
 	}
 	return strings.Join(names, ", ")
 }
-
-// appTitles are the display names of the apps products give access to.
-var appTitles = map[string]string{
-	"social": "Social Engagement",
-	"crm":    "CRM",
-	"groups": "Groups",
-	"collab": "Collaborate",
-}
-
-// appTitle returns the display name of app.
-func appTitle(app string) string {
-	if t, ok := appTitles[app]; ok {
-		return t
-	}
-	return app
-}
-
-// appPages are the apps with a console page.
-var appPages = map[string]string{"social": "/apps/social"}
 
 // homeApp is an app on the home page.
 type homeApp struct {
@@ -365,7 +346,7 @@ func (c *console) licensedApps(r *http.Request) ([]homeApp, error) {
 	}
 	out := make([]homeApp, 0, len(apps))
 	for _, a := range apps {
-		out = append(out, homeApp{Name: a, Title: appTitle(a), Href: appPages[a]})
+		out = append(out, homeApp{Name: a, Title: c.appTitle(a), Href: c.apps[a].Href})
 	}
 	return out, nil
 }

@@ -163,19 +163,19 @@ func licensingFlow(t *testing.T, m *app.Main, b *tab, dialect string) {
 	// Rita uses the app.
 	ritaP := &access.Principal{UserID: rita.ID, Org: res.Organization.ID, Name: rita.Username}
 	for i := range 3 {
-		if _, err := m.Social.CreateAlert(ctx, ritaP, social.Alert{Name: fmt.Sprintf("Alert %d", i), Query: "litware"}); err != nil {
+		if _, err := app.Need[*social.Service](m.Kernel).CreateAlert(ctx, ritaP, social.Alert{Name: fmt.Sprintf("Alert %d", i), Query: "litware"}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for i := range 2 {
-		if err := m.Social.PutSetting(ctx, ritaP, social.Setting{Name: fmt.Sprintf("setting%d", i), Value: "on"}); err != nil {
+		if err := app.Need[*social.Service](m.Kernel).PutSetting(ctx, ritaP, social.Setting{Name: fmt.Sprintf("setting%d", i), Value: "on"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := m.Social.CreateTopic(ctx, ritaP, social.SearchTopic{Name: fmt.Sprintf("Topic %d", i), Keywords: "litware"}); err != nil {
+		if _, err := app.Need[*social.Service](m.Kernel).CreateTopic(ctx, ritaP, social.SearchTopic{Name: fmt.Sprintf("Topic %d", i), Keywords: "litware"}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := m.Social.CreateStream(ctx, ritaP, social.Stream{Name: "Mentions", Query: "@litware"}); err != nil {
+	if _, err := app.Need[*social.Service](m.Kernel).CreateStream(ctx, ritaP, social.Stream{Name: "Mentions", Query: "@litware"}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -198,7 +198,7 @@ func licensingFlow(t *testing.T, m *app.Main, b *tab, dialect string) {
 	if n := b.count(se.ID, "assigned"); n != before {
 		t.Fatalf("assigned %d after removal, want %d", n, before)
 	}
-	counts, err := social.Cleaner{}.Preview(ctx, m.DB.Read(), res.Organization.ID, rita.ID)
+	counts, err := social.Holdings(ctx, m.DB.Read(), res.Organization.ID, rita.ID)
 	if err != nil || counts["alerts"] != 0 || counts["settings"] != 0 || counts["streams"] != 0 || counts["search_topics_kept"] != 2 {
 		t.Fatalf("Rita's app data after removal: %v %v", counts, err)
 	}

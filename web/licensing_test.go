@@ -13,6 +13,7 @@ import (
 
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
+	"github.com/atrium-admin/atrium/app"
 	"github.com/atrium-admin/atrium/directory"
 	"github.com/atrium-admin/atrium/licensing"
 	"github.com/atrium-admin/atrium/social"
@@ -411,7 +412,7 @@ func TestUserLicenseToggles(t *testing.T) {
 func (f *fixture) socialData(p *access.Principal) {
 	f.t.Helper()
 	ctx := context.Background()
-	s := f.m.Social
+	s := app.Need[*social.Service](f.m.Kernel)
 	for i := range 3 {
 		if _, err := s.CreateAlert(ctx, p, social.Alert{Name: fmt.Sprintf("Alert %d", i), Query: "contoso"}); err != nil {
 			f.t.Fatal(err)
@@ -433,7 +434,7 @@ func (f *fixture) socialData(p *access.Principal) {
 // socialCounts is what the Social Engagement cleaner would delete for user.
 func (f *fixture) socialCounts(user atrium.UserID) map[string]int {
 	f.t.Helper()
-	counts, err := social.Cleaner{}.Preview(context.Background(), f.m.DB.Read(), f.org, user)
+	counts, err := social.Holdings(context.Background(), f.m.DB.Read(), f.org, user)
 	if err != nil {
 		f.t.Fatal(err)
 	}

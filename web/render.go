@@ -35,11 +35,10 @@ var funcs = template.FuncMap{
 	"sortLink":  sortLink,
 	"money":     licensing.FormatMinor,
 	"per":       periodWords,
-	"appTitle":  appTitle,
 	"lowSeats":  licensing.LowOnSeats,
 }
 
-func loadTemplates() templates {
+func loadTemplates(funcs template.FuncMap) templates {
 	base := template.Must(template.New("").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/partials.html"))
 	files, err := fs.Glob(assets, "templates/*.html")
 	if err != nil {
@@ -82,6 +81,7 @@ func (v *view) CSRF() string {
 type navItem struct {
 	Label, Href string
 	Current     bool
+	Section     string
 }
 
 func (c *console) newView(r *http.Request, title string) *view {
@@ -92,28 +92,7 @@ func (c *console) newView(r *http.Request, title string) *view {
 	if v.S.ID.MustChangePassword {
 		return v
 	}
-	add := func(ok bool, label, href string) {
-		if !ok {
-			return
-		}
-		cur := r.URL.Path == href || (href != "/" && strings.HasPrefix(r.URL.Path, href+"/"))
-		v.Nav = append(v.Nav, navItem{Label: label, Href: href, Current: cur})
-	}
-	s := v.S
-	add(true, "Home", "/")
-	add(s.Can(access.UserRead), "Active users", "/users")
-	add(s.Can(access.UserRead), "Deleted users", "/deleted-users")
-	add(s.Can(access.RoleRead), "Roles", "/roles")
-	add(s.Can(access.TokenRead), "API tokens", "/tokens")
-	add(s.Can(access.AuditRead), "Audit log", "/audit")
-	add(s.Can(access.BillingRead), "Purchase services", "/billing/purchase")
-	add(s.Can(access.LicenseRead), "Licenses", "/billing/licenses")
-	add(s.Can(access.BillingRead), "Bills & payments", "/billing/invoices")
-	add(s.Can(access.BillingRead), "Customers", "/partner/customers")
-	add(true, "Settings", "/settings")
-	add(s.CanInstance(access.InstanceOrgRead), "Organizations", "/organizations")
-	add(s.CanInstance(access.CatalogManage), "Catalog", "/catalog")
-	add(s.CanInstance(access.InstanceMailRead), "Outgoing mail", "/mail")
+	v.Nav = c.navFor(r, v.S)
 	return v
 }
 
@@ -127,7 +106,7 @@ func (v *view) formError(err error, fields ...string) bool {
 	}
 	switch e.Code {
 	case atrium.CodeInvalid, atrium.CodeConflict, atrium.CodePreconditionFailed, atrium.CodeRateLimited,
-		atrium.CodeUnauthenticated, atrium.CodeNoSeatsAvailable, atrium.CodeTooLarge:
+		atrium.CodeUnauthenticated, atrium.CodeNoSeatsAvailable, atrium.CodeTooLarge, atrium.CodeUnavailable:
 	default:
 		return false
 	}

@@ -9,6 +9,24 @@ import (
 	"github.com/atrium-admin/atrium/social"
 )
 
+// Social is the Social Engagement app's console page, under Admin centers.
+func Social(svc *social.Service) Module {
+	return func(c *console) {
+		p := socialPages{console: c, svc: svc}
+		c.app(App{Name: social.App, Title: "Social Engagement", Href: "/apps/social"})
+		c.nav(navEntry{Section: sectionAdminCenters, Label: "Social Engagement", Href: "/apps/social",
+			Show: func(r *http.Request, s *session) bool { return c.hasApp(r, s, social.App) }})
+		c.page("GET /apps/social", p.socialApp)
+		c.page("POST /apps/social/{kind}", p.socialCreate)
+	}
+}
+
+// socialPages serves the app's pages with its service.
+type socialPages struct {
+	*console
+	svc *social.Service
+}
+
 // socialPage is the Social Engagement app: the user's settings, alerts and streams and
 // the organization's search topics.
 type socialPage struct {
@@ -22,21 +40,21 @@ type socialPage struct {
 
 // socialView loads the app page. Without a license the service answers
 // license_required, which the console shows as a 403 page saying a license is needed.
-func (c *console) socialView(r *http.Request) (*view, error) {
+func (c socialPages) socialView(r *http.Request) (*view, error) {
 	s := sessionFrom(r.Context())
 	ctx, p := r.Context(), s.P()
 	var d socialPage
 	var err error
-	if d.Settings, err = c.Social.Settings(ctx, p); err != nil {
+	if d.Settings, err = c.svc.Settings(ctx, p); err != nil {
 		return nil, err
 	}
-	if d.Alerts, err = c.Social.Alerts(ctx, p); err != nil {
+	if d.Alerts, err = c.svc.Alerts(ctx, p); err != nil {
 		return nil, err
 	}
-	if d.Streams, err = c.Social.Streams(ctx, p); err != nil {
+	if d.Streams, err = c.svc.Streams(ctx, p); err != nil {
 		return nil, err
 	}
-	if d.Topics, err = c.Social.Topics(ctx, p); err != nil {
+	if d.Topics, err = c.svc.Topics(ctx, p); err != nil {
 		return nil, err
 	}
 	v := c.newView(r, "Social Engagement")
@@ -44,7 +62,7 @@ func (c *console) socialView(r *http.Request) (*view, error) {
 	return v, nil
 }
 
-func (c *console) socialApp(w http.ResponseWriter, r *http.Request) error {
+func (c socialPages) socialApp(w http.ResponseWriter, r *http.Request) error {
 	v, err := c.socialView(r)
 	if err != nil {
 		return err
@@ -63,7 +81,7 @@ var socialForms = map[string]map[string]string{
 }
 
 // socialCreate adds a setting, alert, stream or search topic from the app page.
-func (c *console) socialCreate(w http.ResponseWriter, r *http.Request) error {
+func (c socialPages) socialCreate(w http.ResponseWriter, r *http.Request) error {
 	s := sessionFrom(r.Context())
 	kind := r.PathValue("kind")
 	fields, ok := socialForms[kind]
@@ -76,16 +94,16 @@ func (c *console) socialCreate(w http.ResponseWriter, r *http.Request) error {
 	var msg string
 	switch kind {
 	case "setting":
-		err = c.Social.PutSetting(ctx, p, social.Setting{Name: f.Get("setting_name"), Value: f.Get("setting_value")})
+		err = c.svc.PutSetting(ctx, p, social.Setting{Name: f.Get("setting_name"), Value: f.Get("setting_value")})
 		msg = "The setting was saved."
 	case "alert":
-		_, err = c.Social.CreateAlert(ctx, p, social.Alert{Name: f.Get("alert_name"), Query: f.Get("alert_query")})
+		_, err = c.svc.CreateAlert(ctx, p, social.Alert{Name: f.Get("alert_name"), Query: f.Get("alert_query")})
 		msg = "The alert was added."
 	case "stream":
-		_, err = c.Social.CreateStream(ctx, p, social.Stream{Name: f.Get("stream_name"), Query: f.Get("stream_query")})
+		_, err = c.svc.CreateStream(ctx, p, social.Stream{Name: f.Get("stream_name"), Query: f.Get("stream_query")})
 		msg = "The stream was added."
 	case "topic":
-		_, err = c.Social.CreateTopic(ctx, p, social.SearchTopic{Name: f.Get("topic_name"), Keywords: f.Get("topic_keywords")})
+		_, err = c.svc.CreateTopic(ctx, p, social.SearchTopic{Name: f.Get("topic_name"), Keywords: f.Get("topic_keywords")})
 		msg = "The search topic was added."
 	}
 	if err != nil {

@@ -22,7 +22,6 @@ import (
 	"github.com/atrium-admin/atrium/httpapi"
 	"github.com/atrium-admin/atrium/licensing"
 	"github.com/atrium-admin/atrium/mail"
-	"github.com/atrium-admin/atrium/social"
 	"github.com/atrium-admin/atrium/store"
 )
 
@@ -32,7 +31,6 @@ type Deps struct {
 	Directory *directory.Service
 	Auth      *auth.Service
 	Licensing *licensing.Service
-	Social    *social.Service
 	Outbox    *mail.Outbox
 	DB        *store.DB
 	Clock     atrium.Clock
@@ -46,20 +44,28 @@ type console struct {
 	signups *httpapi.Limiter
 	pages   templates
 	mux     *http.ServeMux
+	navs    []navEntry
+	apps    map[string]App
 }
 
 // csrfField is the name of the hidden form field carrying the CSRF token.
 const csrfField = "csrf_token"
 
-// New returns the console handler.
-func New(d Deps) http.Handler {
+// Module registers one module's pages, navigation entries and apps; a module's pages
+// live in their own web/<module>.go, which returns its Module from a constructor taking
+// the module's service.
+type Module func(c *console)
+
+// New returns the console with the core pages and every module's pages.
+func New(d Deps, modules ...Module) http.Handler {
 	if d.Clock == nil {
 		d.Clock = atrium.SystemClock{}
 	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	c := &console{Deps: d, audit: audit.NewService(d.DB), signups: httpapi.NewLimiter(10, time.Minute), pages: loadTemplates()}
+	c := &console{Deps: d, audit: audit.NewService(d.DB), signups: httpapi.NewLimiter(10, time.Minute), apps: map[string]App{}}
+	c.coreNav()
 	mux := http.NewServeMux()
 	c.mux = mux
 	static, err := fs.Sub(assets, "static")
@@ -142,8 +148,10 @@ func New(d Deps) http.Handler {
 	c.page("POST /catalog/new", c.productCreate)
 	c.page("GET /catalog/{id}", c.productEditForm)
 	c.page("POST /catalog/{id}", c.productUpdate)
-	c.page("GET /apps/social", c.socialApp)
-	c.page("POST /apps/social/{kind}", c.socialCreate)
+	for _, m := range modules {
+		m(c)
+	}
+	c.pages = loadTemplates(c.templateFuncs())
 
 	mux.Handle("/", c.wrap(func(w http.ResponseWriter, r *http.Request) error {
 		return atrium.Errorf(atrium.CodeNotFound, "there is no page at this address")
@@ -315,7 +323,10 @@ func (c *console) renderError(w http.ResponseWriter, r *http.Request, err error)
 		title = "Not found"
 	case atrium.CodeUnauthenticated:
 		title = "Please sign in"
+	case atrium.CodeUnavailable:
+		title = "Please try again shortly"
 	}
+	httpapi.SetRetryAfter(w.Header(), code)
 	v := c.newView(r, title)
 	v.Data = errorPage{Status: status, Message: e.Message}
 	c.render(w, r, status, "error.html", v)

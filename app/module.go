@@ -1,0 +1,177 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/access"
+	"github.com/atrium-admin/atrium/audit"
+	"github.com/atrium-admin/atrium/auth"
+	"github.com/atrium-admin/atrium/directory"
+	"github.com/atrium-admin/atrium/events"
+	"github.com/atrium-admin/atrium/httpapi"
+	"github.com/atrium-admin/atrium/jobs"
+	"github.com/atrium-admin/atrium/licensing"
+	"github.com/atrium-admin/atrium/mail"
+	"github.com/atrium-admin/atrium/smtp"
+	"github.com/atrium-admin/atrium/social"
+	"github.com/atrium-admin/atrium/store"
+	"github.com/atrium-admin/atrium/web"
+)
+
+// Module is everything the wiring needs of one module: its migrations, and Wire, which
+// builds the module's service on the kernel and registers its jobs (on k.Queue), its
+// event subscribers (on k.Events), its API routes (k.API), its console pages with their
+// navigation entries and apps (k.Pages), and provides the service to the modules after
+// it (Provide). Adding a module is one entry in Modules.
+type Module struct {
+	Name       string
+	Migrations []store.Migration
+	Wire       func(ctx context.Context, k *Kernel) error
+}
+
+// Modules lists Atrium's modules once, in dependency order: a module may Need the
+// services of the modules before it. The migration order, the API, the console and
+// the documentation are derived from this list.
+func Modules() []Module {
+	return []Module{
+		{Name: "jobs", Migrations: jobs.Migrations},
+		{Name: "events", Migrations: events.Migrations, Wire: wireEvents},
+		{Name: "audit", Migrations: audit.Migrations, Wire: wireAudit},
+		{Name: "mail", Migrations: mail.Migrations},
+		{Name: "directory", Migrations: directory.Migrations, Wire: wireDirectory},
+		{Name: "access", Migrations: access.Migrations},
+		{Name: "auth", Migrations: auth.Migrations, Wire: wireAuth},
+		{Name: "licensing", Migrations: licensing.Migrations, Wire: wireLicensing},
+		{Name: "social", Migrations: social.Migrations, Wire: wireSocial},
+	}
+}
+
+// Migrations are every module's schema changes in the order they apply.
+func Migrations() []store.Migration {
+	var all []store.Migration
+	for _, m := range Modules() {
+		all = append(all, m.Migrations...)
+	}
+	return all
+}
+
+// Kernel is what modules are built on: the database, the clock, the durable job queue,
+// the event bus and the mail outbox, plus the services modules provide each other and
+// the routes and pages they contribute.
+type Kernel struct {
+	Config Config
+	DB     *store.DB
+	Clock  atrium.Clock
+	Log    *slog.Logger
+	Queue  *jobs.Queue
+	Events *events.Bus
+	Outbox *mail.Outbox
+
+	services []any
+	api      []httpapi.Module
+	pages    []web.Module
+}
+
+// Provide makes svc available to the modules wired after this one.
+func Provide(k *Kernel, svc any) { k.services = append(k.services, svc) }
+
+// Need returns the first provided service that is a T (a concrete service type or an
+// interface a module declares). A missing service is a wiring mistake, so it panics.
+func Need[T any](k *Kernel) T {
+	for _, s := range k.services {
+		if v, ok := s.(T); ok {
+			return v
+		}
+	}
+	var zero T
+	panic(fmt.Sprintf("app: no module provides %T", &zero))
+}
+
+// API adds a module's routes to the JSON API.
+func (k *Kernel) API(m httpapi.Module) { k.api = append(k.api, m) }
+
+// Pages adds a module's pages to the console.
+func (k *Kernel) Pages(m web.Module) { k.pages = append(k.pages, m) }
+
+// NewModules builds every module's service on db without HTTP: the wiring production
+// uses, and what module tests use, so both wire modules alike. Migrations must have
+// been applied.
+func NewModules(ctx context.Context, db *store.DB, cfg Config, clock atrium.Clock, log *slog.Logger) (*Kernel, error) {
+	if clock == nil {
+		clock = atrium.SystemClock{}
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	k := &Kernel{Config: cfg, DB: db, Clock: clock, Log: log}
+	k.Queue = jobs.New(db, clock, log)
+	if cfg.JobPoll > 0 {
+		k.Queue.SetPoll(cfg.JobPoll)
+	}
+	var sender mail.Sender
+	if cfg.SMTPURL != "" {
+		s, err := smtp.Parse(cfg.SMTPURL)
+		if err != nil {
+			return nil, err
+		}
+		sender = s
+	}
+	k.Events = events.New(db, k.Queue, clock)
+	k.Outbox = mail.NewOutbox(db, k.Queue, clock, sender, cfg.MailFrom)
+	Provide(k, k.Outbox)
+	for _, m := range Modules() {
+		if m.Wire == nil {
+			continue
+		}
+		if err := m.Wire(ctx, k); err != nil {
+			return nil, fmt.Errorf("app: wire %s: %w", m.Name, err)
+		}
+	}
+	return k, nil
+}
+
+// The kernel modules' wiring. Each is what a module's entry in Modules does.
+
+func wireEvents(_ context.Context, k *Kernel) error {
+	// Events about a purged user go with them, but for the purge itself.
+	events.Subscribe(k.Events, "events.forget_user", func(ctx context.Context, tx *events.Tx, ev directory.UserPurged) error {
+		return events.Forget(ctx, tx, string(ev.ID))
+	})
+	return nil
+}
+
+func wireAudit(_ context.Context, k *Kernel) error {
+	// The audit trail keeps what happened, but not the names of a purged user.
+	events.Subscribe(k.Events, "audit.anonymise_user", func(ctx context.Context, tx *events.Tx, ev directory.UserPurged) error {
+		return audit.Anonymise(ctx, tx.Tx, string(ev.Org), string(ev.ID), ev.Username, ev.Email)
+	})
+	return nil
+}
+
+func wireDirectory(_ context.Context, k *Kernel) error {
+	Provide(k, directory.New(k.DB, k.Clock, k.Queue, k.Events, k.Outbox,
+		directory.Config{BaseDomain: k.Config.BaseDomain, PublicURL: k.Config.PublicURL, Passwords: k.Config.passwords()}))
+	return nil
+}
+
+func wireAuth(_ context.Context, k *Kernel) error {
+	Provide(k, auth.New(k.DB, k.Clock, Need[*directory.Service](k), k.Queue, k.Events))
+	return nil
+}
+
+func wireLicensing(ctx context.Context, k *Kernel) error {
+	lic := licensing.New(k.DB, k.Clock, Need[*directory.Service](k), k.Queue, k.Events, k.Outbox)
+	Provide(k, lic)
+	return lic.LoadBuiltinCatalog(ctx)
+}
+
+func wireSocial(_ context.Context, k *Kernel) error {
+	svc := social.New(k.DB, k.Clock, k.Events, Need[social.Licenses](k), Need[social.Users](k))
+	Provide(k, svc)
+	k.API(httpapi.Social(svc))
+	k.Pages(web.Social(svc))
+	return nil
+}

@@ -1,13 +1,15 @@
 // Package jobs runs durable background work: jobs are rows written in the same
 // transaction as the change that needs them, claimed with a lease (FOR UPDATE SKIP LOCKED
-// on PostgreSQL), retried with exponential backoff, and reclaimed when a process dies
-// holding one. Any number of processes may run a Queue on one database.
+// on PostgreSQL) that the worker renews while the handler runs, retried with exponential
+// backoff, and reclaimed when a process dies holding one. Any number of processes may run
+// a Queue on one database.
 package jobs
 
 import (
 	"context"
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -48,9 +50,17 @@ type Handler func(ctx context.Context, j *Job) error
 
 // Options tune a kind of job.
 type Options struct {
-	MaxAttempts int           // default 10
-	Timeout     time.Duration // per run; default 1 minute
+	MaxAttempts int // default 10
+	// Timeout bounds one run; default 1 minute. It may be longer than the queue's lease,
+	// which the worker renews while the handler runs.
+	Timeout time.Duration
 }
+
+// ErrLeaseLost is the cause (see context.Cause) of a handler's context ending because
+// its worker no longer holds the job: the lease ran out before a renewal and another
+// worker reclaimed the job, or the job's row was changed or removed under it. The handler
+// should stop; whatever it returns is not recorded.
+var ErrLeaseLost = errors.New("jobs: lease lost")
 
 type kindConfig struct {
 	handler Handler
@@ -63,7 +73,8 @@ type Queue struct {
 	clock    atrium.Clock
 	log      *slog.Logger
 	worker   string
-	lease    time.Duration
+	lease    time.Duration // on the injected clock
+	renew    time.Duration // real time between lease renewals of a running job
 	poll     time.Duration
 	workers  int
 	wake     chan struct{}
@@ -83,6 +94,7 @@ func New(db *store.DB, clock atrium.Clock, log *slog.Logger) *Queue {
 		db: db, clock: clock, log: log,
 		worker:  uuid.NewString(),
 		lease:   5 * time.Minute,
+		renew:   5 * time.Minute / 3,
 		poll:    time.Second,
 		workers: 4,
 		wake:    make(chan struct{}, 1),
@@ -309,13 +321,25 @@ func (q *Queue) run(ctx context.Context, j *Job) {
 	if !ok {
 		err = fmt.Errorf("no handler for job kind %q", j.Kind)
 	} else {
-		rctx, cancel := context.WithTimeout(ctx, cfg.opts.Timeout)
+		lctx, loseLease := context.WithCancelCause(ctx)
+		rctx, cancel := context.WithTimeout(lctx, cfg.opts.Timeout)
+		stopRenewing := q.keepLease(rctx, j, loseLease)
 		err = safeRun(rctx, cfg.handler, j)
+		stopRenewing()
 		cancel()
+		lost := errors.Is(context.Cause(lctx), ErrLeaseLost)
+		loseLease(nil)
+		if lost {
+			// The job is another worker's now (or gone): recording this run would
+			// overwrite that worker's state, and the conditional updates below would
+			// match nothing anyway.
+			return
+		}
 	}
 	now := q.clock.Now()
 	if err == nil {
-		_, err = q.db.Write().ExecContext(ctx, `DELETE FROM jobs WHERE id = $1 AND locked_by = $2`, j.ID, q.worker)
+		_, err = q.db.Write().ExecContext(ctx, `DELETE FROM jobs WHERE id = $1 AND locked_by = $2 AND attempts = $3`,
+			j.ID, q.worker, j.Attempt)
 		if err != nil {
 			q.log.Error("jobs: mark done", "job", j.ID, "kind", j.Kind, "err", err)
 		}
@@ -331,9 +355,72 @@ func (q *Queue) run(ctx context.Context, j *Job) {
 		msg = msg[:2000]
 	}
 	if _, uerr := q.db.Write().ExecContext(ctx, `UPDATE jobs SET state = $1, run_at = $2, last_error = $3, locked_by = '', locked_until = 0, updated_at = $4
-		WHERE id = $5 AND locked_by = $6`, state, store.Micros(runAt), msg, store.Micros(now), j.ID, q.worker); uerr != nil {
+		WHERE id = $5 AND locked_by = $6 AND attempts = $7`, state, store.Micros(runAt), msg, store.Micros(now), j.ID, q.worker, j.Attempt); uerr != nil {
 		q.log.Error("jobs: record failure", "job", j.ID, "err", uerr)
 	}
+}
+
+// keepLease renews j's lease every q.renew until stop is called or ctx ends, and calls
+// lose with ErrLeaseLost (then stops) when a renewal finds the job no longer held by this
+// run. ctx is the run's: once its timeout passes, renewals stop, so a handler that
+// ignores its context keeps the job for one more lease at most, after which the job is
+// reclaimed as if its process had died. stop returns once no renewal is in flight, so
+// none can race with recording the run's outcome.
+func (q *Queue) keepLease(ctx context.Context, j *Job, lose context.CancelCauseFunc) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		// The interval is real time: the injected clock only dates the lease.
+		ticker := time.NewTicker(q.renew)
+		defer ticker.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-ticker.C:
+			}
+			if ctx.Err() != nil {
+				return // both were ready, and select chose the tick
+			}
+			held, err := q.renewLease(ctx, j)
+			if err != nil {
+				// Perhaps a passing database fault: the next renewal may still be in
+				// time, and if it is not, it finds the job reclaimed.
+				if ctx.Err() == nil {
+					q.log.Error("jobs: renew lease", "job", j.ID, "kind", j.Kind, "err", err)
+				}
+				continue
+			}
+			if !held {
+				q.log.Warn("jobs: lease lost, cancelling the handler", "job", j.ID, "kind", j.Kind, "attempt", j.Attempt)
+				lose(ErrLeaseLost)
+				return
+			}
+		}
+	})
+	return func() {
+		close(done)
+		wg.Wait()
+	}
+}
+
+// renewLease extends j's lease by a full lease from now and reports whether this run
+// still holds the job. The attempt count tells this run from a later claim of the same
+// job by the same worker after the lease ran out.
+func (q *Queue) renewLease(ctx context.Context, j *Job) (bool, error) {
+	res, err := q.db.Write().ExecContext(ctx, `UPDATE jobs SET locked_until = $1
+		WHERE id = $2 AND state = 'running' AND locked_by = $3 AND attempts = $4`,
+		store.Micros(q.clock.Now().Add(q.lease)), j.ID, q.worker, j.Attempt)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, err
+	}
+	return n == 1, nil
 }
 
 func safeRun(ctx context.Context, h Handler, j *Job) (err error) {
@@ -356,5 +443,18 @@ func Backoff(attempt int) time.Duration {
 	return d + time.Duration(rand.Int64N(int64(d)/5+1))
 }
 
-// SetPoll sets how often idle workers look for due jobs.
+// SetPoll sets how often idle workers look for due jobs. Call it before Run.
 func (q *Queue) SetPoll(d time.Duration) { q.poll = d }
+
+// SetLease sets how long a claimed job stays with its worker without news from it
+// (default 5 minutes, measured on the queue's clock); a running job's lease is renewed
+// every third of that, in real time. A shorter lease hands the jobs of a dead process on
+// sooner and costs more renewals. Call it before Run or RunDue; it panics if d is not
+// positive.
+func (q *Queue) SetLease(d time.Duration) {
+	if d <= 0 {
+		panic(fmt.Sprintf("jobs: SetLease(%v): the lease must be positive", d))
+	}
+	q.lease = d
+	q.renew = max(d/3, time.Millisecond)
+}

@@ -80,19 +80,20 @@ func (r *runs) total() int {
 
 // jobRow is a job's stored state.
 type jobRow struct {
-	ID        string
-	State     string
-	Attempts  int
-	RunAt     time.Time
-	LastError string
-	LockedBy  string
+	ID          string
+	State       string
+	Attempts    int
+	RunAt       time.Time
+	LastError   string
+	LockedBy    string
+	LockedUntil time.Time
 }
 
 // jobsOf returns the stored jobs of kind.
 func jobsOf(t *testing.T, db *store.DB, kind jobs.Kind) []jobRow {
 	t.Helper()
 	rows, err := db.Read().QueryContext(context.Background(),
-		`SELECT id, state, attempts, run_at, last_error, locked_by FROM jobs WHERE kind = $1 ORDER BY id`, string(kind))
+		`SELECT id, state, attempts, run_at, last_error, locked_by, locked_until FROM jobs WHERE kind = $1 ORDER BY id`, string(kind))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,11 +101,11 @@ func jobsOf(t *testing.T, db *store.DB, kind jobs.Kind) []jobRow {
 	var out []jobRow
 	for rows.Next() {
 		var r jobRow
-		var runAt int64
-		if err := rows.Scan(&r.ID, &r.State, &r.Attempts, &runAt, &r.LastError, &r.LockedBy); err != nil {
+		var runAt, lockedUntil int64
+		if err := rows.Scan(&r.ID, &r.State, &r.Attempts, &runAt, &r.LastError, &r.LockedBy, &lockedUntil); err != nil {
 			t.Fatal(err)
 		}
-		r.RunAt = store.Time(runAt)
+		r.RunAt, r.LockedUntil = store.Time(runAt), store.Time(lockedUntil)
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
@@ -153,6 +154,18 @@ func wait[T any](t *testing.T, ch <-chan T, what string) T {
 	case <-time.After(waitLimit):
 		t.Fatalf("gave up waiting for %s", what)
 		panic("unreachable")
+	}
+}
+
+// waitUntil polls cond until it holds, failing the test after waitLimit.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 
@@ -392,7 +405,9 @@ func TestTimeoutCancelsHandler(t *testing.T) {
 
 // A worker that stops while holding a job (its process died or hangs) keeps the lease
 // until it runs out; then another queue reclaims the job and runs it, and whatever the
-// stale worker reports afterwards changes nothing.
+// stale worker reports afterwards changes nothing. Worker A's handler stands for the dead
+// process: with the default 5-minute lease its renewals, every 100 seconds of real time,
+// do not come round during the test.
 func TestReclaimAfterLeaseExpires(t *testing.T) {
 	for _, d := range storetest.Dialects() {
 		t.Run(string(d), func(t *testing.T) {
@@ -709,4 +724,204 @@ type tlog struct{ t *testing.T }
 func (w tlog) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
+}
+
+// A handler that runs longer than the lease keeps its job: the worker renews the lease,
+// so another queue polling after the lease would have run out does not run the job again.
+func TestLeaseRenewedWhileHandlerRuns(t *testing.T) {
+	for _, d := range storetest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			dbs := openShared(t, d, 2)
+			clock := atrium.NewManualClock(t0)
+			qa, qb := newQueue(dbs[0], clock), newQueue(dbs[1], clock)
+			const lease = 30 * time.Millisecond
+			var ra, rb runs
+			started, release, doneA := make(chan struct{}), make(chan struct{}), make(chan struct{})
+			var releaseOnce sync.Once
+			t.Cleanup(func() { releaseOnce.Do(func() { close(release) }); <-doneA })
+			qa.SetLease(lease)
+			qa.Register("export", func(ctx context.Context, j *jobs.Job) error {
+				ra.add(j.ID)
+				close(started)
+				select {
+				case <-release:
+					return nil
+				case <-ctx.Done():
+					return context.Cause(ctx)
+				}
+			}, jobs.Options{Timeout: 3 * waitLimit})
+			qb.SetLease(lease)
+			qb.Register("export", func(ctx context.Context, j *jobs.Job) error { rb.add(j.ID); return nil }, jobs.Options{})
+			enqueue(t, dbs[0], qa, "export", nil)
+
+			var aRan int
+			var aErr error
+			go func() {
+				defer close(doneA)
+				aRan, aErr = qa.RunDue(context.Background())
+			}()
+			wait(t, started, "worker A to start")
+			// Each step passes the lease many times over; B polls once A renewed it.
+			for step := range 5 {
+				clock.Advance(time.Minute)
+				now := clock.Now()
+				waitUntil(t, fmt.Sprintf("worker A to renew its lease (step %d)", step), func() bool {
+					rows := jobsOf(t, dbs[1], "export")
+					return len(rows) == 1 && rows[0].LockedUntil.After(now)
+				})
+				runDue(t, qb, 0)
+				rows := jobsOf(t, dbs[1], "export")
+				if len(rows) != 1 || rows[0].State != "running" || rows[0].Attempts != 1 {
+					t.Fatalf("step %d: rows = %+v, want one running on its first attempt", step, rows)
+				}
+			}
+			releaseOnce.Do(func() { close(release) })
+			wait(t, doneA, "worker A to return")
+
+			if aErr != nil || aRan != 1 {
+				t.Errorf("A's RunDue = %d, %v; want 1, nil", aRan, aErr)
+			}
+			if ra.total() != 1 || rb.total() != 0 {
+				t.Errorf("A ran the job %d times, B %d; want 1 and 0", ra.total(), rb.total())
+			}
+			if rows := jobsOf(t, dbs[0], "export"); len(rows) != 0 {
+				t.Errorf("job left after A finished it: %+v", rows)
+			}
+			checkCounts(t, qa, 0, 0)
+		})
+	}
+}
+
+// A worker whose job is no longer its own (reclaimed, failed or removed under it) cancels
+// the handler's context with ErrLeaseLost at its next renewal, and records nothing.
+func TestLostLeaseCancelsHandler(t *testing.T) {
+	cases := []struct {
+		name  string
+		steal string // SQL run on the job's row ($1 is its id) while the handler runs
+		want  func(rows []jobRow) bool
+	}{
+		{"another worker reclaimed the job",
+			`UPDATE jobs SET locked_by = 'another-worker', attempts = attempts + 1 WHERE id = $1`,
+			func(rows []jobRow) bool {
+				return len(rows) == 1 && rows[0].State == "running" && rows[0].LockedBy == "another-worker" && rows[0].Attempts == 2 && rows[0].LastError == ""
+			}},
+		{"this worker claimed the job again",
+			`UPDATE jobs SET attempts = attempts + 1 WHERE id = $1`,
+			func(rows []jobRow) bool {
+				return len(rows) == 1 && rows[0].State == "running" && rows[0].Attempts == 2 && rows[0].LastError == ""
+			}},
+		{"the lease ran out on the last attempt",
+			`UPDATE jobs SET state = 'failed', last_error = 'lease expired', locked_by = '', locked_until = 0 WHERE id = $1`,
+			func(rows []jobRow) bool {
+				return len(rows) == 1 && rows[0].State == "failed" && rows[0].LastError == "lease expired" && rows[0].Attempts == 1
+			}},
+		{"the job was removed",
+			`DELETE FROM jobs WHERE id = $1`,
+			func(rows []jobRow) bool { return len(rows) == 0 }},
+	}
+	storetest.Each(t, jobs.Migrations, func(t *testing.T, db *store.DB) {
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				q := newQueue(db, atrium.NewManualClock(t0))
+				q.SetLease(30 * time.Millisecond)
+				kind := jobs.Kind("lost." + strings.ReplaceAll(c.name, " ", "_"))
+				started := make(chan struct{})
+				var cause error
+				q.Register(kind, func(ctx context.Context, j *jobs.Job) error {
+					close(started)
+					select {
+					case <-ctx.Done():
+						cause = context.Cause(ctx)
+						return ctx.Err()
+					case <-time.After(waitLimit):
+						return errors.New("losing the lease never cancelled the handler's context")
+					}
+				}, jobs.Options{Timeout: 3 * waitLimit})
+				enqueue(t, db, q, kind, nil)
+				done := make(chan struct{})
+				go func() {
+					defer close(done)
+					q.RunDue(context.Background())
+				}()
+				// Also when the case fails: the next case's queue must find only its own job.
+				t.Cleanup(func() {
+					<-done
+					if _, err := db.Write().ExecContext(context.Background(), `DELETE FROM jobs WHERE kind = $1`, string(kind)); err != nil {
+						t.Error(err)
+					}
+				})
+				wait(t, started, "the handler to start")
+				rows := jobsOf(t, db, kind)
+				if len(rows) != 1 {
+					t.Fatalf("rows = %+v, want one", rows)
+				}
+				if _, err := db.Write().ExecContext(context.Background(), c.steal, rows[0].ID); err != nil {
+					t.Fatal(err)
+				}
+				wait(t, done, "the worker to return")
+
+				if !errors.Is(cause, jobs.ErrLeaseLost) {
+					t.Errorf("handler's context ended with cause %v, want %v", cause, jobs.ErrLeaseLost)
+				}
+				if rows := jobsOf(t, db, kind); !c.want(rows) {
+					t.Errorf("rows = %+v: the worker that lost the lease changed them", rows)
+				}
+			})
+		}
+	})
+}
+
+// Renewals stop at the run's timeout: a handler that ignores its context then holds the
+// job for one more lease at most, and it is reclaimed as if its process had died.
+func TestTimedOutHandlerStopsRenewing(t *testing.T) {
+	for _, d := range storetest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			dbs := openShared(t, d, 2)
+			clock := atrium.NewManualClock(t0)
+			qa, qb := newQueue(dbs[0], clock), newQueue(dbs[1], clock)
+			timedOut, release, doneA := make(chan struct{}), make(chan struct{}), make(chan struct{})
+			var releaseOnce sync.Once
+			t.Cleanup(func() { releaseOnce.Do(func() { close(release) }); <-doneA })
+			qa.SetLease(30 * time.Millisecond)
+			qa.Register("stuck", func(ctx context.Context, j *jobs.Job) error {
+				<-ctx.Done()
+				close(timedOut)
+				<-release // ignores the timeout
+				return nil
+			}, jobs.Options{Timeout: 50 * time.Millisecond})
+			var rb runs
+			qb.SetLease(30 * time.Millisecond)
+			qb.Register("stuck", func(ctx context.Context, j *jobs.Job) error {
+				rb.add(j.ID)
+				if j.Attempt != 2 {
+					t.Errorf("reclaimed job has Attempt %d, want 2", j.Attempt)
+				}
+				return nil
+			}, jobs.Options{})
+			enqueue(t, dbs[0], qa, "stuck", nil)
+			go func() {
+				defer close(doneA)
+				qa.RunDue(context.Background())
+			}()
+			wait(t, timedOut, "worker A's run to time out")
+			clock.Advance(time.Minute)
+			// On PostgreSQL a renewal still in flight at the timeout holds the row's lock
+			// for a moment, and B's claim skips locked rows: poll until B has the job.
+			waitUntil(t, "B to reclaim the job", func() bool {
+				n, err := qb.RunDue(context.Background())
+				if err != nil {
+					t.Fatalf("RunDue: %v", err)
+				}
+				return n == 1
+			})
+			releaseOnce.Do(func() { close(release) })
+			wait(t, doneA, "worker A to return")
+			if rb.total() != 1 {
+				t.Errorf("B ran the job %d times, want 1", rb.total())
+			}
+			if rows := jobsOf(t, dbs[0], "stuck"); len(rows) != 0 {
+				t.Errorf("job left after B finished it: %+v", rows)
+			}
+		})
+	}
 }

@@ -84,47 +84,34 @@ type Resource struct {
 }
 
 // Can reports whether p may do a on r. It is the only authorization decision in Atrium.
-func Can(p *Principal, a Action, r Resource) bool {
-	if p == nil || a >= numActions {
+// A grant counts when its role allows a, its scope covers r (an organization-level
+// resource needs a grant at that organization's scope; a program or engagement grant
+// covers only resources inside it; operator roles act on the instance), the target is
+// within the role's reach, and, for a data-defined role, p belongs to the role's
+// organization. Can consults Default, takes no lock and does not allocate.
+func Can(p *Principal, a Action, r Resource) bool { return Default.Can(p, a, r) }
+
+// CanDelegate reports whether p may hand role out at r, to an API token say: nobody may
+// hand out more than they hold, so p must be allowed every action of the role at r, on
+// targets as high as the role reaches. Operator roles, unknown roles and roles of
+// another organization are never delegated.
+func CanDelegate(p *Principal, role Role, r Resource) bool {
+	s := Default.cur.Load()
+	ri := s.role(role)
+	if ri == nil || ri.operator || (ri.org != "" && ri.org != r.Org) {
 		return false
 	}
-	for i := range p.Grants {
-		g := &p.Grants[i]
-		if g.Role >= numRoles || !allowed[g.Role][a] {
-			continue
+	r.TargetRank = ri.reach
+	for _, a := range ri.actions {
+		if !Default.Can(p, a, r) {
+			return false
 		}
-		def := &roleDefs[g.Role]
-		if !covers(p, g, def, r) {
-			continue
-		}
-		if r.TargetRank > def.Reach {
-			continue
-		}
-		if def.SameOrgOnly && r.TargetOrg != "" && r.TargetOrg != p.Org {
-			continue
-		}
-		return true
 	}
-	return false
+	return true
 }
 
-func covers(p *Principal, g *Grant, def *roleDef, r Resource) bool {
-	if def.Operator {
-		// Operator roles act on the instance: every organization's instance-level view.
-		return true
-	}
-	if g.Scope.Kind == ScopeOrg {
-		return r.Org != "" && g.Scope.ID == string(r.Org) && p.Org == r.Org
-	}
-	for _, s := range r.Scopes {
-		if s == g.Scope {
-			return true
-		}
-	}
-	return false
-}
-
-// HasRole reports whether p holds role at any scope.
+// HasRole reports whether p holds role at any scope. It is for display; decisions go
+// through Can, which also weighs the scope.
 func (p *Principal) HasRole(role Role) bool {
 	for _, g := range p.Grants {
 		if g.Role == role {
@@ -137,7 +124,7 @@ func (p *Principal) HasRole(role Role) bool {
 // IsOperator reports whether p holds any operator role.
 func (p *Principal) IsOperator() bool {
 	for _, g := range p.Grants {
-		if g.Role < numRoles && roleDefs[g.Role].Operator {
+		if g.Role.Operator() {
 			return true
 		}
 	}
@@ -156,8 +143,8 @@ func Require(p *Principal, a Action, r Resource) error {
 func RankOf(roles []Role) Rank {
 	var r Rank
 	for _, role := range roles {
-		if role < numRoles && roleDefs[role].Rank > r {
-			r = roleDefs[role].Rank
+		if k := role.Rank(); k > r {
+			r = k
 		}
 	}
 	return r

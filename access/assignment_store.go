@@ -41,10 +41,10 @@ func GrantsOf(ctx context.Context, q store.Querier, user atrium.UserID) ([]Grant
 		if err := rows.Scan(&role, &kind, &id); err != nil {
 			return nil, err
 		}
-		r, ok := ParseRole(role)
+		r, ok := LookupRole(role)
 		k, kok := ParseScopeKind(kind)
 		if !ok || !kok {
-			continue // a role this binary no longer knows grants nothing
+			continue // a role this binary (or the registry) no longer knows grants nothing
 		}
 		out = append(out, Grant{Role: r, Scope: Scope{Kind: k, ID: id}})
 	}
@@ -96,6 +96,16 @@ func UnassignAll(ctx context.Context, tx *store.Tx, user atrium.UserID) error {
 	return err
 }
 
+// UnassignRole removes every assignment of the role whose key is key, when a
+// data-defined role is deleted, and returns how many it removed.
+func UnassignRole(ctx context.Context, tx *store.Tx, key string) (int64, error) {
+	res, err := tx.ExecContext(ctx, `DELETE FROM role_assignments WHERE role = $1`, key)
+	if err != nil {
+		return 0, fmt.Errorf("access: unassign role %s: %w", key, err)
+	}
+	return res.RowsAffected()
+}
+
 // Holders returns the users holding role at the organization scope of org.
 func Holders(ctx context.Context, q store.Querier, org atrium.OrgID, role Role) ([]atrium.UserID, error) {
 	rows, err := q.QueryContext(ctx, `SELECT user_id FROM role_assignments WHERE org_id = $1 AND role = $2 AND scope_kind = 'org' AND scope_id = $1 ORDER BY user_id`,
@@ -131,7 +141,7 @@ func OrgAssignments(ctx context.Context, q store.Querier, org atrium.OrgID) ([]A
 		if err := rows.Scan(&a.ID, &a.User, &role, &created); err != nil {
 			return nil, err
 		}
-		r, ok := ParseRole(role)
+		r, ok := LookupRole(role)
 		if !ok {
 			continue
 		}

@@ -3,15 +3,20 @@ package access
 import (
 	"fmt"
 	"strings"
+
+	"github.com/atrium-admin/atrium"
 )
 
 // This file is the permission table of Atrium: every role, every action, and which role
 // may do what. docs/permissions.md is rendered from it (go run ./cmd/atrium docs).
 
-// Action is something a principal may be allowed to do.
-type Action uint8
+// Action is something a principal may be allowed to do. Actions are registered with
+// RegisterActions, each module declaring its own; an Action is the dense index the
+// registration gave it.
+type Action uint16
 
-// Actions. Append new ones at the end of a group; names are stable.
+// Actions of the compiled table, in registration order (registerCompiled checks it).
+// Append new ones at the end of a module's group; names are stable, indexes are not.
 const (
 	OrgRead Action = iota
 	OrgUpdate
@@ -24,66 +29,115 @@ const (
 	UserResetPassword
 	RoleRead
 	RoleAssign
+	RoleDefine
 	TokenRead
 	TokenManage
 	AuditRead
 	InstanceOrgRead
 	InstanceOrgManage
 	InstanceMailRead
+	InstanceRoleDefine
 	BillingRead
 	BillingManage
 	LicenseRead
 	LicenseAssign
 	CatalogManage
 	InvoiceManage
+	SocialManage
 	numActions
 )
 
-var actionDefs = [numActions]struct{ name, desc string }{
-	OrgRead:           {"org.read", "view the organization and its settings"},
-	OrgUpdate:         {"org.update", "change the organization's settings"},
-	UserRead:          {"user.read", "view users"},
-	UserCreate:        {"user.create", "add users"},
-	UserUpdate:        {"user.update", "edit users"},
-	UserDelete:        {"user.delete", "delete users"},
-	UserRestore:       {"user.restore", "restore deleted users"},
-	UserBlock:         {"user.block", "block and unblock sign-in"},
-	UserResetPassword: {"user.reset_password", "reset passwords"},
-	RoleRead:          {"role.read", "view admin roles and who holds them"},
-	RoleAssign:        {"role.assign", "assign and remove admin roles"},
-	TokenRead:         {"token.read", "view API tokens"},
-	TokenManage:       {"token.manage", "create and revoke API tokens"},
-	AuditRead:         {"audit.read", "read the audit log"},
-	InstanceOrgRead:   {"instance.org.read", "list all organizations"},
-	InstanceOrgManage: {"instance.org.manage", "suspend and reactivate organizations"},
-	InstanceMailRead:  {"instance.mail.read", "read outgoing mail"},
-	BillingRead:       {"billing.read", "view subscriptions, orders and bills"},
-	BillingManage:     {"billing.manage", "buy, change quantities, cancel and name partners of record"},
-	LicenseRead:       {"license.read", "view license counts and users' licenses"},
-	LicenseAssign:     {"license.assign", "assign and remove licenses"},
-	CatalogManage:     {"catalog.manage", "edit the product catalog"},
-	InvoiceManage:     {"invoice.manage", "mark invoices paid or void"},
+// registerCompiled declares the compiled table's actions in reg, module by module, as
+// every module declares its actions.
+func registerCompiled(reg *Registry) {
+	reg.mustRegister(OrgRead, "directory",
+		ActionDef{Name: "org.read", Description: "view the organization and its settings"},
+		ActionDef{Name: "org.update", Description: "change the organization's settings"},
+		ActionDef{Name: "user.read", Description: "view users"},
+		ActionDef{Name: "user.create", Description: "add users"},
+		ActionDef{Name: "user.update", Description: "edit users"},
+		ActionDef{Name: "user.delete", Description: "delete users"},
+		ActionDef{Name: "user.restore", Description: "restore deleted users"},
+		ActionDef{Name: "user.block", Description: "block and unblock sign-in"},
+		ActionDef{Name: "user.reset_password", Description: "reset passwords"})
+	reg.mustRegister(RoleRead, "access",
+		ActionDef{Name: "role.read", Description: "view admin roles and who holds them"},
+		ActionDef{Name: "role.assign", Description: "assign and remove admin roles"},
+		ActionDef{Name: "role.define", Description: "define and delete the organization's own roles"})
+	reg.mustRegister(TokenRead, "auth",
+		ActionDef{Name: "token.read", Description: "view API tokens"},
+		ActionDef{Name: "token.manage", Description: "create and revoke API tokens"})
+	reg.mustRegister(AuditRead, "audit",
+		ActionDef{Name: "audit.read", Description: "read the audit log"})
+	reg.mustRegister(InstanceOrgRead, "directory",
+		ActionDef{Name: "instance.org.read", Description: "list all organizations", Instance: true},
+		ActionDef{Name: "instance.org.manage", Description: "suspend and reactivate organizations", Instance: true})
+	reg.mustRegister(InstanceMailRead, "mail",
+		ActionDef{Name: "instance.mail.read", Description: "read outgoing mail", Instance: true})
+	reg.mustRegister(InstanceRoleDefine, "access",
+		ActionDef{Name: "instance.role.define", Description: "define and delete roles for every organization", Instance: true})
+	reg.mustRegister(BillingRead, "licensing",
+		ActionDef{Name: "billing.read", Description: "view subscriptions, orders and bills"},
+		ActionDef{Name: "billing.manage", Description: "buy, change quantities, cancel and name partners of record"},
+		ActionDef{Name: "license.read", Description: "view license counts and users' licenses"},
+		ActionDef{Name: "license.assign", Description: "assign and remove licenses"},
+		ActionDef{Name: "catalog.manage", Description: "edit the product catalog", Instance: true},
+		ActionDef{Name: "invoice.manage", Description: "mark invoices paid or void", Instance: true})
+	reg.mustRegister(SocialManage, "social",
+		ActionDef{Name: "social.manage", Description: "reassign the organization's Social Engagement search topics"})
+	if n := len(reg.actions); n != int(numActions) {
+		panic(fmt.Sprintf("access: compiled table registered %d actions, want %d", n, numActions))
+	}
+}
+
+// mustRegister registers defs and panics unless the first lands on first: the compiled
+// constants must agree with the registration order.
+func (reg *Registry) mustRegister(first Action, module string, defs ...ActionDef) {
+	if got := reg.RegisterActions(module, defs...); got[0] != first {
+		panic(fmt.Sprintf("access: action %s registered as %d, its constant is %d", defs[0].Name, got[0], first))
+	}
 }
 
 // String returns the action's stable name, such as "user.create".
 func (a Action) String() string {
-	if a < numActions {
-		return actionDefs[a].name
+	if s := Default.cur.Load(); int(a) < len(s.actions) {
+		return s.actions[a].Name
 	}
 	return fmt.Sprintf("action(%d)", a)
 }
 
 // Description returns what the action allows, in words ("add users").
 func (a Action) Description() string {
-	if a < numActions {
-		return actionDefs[a].desc
+	if s := Default.cur.Load(); int(a) < len(s.actions) {
+		return s.actions[a].Description
 	}
 	return "do that"
 }
 
-// Actions returns every action in table order.
+// Module returns the name of the module that registered the action.
+func (a Action) Module() string {
+	if s := Default.cur.Load(); int(a) < len(s.actions) {
+		return s.actions[a].module
+	}
+	return ""
+}
+
+// Instance reports whether the action concerns the instance; only operator roles hold
+// instance actions.
+func (a Action) Instance() bool {
+	s := Default.cur.Load()
+	return int(a) < len(s.actions) && s.actions[a].Instance
+}
+
+// ParseAction returns the registered action named s.
+func ParseAction(s string) (Action, bool) {
+	a, ok := Default.cur.Load().byName[s]
+	return a, ok
+}
+
+// Actions returns every registered action in registration order.
 func Actions() []Action {
-	out := make([]Action, numActions)
+	out := make([]Action, len(Default.cur.Load().actions))
 	for i := range out {
 		out[i] = Action(i)
 	}
@@ -102,10 +156,11 @@ const (
 	RankGlobal                 // Global and Operator administrator
 )
 
-// Role is an admin role.
-type Role uint8
+// Role is a role: one of the compiled admin roles below, or a role defined from data
+// (Registry.Define), whose values follow the compiled ones.
+type Role uint32
 
-// Roles. Organization roles first, then operator roles; names are stable.
+// Compiled roles. Organization roles first, then operator roles; names are stable.
 const (
 	GlobalAdmin Role = iota
 	BillingAdmin
@@ -143,7 +198,8 @@ var roleDefs = [numRoles]roleDef{
 		Description: "Everything in the organization.",
 		Rank:        RankGlobal, Reach: RankGlobal,
 		Actions: []Action{OrgRead, OrgUpdate, UserRead, UserCreate, UserUpdate, UserDelete, UserRestore, UserBlock,
-			UserResetPassword, RoleRead, RoleAssign, TokenRead, TokenManage, AuditRead, BillingRead, BillingManage, LicenseRead, LicenseAssign},
+			UserResetPassword, RoleRead, RoleAssign, RoleDefine, TokenRead, TokenManage, AuditRead, BillingRead, BillingManage, LicenseRead, LicenseAssign,
+			SocialManage},
 	},
 	BillingAdmin: {
 		Name: "billing_admin", Title: "Billing administrator",
@@ -156,7 +212,7 @@ var roleDefs = [numRoles]roleDef{
 		Description: "Users and password resets, but not of higher admins.",
 		Rank:        RankLimited, Reach: RankLimited,
 		Actions: []Action{OrgRead, UserRead, UserCreate, UserUpdate, UserDelete, UserRestore, UserBlock, UserResetPassword, RoleRead,
-			LicenseRead, LicenseAssign},
+			LicenseRead, LicenseAssign, SocialManage},
 	},
 	HelpdeskAdmin: {
 		Name: "helpdesk_admin", Title: "Helpdesk administrator",
@@ -168,7 +224,7 @@ var roleDefs = [numRoles]roleDef{
 		Name: "license_admin", Title: "License administrator",
 		Description: "Assign and remove licenses.",
 		Rank:        RankLimited, Reach: RankGlobal,
-		Actions: []Action{OrgRead, UserRead, LicenseRead, LicenseAssign},
+		Actions: []Action{OrgRead, UserRead, LicenseRead, LicenseAssign, SocialManage},
 	},
 	ServiceSupportAdmin: {
 		Name: "service_support_admin", Title: "Service support administrator",
@@ -186,7 +242,7 @@ var roleDefs = [numRoles]roleDef{
 		Name: "operator_admin", Title: "Operator administrator", Operator: true,
 		Description: "Runs the instance: all organizations, outgoing mail.",
 		Rank:        RankGlobal, Reach: RankGlobal,
-		Actions: []Action{InstanceOrgRead, InstanceOrgManage, InstanceMailRead, CatalogManage, InvoiceManage},
+		Actions: []Action{InstanceOrgRead, InstanceOrgManage, InstanceMailRead, InstanceRoleDefine, CatalogManage, InvoiceManage},
 	},
 	SupportAgent: {
 		Name: "support_agent", Title: "Support agent", Operator: true,
@@ -202,54 +258,56 @@ var roleDefs = [numRoles]roleDef{
 	},
 }
 
-// allowed is roleDefs flattened for a branch-free lookup in Can.
-var allowed [numRoles][numActions]bool
-
-func init() {
-	for r := range roleDefs {
-		for _, a := range roleDefs[r].Actions {
-			allowed[r][a] = true
-		}
-	}
-}
-
-// String returns the role's stable name, such as "global_admin".
+// String returns the role's stable key: a compiled role's name, such as
+// "global_admin", or a data-defined role's ID.
 func (r Role) String() string {
-	if r < numRoles {
-		return roleDefs[r].Name
+	if ri := Default.cur.Load().role(r); ri != nil {
+		return ri.key
 	}
 	return fmt.Sprintf("role(%d)", r)
 }
 
 // Title returns the role's display name.
 func (r Role) Title() string {
-	if r < numRoles {
-		return roleDefs[r].Title
+	if ri := Default.cur.Load().role(r); ri != nil {
+		return ri.title
 	}
 	return r.String()
 }
 
 // Description says what the role is for.
 func (r Role) Description() string {
-	if r < numRoles {
-		return roleDefs[r].Description
+	if ri := Default.cur.Load().role(r); ri != nil {
+		return ri.desc
+	}
+	return ""
+}
+
+// Org returns the organization a data-defined role belongs to; empty for compiled roles
+// and for roles defined for the whole instance.
+func (r Role) Org() atrium.OrgID {
+	if ri := Default.cur.Load().role(r); ri != nil {
+		return ri.org
 	}
 	return ""
 }
 
 // Operator reports whether r is an operator role.
-func (r Role) Operator() bool { return r < numRoles && roleDefs[r].Operator }
+func (r Role) Operator() bool {
+	ri := Default.cur.Load().role(r)
+	return ri != nil && ri.operator
+}
 
 // Rank returns the role's rank as a target.
 func (r Role) Rank() Rank {
-	if r < numRoles {
-		return roleDefs[r].Rank
+	if ri := Default.cur.Load().role(r); ri != nil {
+		return ri.rank
 	}
 	return RankNone
 }
 
 // Allows reports whether the role grants action a (at whatever scope it is held).
-func (r Role) Allows(a Action) bool { return r < numRoles && a < numActions && allowed[r][a] }
+func (r Role) Allows(a Action) bool { return Default.cur.Load().allows(r, a) }
 
 // MarshalText encodes the role as its name.
 func (r Role) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
@@ -264,7 +322,8 @@ func (r *Role) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// ParseRole returns the role named s.
+// ParseRole returns the compiled role named s. Data-defined roles are found with
+// LookupRole.
 func ParseRole(s string) (Role, bool) {
 	for i := range roleDefs {
 		if roleDefs[i].Name == s {
@@ -274,7 +333,11 @@ func ParseRole(s string) (Role, bool) {
 	return 0, false
 }
 
-// Roles returns every role in table order.
+// LookupRole returns the role whose key is s: a compiled role's name or a live
+// data-defined role's ID.
+func LookupRole(s string) (Role, bool) { return Default.Lookup(s) }
+
+// Roles returns every compiled role in table order.
 func Roles() []Role {
 	out := make([]Role, numRoles)
 	for i := range out {
@@ -309,7 +372,7 @@ func Markdown() string {
 	for _, a := range Actions() {
 		fmt.Fprintf(&b, "| `%s` %s |", a, a.Description())
 		for _, r := range Roles() {
-			if allowed[r][a] {
+			if r.Allows(a) {
 				b.WriteString(" yes |")
 			} else {
 				b.WriteString(" |")

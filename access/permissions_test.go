@@ -19,32 +19,32 @@ var update = flag.Bool("update", false, "rewrite docs/permissions.md from access
 // and every action must appear.
 var wantAllowed = map[string][]string{
 	"global_admin": {"org.read", "org.update", "user.read", "user.create", "user.update", "user.delete", "user.restore", "user.block",
-		"user.reset_password", "role.read", "role.assign", "token.read", "token.manage", "audit.read",
-		"billing.read", "billing.manage", "license.read", "license.assign"},
+		"user.reset_password", "role.read", "role.assign", "role.define", "token.read", "token.manage", "audit.read",
+		"billing.read", "billing.manage", "license.read", "license.assign", "social.manage"},
 	"billing_admin": {"org.read", "user.read", "billing.read", "billing.manage", "license.read"},
 	"user_admin": {"org.read", "user.read", "user.create", "user.update", "user.delete", "user.restore", "user.block",
-		"user.reset_password", "role.read", "license.read", "license.assign"},
+		"user.reset_password", "role.read", "license.read", "license.assign", "social.manage"},
 	"helpdesk_admin":         {"org.read", "user.read", "user.block", "user.reset_password"},
-	"license_admin":          {"org.read", "user.read", "license.read", "license.assign"},
+	"license_admin":          {"org.read", "user.read", "license.read", "license.assign", "social.manage"},
 	"service_support_admin":  {"org.read"},
 	"global_reader":          {"org.read", "user.read", "role.read", "token.read", "audit.read", "billing.read", "license.read"},
-	"operator_admin":         {"instance.org.read", "instance.org.manage", "instance.mail.read", "catalog.manage", "invoice.manage"},
+	"operator_admin":         {"instance.org.read", "instance.org.manage", "instance.mail.read", "instance.role.define", "catalog.manage", "invoice.manage"},
 	"support_agent":          {"instance.org.read", "instance.mail.read"},
 	"service_health_manager": {"instance.org.read"},
 }
 
 // wantActions is every action, in table order.
 var wantActions = []string{"org.read", "org.update", "user.read", "user.create", "user.update", "user.delete", "user.restore",
-	"user.block", "user.reset_password", "role.read", "role.assign", "token.read", "token.manage", "audit.read",
-	"instance.org.read", "instance.org.manage", "instance.mail.read", "billing.read", "billing.manage", "license.read",
-	"license.assign", "catalog.manage", "invoice.manage"}
+	"user.block", "user.reset_password", "role.read", "role.assign", "role.define", "token.read", "token.manage", "audit.read",
+	"instance.org.read", "instance.org.manage", "instance.mail.read", "instance.role.define", "billing.read", "billing.manage", "license.read",
+	"license.assign", "catalog.manage", "invoice.manage", "social.manage"}
 
 // wantOperator names the operator roles.
 var wantOperator = []string{"operator_admin", "support_agent", "service_health_manager"}
 
 // instanceActions are the actions operator roles hold: they concern the instance, not
 // one tenant's data.
-var instanceActions = []string{"instance.org.read", "instance.org.manage", "instance.mail.read", "catalog.manage", "invoice.manage"}
+var instanceActions = []string{"instance.org.read", "instance.org.manage", "instance.mail.read", "instance.role.define", "catalog.manage", "invoice.manage"}
 
 const (
 	orgA        atrium.OrgID = "org-a"

@@ -36,9 +36,9 @@ type TokenInput struct {
 }
 
 // CreateToken creates an API token for p's organization with one organization role and
-// returns it with its secret. Nobody can mint a token more powerful than themselves: the
-// role must be one p holds, or p must be a Global administrator; operator roles cannot be
-// given to tokens.
+// returns it with its secret. Nobody can mint a token more powerful than themselves: p
+// must be allowed, at the organization's scope, everything the role allows
+// (access.CanDelegate); operator roles cannot be given to tokens.
 func (s *Service) CreateToken(ctx context.Context, p *access.Principal, in TokenInput) (*APIToken, string, error) {
 	if err := access.Require(p, access.TokenManage, access.Resource{Org: p.Org}); err != nil {
 		return nil, "", err
@@ -52,7 +52,7 @@ func (s *Service) CreateToken(ctx context.Context, p *access.Principal, in Token
 	}
 	if in.Role.Operator() {
 		probs.Add("role", "operator roles cannot be given to API tokens")
-	} else if !p.HasRole(access.GlobalAdmin) && !p.HasRole(in.Role) {
+	} else if !access.CanDelegate(p, in.Role, access.Resource{Org: p.Org}) {
 		probs.Add("role", "you can only give a token a role you hold yourself")
 	}
 	now := s.clock.Now()

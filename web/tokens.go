@@ -54,7 +54,7 @@ func (c *console) tokenView(r *http.Request) (*view, error) {
 	}
 	p.Pager = pageLinks(r, next)
 	for _, role := range access.Roles() {
-		if !role.Operator() && (s.ID.Principal.HasRole(access.GlobalAdmin) || s.ID.Principal.HasRole(role)) {
+		if !role.Operator() && access.CanDelegate(s.P(), role, access.Resource{Org: s.ID.Principal.Org}) {
 			p.Roles = append(p.Roles, role)
 		}
 	}

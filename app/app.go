@@ -39,9 +39,9 @@ type Main struct {
 	Auth      *auth.Service
 	Licensing *licensing.Service
 	// Kernel has every module's service (Need) and the event bus.
-	Kernel *Kernel
-	API    *httpapi.Server
-	Handler   http.Handler
+	Kernel  *Kernel
+	API     *httpapi.Server
+	Handler http.Handler
 	// Out receives the one-time bootstrap credentials.
 	Out io.Writer
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
+	"github.com/atrium-admin/atrium/audit"
 	"github.com/atrium-admin/atrium/directory"
 	"github.com/atrium-admin/atrium/events"
 	"github.com/atrium-admin/atrium/jobs"
@@ -81,7 +82,7 @@ func New(db *store.DB, clock atrium.Clock, dir *directory.Service, queue *jobs.Q
 			return err
 		}
 		// The organization's tokens outlive the person who made them.
-		_, err := tx.ExecContext(ctx, `UPDATE api_tokens SET created_by = '' WHERE created_by = $1`, string(ev.ID))
+		_, err := tx.ExecContext(ctx, `UPDATE api_tokens SET created_by = $1 WHERE created_by = $2 OR created_by = $3`, audit.PurgedName, string(ev.ID), ev.Username)
 		return err
 	})
 	queue.Register(JobPurgeSessions, s.purgeSessions, jobs.Options{})

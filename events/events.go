@@ -12,8 +12,8 @@ package events
 import (
 	"context"
 	"embed"
-	"errors"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"sort"

@@ -100,9 +100,9 @@ func Seed(ctx context.Context, m *Main, opt SeedOptions) (*SeedResult, error) {
 		fmt.Fprintf(out, "organization %q has %d seeded users already\n", org.Name, have)
 		return res, nil
 	}
-	hash, err := password.Hash(pw)
+	hash, err := m.Directory.Passwords().Hash(ctx, pw)
 	if err != nil {
-		return nil, atrium.Internal(err)
+		return nil, err
 	}
 	total := opt.Users - have
 	fmt.Fprintf(out, "seeding %d users (%s to %s) into %q on %s\n", total, directory.SeedUsername(have+1, org.InitialDomain),

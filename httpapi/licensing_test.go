@@ -19,7 +19,6 @@ import (
 	"github.com/atrium-admin/atrium/httpapi"
 	"github.com/atrium-admin/atrium/licensing"
 	"github.com/atrium-admin/atrium/mail"
-	"github.com/atrium-admin/atrium/password"
 )
 
 // licensingTables are the tables licensing and the apps it gates write to; a refused
@@ -165,7 +164,7 @@ func TestLicenseSeatsNeverOversoldOverHTTP(t *testing.T) {
 		api := e.Bearer(token)
 		buy(api, ce, 100)
 
-		hash, err := password.Hash(apptest.Password)
+		hash, err := e.Main.Directory.Passwords().Hash(t.Context(), apptest.Password)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -26,6 +26,22 @@ var statusOf = map[atrium.Code]int{
 	atrium.CodeInternal:           http.StatusInternalServerError,
 }
 
+// retryAfterOf says, in seconds, when a client may try again after an error with the
+// code. Sign-in lockouts last longer than a minute, but a minute is a fair first wait:
+// the retry gets the same answer, with the same hint, until the lockout ends.
+var retryAfterOf = map[atrium.Code]string{
+	atrium.CodeRateLimited: "60",
+	atrium.CodeUnavailable: "2",
+}
+
+// SetRetryAfter sets the Retry-After header for errors with code that are worth retrying
+// (rate_limited, unavailable) and leaves h alone for the others.
+func SetRetryAfter(h http.Header, code atrium.Code) {
+	if s, ok := retryAfterOf[code]; ok {
+		h.Set("Retry-After", s)
+	}
+}
+
 // Status returns the HTTP status for err's code.
 func Status(err error) int {
 	if s, ok := statusOf[atrium.ErrorCode(err)]; ok {
@@ -72,6 +88,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	if p.Code == atrium.CodeUnauthenticated {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="atrium"`)
 	}
+	SetRetryAfter(w.Header(), p.Code)
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(p.Status)

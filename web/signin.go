@@ -46,6 +46,7 @@ func (c *console) signIn(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		status := httpapi.Status(err)
+		httpapi.SetRetryAfter(w.Header(), atrium.ErrorCode(err))
 		c.render(w, r, status, "signin.html", v)
 		return nil
 	}

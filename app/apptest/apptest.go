@@ -21,6 +21,7 @@ import (
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/app"
 	"github.com/atrium-admin/atrium/httpapi"
+	"github.com/atrium-admin/atrium/password"
 	"github.com/atrium-admin/atrium/store"
 	"github.com/atrium-admin/atrium/store/storetest"
 )
@@ -68,6 +69,8 @@ func Start(t testing.TB, d store.Dialect) *Env {
 	cfg.Addr = "127.0.0.1:0"
 	cfg.PublicURL = "http://atrium.test"
 	cfg.AdminPassword = OperatorPassword
+	// Cheap hashing: the suites hash and verify hundreds of passwords.
+	cfg.PasswordParams = password.TestParams
 	return StartConfig(t, d, cfg)
 }
 

@@ -116,3 +116,16 @@ type SystemClock struct{}
 
 // Now returns the current time in UTC.
 func (SystemClock) Now() time.Time { return time.Now().UTC() }
+
+// NotFoundAsField turns a not_found err into an invalid-input error naming field with
+// msg, and leaves any other error as it is: a database failure stays internal instead
+// of reading as bad input. It returns nil for nil.
+func NotFoundAsField(err error, field, msg string) error {
+	if err == nil {
+		return nil
+	}
+	if ErrorCode(err) == CodeNotFound {
+		return FieldError(field, msg)
+	}
+	return err
+}

@@ -551,3 +551,16 @@ func (s *Service) UserExists(ctx context.Context, org atrium.OrgID, id atrium.Us
 	err := s.db.Read().QueryRowContext(ctx, `SELECT count(*) FROM users WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL`, string(id), string(org)).Scan(&n)
 	return n > 0, store.Translate(err)
 }
+
+// LockUser returns a user of org read in tx, with no permission check, and on
+// PostgreSQL locks the row until tx ends: a module that changes what a user holds (a
+// license, a seat) reads the user this way, so a user deleted at the same moment
+// cannot keep it.
+func (s *Service) LockUser(ctx context.Context, tx *store.Tx, org atrium.OrgID, id atrium.UserID) (*User, error) {
+	if tx.Dialect == store.Postgres {
+		if _, err := tx.ExecContext(ctx, `SELECT id FROM users WHERE id = $1 AND org_id = $2 FOR UPDATE`, string(id), string(org)); err != nil {
+			return nil, err
+		}
+	}
+	return getUser(ctx, tx, org, id)
+}

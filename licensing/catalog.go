@@ -333,9 +333,13 @@ func (s *Service) CreateProduct(ctx context.Context, pr *access.Principal, in Pr
 			if id == "" {
 				continue
 			}
+			const msg = "must be the id of a product in the catalog"
 			ref, err := getProduct(ctx, s, tx, id)
-			if err != nil || ref.Kind != KindProduct {
-				return atrium.FieldError(field, "must be the id of a product in the catalog")
+			if err != nil {
+				return atrium.NotFoundAsField(err, field, msg)
+			}
+			if ref.Kind != KindProduct {
+				return atrium.FieldError(field, msg)
 			}
 		}
 		p, err := s.insertProduct(ctx, tx, in, false)

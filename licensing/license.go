@@ -132,6 +132,14 @@ func (s *Service) SetUserLicenses(ctx context.Context, p *access.Principal, user
 	}
 	var out *UserLicenses
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
+		// Read again, locked, in the transaction: the user may have been deleted since.
+		u, err := s.dir.LockUser(ctx, tx, p.Org, user)
+		if err != nil {
+			return err
+		}
+		if u.DeletedAt != nil {
+			return atrium.Errorf(atrium.CodeConflict, "the user is deleted")
+		}
 		res, err := s.applyLicenses(ctx, tx, p.Org, u, wanted)
 		out = res
 		return err
@@ -487,8 +495,11 @@ func (s *Service) ChangePreview(ctx context.Context, p *access.Principal, user a
 		return nil, store.Translate(err)
 	}
 	kept, err := appsOf(ctx, s.db.Read(), want)
-	if err != nil {
+	if atrium.ErrorCode(store.Translate(err)) == atrium.CodeNotFound {
 		return nil, atrium.FieldError("product_id", "is not a product of the catalog")
+	}
+	if err != nil {
+		return nil, store.Translate(err)
 	}
 	out := map[string]map[string]int{}
 	for app := range gone {
@@ -531,8 +542,10 @@ func (s *Service) Bulk(ctx context.Context, p *access.Principal, assign bool, pr
 	if len(users) == 0 || len(users) > BulkMaxUsers {
 		return nil, atrium.FieldError("user_ids", fmt.Sprintf("give between 1 and %d users", BulkMaxUsers))
 	}
-	if _, err := s.Product(ctx, product); err != nil {
+	if _, err := s.Product(ctx, product); atrium.ErrorCode(err) == atrium.CodeNotFound {
 		return nil, atrium.FieldError("product_id", "is not a product of the catalog")
+	} else if err != nil {
+		return nil, err
 	}
 	out := make([]BulkResult, 0, len(users))
 	for _, id := range users {

@@ -47,12 +47,12 @@ func (s *Service) SetPartner(ctx context.Context, p *access.Principal, subID str
 	case in.PartnerOrgID != "":
 		partner, err = s.dir.Org(ctx, in.PartnerOrgID)
 		if err != nil {
-			return nil, atrium.FieldError("partner_org_id", "is not an organization")
+			return nil, atrium.NotFoundAsField(err, "partner_org_id", "is not an organization")
 		}
 	case in.PartnerDomain != "":
 		partner, err = s.dir.OrgByDomain(ctx, in.PartnerDomain)
 		if err != nil {
-			return nil, atrium.FieldError("partner_domain", "no organization has this domain")
+			return nil, atrium.NotFoundAsField(err, "partner_domain", "no organization has this domain")
 		}
 	default:
 		return nil, atrium.FieldError("partner_org_id", "name the partner by partner_org_id or partner_domain")

@@ -134,7 +134,10 @@ func (s *Service) PlaceOrder(ctx context.Context, p *access.Principal, in OrderI
 			field, id, want = "addon_id", in.AddonID, KindAddon
 		}
 		prod, err := getProduct(ctx, s, tx, id)
-		if err != nil || prod.Kind != want {
+		if err != nil {
+			return atrium.NotFoundAsField(err, field, "is not a "+string(want)+" of the catalog")
+		}
+		if prod.Kind != want {
 			return atrium.FieldError(field, "is not a "+string(want)+" of the catalog")
 		}
 		now := s.now()
@@ -148,7 +151,7 @@ func (s *Service) PlaceOrder(ctx context.Context, p *access.Principal, in OrderI
 		if in.SubscriptionID != "" && prod.Kind == KindProduct {
 			sub, err = getSubscription(ctx, tx, p.Org, in.SubscriptionID)
 			if err != nil {
-				return atrium.FieldError("subscription_id", "is not a subscription of your organization")
+				return atrium.NotFoundAsField(err, "subscription_id", "is not a subscription of your organization")
 			}
 			if sub.ProductID != prod.ID || sub.State == StateExpired {
 				return atrium.FieldError("subscription_id", "must be a live subscription of the same product")
@@ -234,9 +237,13 @@ func (s *Service) recordOrder(ctx context.Context, tx *store.Tx, p *access.Princ
 // the one named, or the organization's only one.
 func (s *Service) parentSubscription(ctx context.Context, tx *store.Tx, org atrium.OrgID, product, named string) (string, error) {
 	if named != "" {
+		const msg = "must be a live subscription of the product this add-on belongs to"
 		sub, err := getSubscription(ctx, tx, org, named)
-		if err != nil || sub.ProductID != product || sub.State == StateExpired {
-			return "", atrium.FieldError("subscription_id", "must be a live subscription of the product this add-on belongs to")
+		if err != nil {
+			return "", atrium.NotFoundAsField(err, "subscription_id", msg)
+		}
+		if sub.ProductID != product || sub.State == StateExpired {
+			return "", atrium.FieldError("subscription_id", msg)
 		}
 		return sub.ID, nil
 	}

@@ -340,10 +340,13 @@ func (s *Service) warnLowSeats(ctx context.Context, tx *store.Tx, org atrium.Org
 			return err
 		}
 	}
-	for _, id := range recipients {
-		var name, email string
-		err := tx.QueryRowContext(ctx, `SELECT display_name, contact_email FROM users WHERE id = $1 AND deleted_at IS NULL`, string(id)).Scan(&name, &email)
-		if err != nil || email == "" {
+	cards, err := s.dir.Cards(ctx, tx, org, recipients)
+	if err != nil {
+		return err
+	}
+	for _, c := range cards {
+		name, email := c.DisplayName, c.ContactEmail
+		if email == "" {
 			continue
 		}
 		if err := s.mailer.Enqueue(ctx, tx, mail.Message{Org: org, To: email, Template: "low_seats", Data: map[string]any{

@@ -170,8 +170,8 @@ func (s *Service) partnerView(ctx context.Context, p *access.Principal, customer
 		if sub.PartnerOrg != string(p.Org) {
 			return atrium.Errorf(atrium.CodeNotFound, "subscription not found")
 		}
-		var name string
-		if err := tx.QueryRowContext(ctx, `SELECT name FROM organizations WHERE id = $1`, string(customer)).Scan(&name); err != nil {
+		name, err := s.dir.OrgName(ctx, tx, customer)
+		if err != nil {
 			return err
 		}
 		v = &PartnerView{Subscription: *sub, CustomerName: name, Users: []PartnerUser{},
@@ -180,20 +180,31 @@ func (s *Service) partnerView(ctx context.Context, p *access.Principal, customer
 			return err
 		}
 		v.Licenses.Available = max(0, v.Licenses.Purchased-v.Licenses.Assigned)
-		rows, err := tx.QueryContext(ctx, `SELECT u.username, u.display_name FROM license_assignments la JOIN users u ON u.id = la.user_id
-			WHERE la.org_id = $1 AND la.product_id = $2 AND u.deleted_at IS NULL ORDER BY u.sort_name, u.id LIMIT 1000`, string(customer), sub.ProductID)
+		rows, err := tx.QueryContext(ctx, `SELECT user_id FROM license_assignments WHERE org_id = $1 AND product_id = $2 ORDER BY created_at, user_id LIMIT 1000`,
+			string(customer), sub.ProductID)
 		if err != nil {
 			return err
 		}
+		var ids []atrium.UserID
 		for rows.Next() {
-			var u PartnerUser
-			if err := rows.Scan(&u.Username, &u.DisplayName); err != nil {
+			var id string
+			if err := rows.Scan(&id); err != nil {
 				rows.Close()
 				return err
 			}
-			v.Users = append(v.Users, u)
+			ids = append(ids, atrium.UserID(id))
 		}
 		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		cards, err := s.dir.Cards(ctx, tx, customer, ids)
+		if err != nil {
+			return err
+		}
+		for _, c := range cards {
+			v.Users = append(v.Users, PartnerUser{Username: c.Username, DisplayName: c.DisplayName})
+		}
 		now := s.now()
 		entry := audit.Entry{Org: customer, Action: "partner.read", TargetType: "subscription", TargetID: sub.ID, TargetName: sub.ProductName,
 			After: map[string]any{"partner_org_id": string(p.Org)}}

@@ -1,0 +1,73 @@
+package directory
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/store"
+)
+
+// Card is what other modules may know of a user: names and contact, for lists and mail.
+type Card struct {
+	ID           atrium.UserID
+	Username     string
+	DisplayName  string
+	ContactEmail string
+}
+
+// Cards returns the cards of the active (not deleted) users among ids in org, ordered by
+// name, read with q (the caller's transaction, or a read pool). Other modules use it
+// instead of reading the users table.
+func (s *Service) Cards(ctx context.Context, q store.Querier, org atrium.OrgID, ids []atrium.UserID) ([]Card, error) {
+	out := []Card{}
+	const chunk = 500
+	for len(ids) > 0 {
+		n := min(chunk, len(ids))
+		part := ids[:n]
+		ids = ids[n:]
+		args := []any{string(org)}
+		marks := make([]string, len(part))
+		for i, id := range part {
+			args = append(args, string(id))
+			marks[i] = "$" + strconv.Itoa(i+2)
+		}
+		rows, err := q.QueryContext(ctx, `SELECT id, username, display_name, contact_email FROM users
+			WHERE org_id = $1 AND deleted_at IS NULL AND id IN (`+strings.Join(marks, ", ")+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var c Card
+			if err := rows.Scan(&c.ID, &c.Username, &c.DisplayName, &c.ContactEmail); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out = append(out, c)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	sortCards(out)
+	return out, nil
+}
+
+func sortCards(cs []Card) {
+	slices.SortFunc(cs, func(a, b Card) int {
+		if c := strings.Compare(sortName(a.DisplayName), sortName(b.DisplayName)); c != 0 {
+			return c
+		}
+		return strings.Compare(string(a.ID), string(b.ID))
+	})
+}
+
+// OrgName returns the name of organization id, read with q.
+func (s *Service) OrgName(ctx context.Context, q store.Querier, id atrium.OrgID) (string, error) {
+	var name string
+	err := q.QueryRowContext(ctx, `SELECT name FROM organizations WHERE id = $1`, string(id)).Scan(&name)
+	return name, store.Translate(err)
+}

@@ -1,12 +1,15 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/atrium-admin/atrium"
 )
 
 // Route describes one endpoint. The router and the OpenAPI document are both built from
@@ -34,9 +37,10 @@ type Route struct {
 
 var pathParamRE = regexp.MustCompile(`\{([a-z_]+)\}`)
 
-// OpenAPI returns the OpenAPI 3.1 document of every registered route.
-func (s *Server) OpenAPI() map[string]any {
-	schemas := map[string]any{}
+// OpenAPI returns the OpenAPI 3.1 document of every registered route. It returns an
+// error if two distinct Go types would share a component schema name.
+func (s *Server) OpenAPI() (map[string]any, error) {
+	schemas := newSchemaSet()
 	paths := map[string]any{}
 	for _, rt := range s.routes {
 		item, _ := paths[rt.Path].(map[string]any)
@@ -84,6 +88,9 @@ func (s *Server) OpenAPI() map[string]any {
 		}
 		item[strings.ToLower(rt.Method)] = op
 	}
+	if schemas.err != nil {
+		return nil, schemas.err
+	}
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{"title": "Atrium API", "version": "1",
@@ -91,13 +98,13 @@ func (s *Server) OpenAPI() map[string]any {
 				"Cookie-authenticated unsafe requests need the " + CSRFHeader + " header."},
 		"paths": paths,
 		"components": map[string]any{
-			"schemas": schemas,
+			"schemas": schemas.schemas,
 			"securitySchemes": map[string]any{
 				"bearer":  map[string]any{"type": "http", "scheme": "bearer"},
 				"session": map[string]any{"type": "apiKey", "in": "cookie", "name": CookieName},
 			},
 		},
-	}
+	}, nil
 }
 
 // Routes returns every registered route.
@@ -111,8 +118,21 @@ func operationID(rt Route) string {
 
 var timeType = reflect.TypeOf(time.Time{})
 
+// schemaSet is the component schemas of one document. Every name belongs to one Go type:
+// a second type wanting a name already taken is recorded in err, never merged into the
+// first type's schema.
+type schemaSet struct {
+	schemas map[string]any
+	owners  map[string]reflect.Type
+	err     error
+}
+
+func newSchemaSet() *schemaSet {
+	return &schemaSet{schemas: map[string]any{}, owners: map[string]reflect.Type{}}
+}
+
 // schemaOf returns the JSON Schema of t, adding named structs to schemas as components.
-func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
+func schemaOf(t reflect.Type, schemas *schemaSet) map[string]any {
 	if t == timeType {
 		return map[string]any{"type": "string", "format": "date-time"}
 	}
@@ -138,15 +158,26 @@ func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
 	case reflect.Interface:
 		return map[string]any{}
 	case reflect.Struct:
+		if t.Name() == "" {
+			// An anonymous struct has no name to share: describe it in place.
+			props := map[string]any{}
+			addProperties(t, props, schemas)
+			return map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+		}
 		name := componentName(t)
 		ref := map[string]any{"$ref": "#/components/schemas/" + name}
-		if _, done := schemas[name]; done {
+		if owner, taken := schemas.owners[name]; taken {
+			if owner != t && schemas.err == nil {
+				schemas.err = fmt.Errorf("httpapi: openapi: %s and %s (another type of the same name, declared in a function?) both map to component schema %q",
+					owner, t, name)
+			}
 			return ref
 		}
-		schemas[name] = map[string]any{} // placeholder against recursion
+		schemas.owners[name] = t
+		schemas.schemas[name] = map[string]any{} // placeholder against recursion
 		props := map[string]any{}
 		addProperties(t, props, schemas)
-		schemas[name] = map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+		schemas.schemas[name] = map[string]any{"type": "object", "properties": props, "additionalProperties": false}
 		return ref
 	}
 	return map[string]any{}
@@ -154,7 +185,7 @@ func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
 
 // addProperties adds the JSON properties of struct t to props. Untagged embedded
 // structs are flattened into the outer object, as encoding/json does.
-func addProperties(t reflect.Type, props map[string]any, schemas map[string]any) {
+func addProperties(t reflect.Type, props map[string]any, schemas *schemaSet) {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		tag := f.Tag.Get("json")
@@ -188,30 +219,51 @@ func addProperties(t reflect.Type, props map[string]any, schemas map[string]any)
 	}
 }
 
+// modulePath is this module's import path, which component names leave out.
+var modulePath = strings.TrimSuffix(reflect.TypeOf(Route{}).PkgPath(), "/httpapi")
+
+// typeRefRE matches a package-qualified type in a reflect type name, such as
+// github.com/atrium-admin/atrium/directory.User inside List[…].
+var typeRefRE = regexp.MustCompile(`[A-Za-z0-9_.~-]+(?:/[A-Za-z0-9_.~-]+)*\.[A-Za-z_][A-Za-z0-9_]*`)
+
+var invalidNameRE = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// typeArgs spells a generic type's arguments with what component names allow.
+var typeArgs = strings.NewReplacer("*", "ptr-", "[]", "slice-", "[", "_", "]", "", ",", "_", " ", "")
+
+// componentName names the component schema of named type t after its package path
+// inside the module and its name, so types of the same name in different packages get
+// different names: licensing.Product, access.roledef.Role, httpapi.List_directory.User,
+// httpapi.List_ptr-directory.User.
+// Only what OpenAPI allows in a component name (^[a-zA-Z0-9._-]+$) is kept. Two types
+// can still meet on one name (types declared inside functions share their package's
+// path); schemaOf detects that.
 func componentName(t reflect.Type) string {
-	name := t.Name()
-	if i := strings.IndexByte(name, '['); i >= 0 {
-		// List[directory.User] → UserList
-		inner := name[i+1 : len(name)-1]
-		if j := strings.LastIndexByte(inner, '.'); j >= 0 {
-			inner = inner[j+1:]
-		}
-		return inner + strings.ToUpper(name[:1]) + name[1:i]
+	name := typeRefRE.ReplaceAllStringFunc(t.Name(), func(ref string) string {
+		i := strings.LastIndexByte(ref, '.')
+		return qualifier(ref[:i]) + ref[i:]
+	})
+	name = qualifier(t.PkgPath()) + "." + typeArgs.Replace(name)
+	return strings.Trim(invalidNameRE.ReplaceAllString(name, "_"), "_")
+}
+
+// qualifier turns an import path into the prefix of a component name: the path inside
+// the module (access/roledef → access.roledef; the module itself → atrium), or the
+// whole path for other modules' packages.
+func qualifier(pkg string) string {
+	switch {
+	case pkg == modulePath:
+		pkg = pkg[strings.LastIndexByte(pkg, '/')+1:]
+	case strings.HasPrefix(pkg, modulePath+"/"):
+		pkg = pkg[len(modulePath)+1:]
 	}
-	pkg := t.PkgPath()
-	if j := strings.LastIndexByte(pkg, '/'); j >= 0 {
-		pkg = pkg[j+1:]
-	}
-	if name == "" {
-		return "Anonymous"
-	}
-	switch pkg {
-	case "directory", "httpapi", "auth", "audit", "mail":
-		return name
-	}
-	return strings.ToUpper(pkg[:1]) + pkg[1:] + name
+	return strings.ReplaceAll(pkg, "/", ".")
 }
 
 func (s *Server) serveOpenAPI(w http.ResponseWriter, r *http.Request) error {
-	return writeJSON(w, http.StatusOK, s.OpenAPI())
+	doc, err := s.OpenAPI()
+	if err != nil {
+		return atrium.Internal(err)
+	}
+	return writeJSON(w, http.StatusOK, doc)
 }

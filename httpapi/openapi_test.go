@@ -10,7 +10,10 @@ import (
 	"github.com/atrium-admin/atrium/app/apptest"
 )
 
-var jsonNameRE = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+var (
+	jsonNameRE      = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	componentNameRE = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
+)
 
 // TestOpenAPI: the document is valid JSON, OpenAPI 3.1, lists every route, every $ref
 // resolves, properties carry their JSON names, and real responses fit their schemas.
@@ -42,6 +45,17 @@ func TestOpenAPI(t *testing.T) {
 			}
 		}
 		schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
+		for name := range schemas {
+			// Component names are package-qualified, in the characters OpenAPI allows.
+			if !componentNameRE.MatchString(name) || !strings.Contains(name, ".") {
+				t.Errorf("component schema name %q is not a package-qualified OpenAPI name", name)
+			}
+		}
+		for _, name := range []string{"directory.User", "auth.APIToken", "httpapi.Problem", "httpapi.List_auth.APIToken"} {
+			if _, ok := schemas[name]; !ok {
+				t.Errorf("component schema %s missing", name)
+			}
+		}
 		var walk func(path string, v any)
 		walk = func(path string, v any) {
 			switch v := v.(type) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
+	"github.com/atrium-admin/atrium/access/roledef"
 	"github.com/atrium-admin/atrium/audit"
 	"github.com/atrium-admin/atrium/auth"
 	"github.com/atrium-admin/atrium/directory"
@@ -42,7 +43,7 @@ func Modules() []Module {
 		{Name: "audit", Migrations: audit.Migrations, Wire: wireAudit},
 		{Name: "mail", Migrations: mail.Migrations},
 		{Name: "directory", Migrations: directory.Migrations, Wire: wireDirectory},
-		{Name: "access", Migrations: access.Migrations},
+		{Name: "access", Migrations: access.Migrations, Wire: wireAccess},
 		{Name: "auth", Migrations: auth.Migrations, Wire: wireAuth},
 		{Name: "licensing", Migrations: licensing.Migrations, Wire: wireLicensing},
 		{Name: "social", Migrations: social.Migrations, Wire: wireSocial},
@@ -148,6 +149,16 @@ func wireAudit(_ context.Context, k *Kernel) error {
 	events.Subscribe(k.Events, "audit.anonymise_user", func(ctx context.Context, tx *events.Tx, ev directory.UserPurged) error {
 		return audit.Anonymise(ctx, tx.Tx, string(ev.Org), string(ev.ID), ev.Username, ev.Email)
 	})
+	return nil
+}
+
+func wireAccess(ctx context.Context, k *Kernel) error {
+	// Roles defined from data decide from the start.
+	roles := roledef.New(k.DB, k.Clock, nil)
+	if err := roles.Load(ctx); err != nil {
+		return err
+	}
+	Provide(k, roles)
 	return nil
 }
 

@@ -152,24 +152,29 @@ func (s *Service) authenticateSession(ctx context.Context, token string) (*Ident
 	now := s.clock.Now()
 	var id Identity
 	var lastSeen, expires int64
-	var blocked bool
-	var deleted *int64
-	var orgState string
-	err := s.db.Read().QueryRowContext(ctx, `SELECT s.id, s.user_id, s.org_id, s.persistent, s.last_seen_at, s.expires_at,
-			u.username, u.display_name, u.blocked, u.deleted_at, u.must_change_password, o.state
-		FROM sessions s JOIN users u ON u.id = s.user_id JOIN organizations o ON o.id = s.org_id
-		WHERE s.token_hash = $1`, hashToken(token)).
-		Scan(&id.SessionID, &id.Principal.UserID, &id.Principal.Org, &id.Persistent, &lastSeen, &expires,
-			&id.Username, &id.DisplayName, &blocked, &deleted, &id.MustChangePassword, &orgState)
+	err := s.db.Read().QueryRowContext(ctx, `SELECT id, user_id, org_id, persistent, last_seen_at, expires_at FROM sessions WHERE token_hash = $1`, hashToken(token)).
+		Scan(&id.SessionID, &id.Principal.UserID, &id.Principal.Org, &id.Persistent, &lastSeen, &expires)
 	if err != nil {
 		if atrium.ErrorCode(store.Translate(err)) == atrium.CodeNotFound {
 			return nil, errUnauthenticated
 		}
 		return nil, store.Translate(err)
 	}
-	if store.Micros(now) >= expires || blocked || deleted != nil || orgState != string(directory.OrgActive) {
+	if store.Micros(now) >= expires {
 		return nil, errUnauthenticated
 	}
+	// The account's state is the directory's: blocked, deleted, suspended all end the session.
+	acct, err := s.dir.CredentialsByID(ctx, id.Principal.UserID)
+	if atrium.ErrorCode(err) == atrium.CodeNotFound {
+		return nil, errUnauthenticated
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !acct.CanSignIn() || acct.Org != id.Principal.Org {
+		return nil, errUnauthenticated
+	}
+	id.Username, id.DisplayName, id.MustChangePassword = acct.Username, acct.DisplayName, acct.MustChangePassword
 	id.Principal.Name = id.Username
 	grants, err := access.GrantsOf(ctx, s.db.Read(), id.Principal.UserID)
 	if err != nil {

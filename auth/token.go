@@ -143,19 +143,28 @@ func (s *Service) RevokeToken(ctx context.Context, p *access.Principal, id strin
 func (s *Service) authenticateAPIToken(ctx context.Context, token string) (*Identity, error) {
 	now := s.clock.Now()
 	var id Identity
-	var role, orgState string
+	var role string
 	var expires, used *int64
 	var tokenID string
-	err := s.db.Read().QueryRowContext(ctx, `SELECT t.id, t.org_id, t.name, t.role, t.expires_at, t.last_used_at, o.state
-		FROM api_tokens t JOIN organizations o ON o.id = t.org_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL`, hashToken(token)).
-		Scan(&tokenID, &id.Principal.Org, &id.Username, &role, &expires, &used, &orgState)
+	err := s.db.Read().QueryRowContext(ctx, `SELECT id, org_id, name, role, expires_at, last_used_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL`,
+		hashToken(token)).Scan(&tokenID, &id.Principal.Org, &id.Username, &role, &expires, &used)
 	if err != nil {
 		if atrium.ErrorCode(store.Translate(err)) == atrium.CodeNotFound {
 			return nil, errUnauthenticated
 		}
 		return nil, store.Translate(err)
 	}
-	if (expires != nil && store.Micros(now) >= *expires) || orgState != string(directory.OrgActive) {
+	if expires != nil && store.Micros(now) >= *expires {
+		return nil, errUnauthenticated
+	}
+	org, err := s.dir.Org(ctx, id.Principal.Org)
+	if atrium.ErrorCode(err) == atrium.CodeNotFound {
+		return nil, errUnauthenticated
+	}
+	if err != nil {
+		return nil, err
+	}
+	if org.State != directory.OrgActive {
 		return nil, errUnauthenticated
 	}
 	r, ok := access.ParseRole(role)

@@ -17,6 +17,7 @@ type Credentials struct {
 	User               atrium.UserID
 	Org                atrium.OrgID
 	Username           string
+	DisplayName        string
 	PasswordHash       string
 	Blocked            bool
 	Deleted            bool
@@ -43,9 +44,9 @@ func (s *Service) CredentialsByID(ctx context.Context, id atrium.UserID) (*Crede
 func (s *Service) credentials(ctx context.Context, where string, arg string) (*Credentials, error) {
 	var c Credentials
 	var deleted *int64
-	err := s.db.Read().QueryRowContext(ctx, `SELECT u.id, u.org_id, u.username, u.password_hash, u.blocked, u.deleted_at, u.must_change_password, o.state
+	err := s.db.Read().QueryRowContext(ctx, `SELECT u.id, u.org_id, u.username, u.display_name, u.password_hash, u.blocked, u.deleted_at, u.must_change_password, o.state
 		FROM users u JOIN organizations o ON o.id = u.org_id WHERE `+where, arg).
-		Scan(&c.User, &c.Org, &c.Username, &c.PasswordHash, &c.Blocked, &deleted, &c.MustChangePassword, &c.OrgState)
+		Scan(&c.User, &c.Org, &c.Username, &c.DisplayName, &c.PasswordHash, &c.Blocked, &deleted, &c.MustChangePassword, &c.OrgState)
 	if err != nil {
 		return nil, userNotFound(err)
 	}

@@ -30,6 +30,11 @@ type Page struct {
 	NextCursor string  `json:"next_cursor"`
 }
 
+// newestFirst is the order of every audit read. The indexes audit_log_org_at,
+// audit_log_org_actor and audit_log_org_target all end in (at, id), so the keyset's row
+// comparison bounds whichever of them the filter picks.
+var newestFirst = store.Keyset{Columns: []string{"at", "id"}, Desc: true}
+
 // List returns one page of entries matching f, newest first, keyset-paginated. It
 // returns invalid for a malformed cursor.
 func List(ctx context.Context, db *store.DB, f Filter) (Page, error) {
@@ -37,6 +42,77 @@ func List(ctx context.Context, db *store.DB, f Filter) (Page, error) {
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
+	page := Page{Items: []Entry{}}
+	q, err := readPage(ctx, db, f, f.Cursor, limit, func(r *row) error {
+		e, err := r.entry()
+		if err != nil {
+			return err
+		}
+		page.Items = append(page.Items, e)
+		return nil
+	})
+	if err != nil {
+		return Page{}, err
+	}
+	page.Items, page.NextCursor = store.NextPage(q, page.Items, func(e Entry) []any { return []any{store.Micros(e.At), e.ID} })
+	return page, nil
+}
+
+// row is one audit_log row as stored; the summaries stay JSON text.
+type row struct {
+	id, org                                         string
+	at                                              int64
+	actorID, actorName, action                      string
+	targetType, targetID, targetName, before, after string
+	sourceIP                                        string
+}
+
+// entry decodes r; a summary that is not JSON is an internal error (Record wrote it).
+func (r *row) entry() (Entry, error) {
+	e := Entry{ID: r.id, Org: atrium.OrgID(r.org), At: store.Time(r.at), ActorID: r.actorID, ActorName: r.actorName, Action: r.action,
+		TargetType: r.targetType, TargetID: r.targetID, TargetName: r.targetName, SourceIP: r.sourceIP}
+	if err := json.Unmarshal([]byte(r.before), &e.Before); err != nil {
+		return Entry{}, atrium.Internal(fmt.Errorf("audit: decode summary before of entry %s: %w", r.id, err))
+	}
+	if err := json.Unmarshal([]byte(r.after), &e.After); err != nil {
+		return Entry{}, atrium.Internal(fmt.Errorf("audit: decode summary after of entry %s: %w", r.id, err))
+	}
+	return e, nil
+}
+
+// readPage runs the query for the page of up to size entries matching f after cursor and
+// calls fn with each row as it is read, including the row beyond the page (so fn sees
+// up to size+1 rows; the returned query's More says whether the last was that row). The
+// row is reused between calls. It returns invalid for a malformed cursor, and fn's error.
+func readPage(ctx context.Context, db *store.DB, f Filter, cursor string, size int, fn func(*row) error) (store.PageQuery, error) {
+	query, q, err := pageSQL(f, cursor, size)
+	if err != nil {
+		return store.PageQuery{}, err
+	}
+	rows, err := db.Read().QueryContext(ctx, query, q.Args...)
+	if err != nil {
+		return store.PageQuery{}, store.Translate(err)
+	}
+	defer rows.Close()
+	var r row
+	for rows.Next() {
+		if err := rows.Scan(&r.id, &r.org, &r.at, &r.actorID, &r.actorName, &r.action, &r.targetType, &r.targetID, &r.targetName,
+			&r.before, &r.after, &r.sourceIP); err != nil {
+			return store.PageQuery{}, store.Translate(err)
+		}
+		if err := fn(&r); err != nil {
+			return store.PageQuery{}, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return store.PageQuery{}, store.Translate(err)
+	}
+	return q, nil
+}
+
+// pageSQL returns the query of the page of size entries matching f after cursor, and its
+// arguments; invalid for a malformed cursor.
+func pageSQL(f Filter, cursor string, size int) (string, store.PageQuery, error) {
 	where := []string{"org_id = $1"}
 	args := []any{string(f.Org)}
 	add := func(cond string, v any) {
@@ -62,44 +138,13 @@ func List(ctx context.Context, db *store.DB, f Filter) (Page, error) {
 	if !f.Until.IsZero() {
 		add("at < ?", store.Micros(f.Until))
 	}
-	if f.Cursor != "" {
-		var at int64
-		var id string
-		if !store.DecodeCursor(f.Cursor, &at, &id) {
-			return Page{}, atrium.FieldError("cursor", "is not a cursor this list gave out")
-		}
-		args = append(args, at, id)
-		n := len(args)
-		where = append(where, fmt.Sprintf("(at < $%d OR (at = $%d AND id < $%d))", n-1, n-1, n))
-	}
-	args = append(args, limit+1)
-	q := `SELECT id, org_id, at, actor_id, actor_name, action, target_type, target_id, target_name, before_json, after_json, source_ip
-		FROM audit_log WHERE ` + strings.Join(where, " AND ") + ` ORDER BY at DESC, id DESC LIMIT $` + strconv.Itoa(len(args))
-	rows, err := db.Read().QueryContext(ctx, q, args...)
+	var at int64
+	var id string
+	q, err := newestFirst.Page(args, cursor, size, &at, &id)
 	if err != nil {
-		return Page{}, store.Translate(err)
+		return "", store.PageQuery{}, err
 	}
-	defer rows.Close()
-	page := Page{Items: []Entry{}}
-	for rows.Next() {
-		var e Entry
-		var at int64
-		var before, after string
-		if err := rows.Scan(&e.ID, &e.Org, &at, &e.ActorID, &e.ActorName, &e.Action, &e.TargetType, &e.TargetID, &e.TargetName, &before, &after, &e.SourceIP); err != nil {
-			return Page{}, store.Translate(err)
-		}
-		e.At = store.Time(at)
-		_ = json.Unmarshal([]byte(before), &e.Before)
-		_ = json.Unmarshal([]byte(after), &e.After)
-		page.Items = append(page.Items, e)
-	}
-	if err := rows.Err(); err != nil {
-		return Page{}, store.Translate(err)
-	}
-	if len(page.Items) > limit {
-		page.Items = page.Items[:limit]
-		last := page.Items[limit-1]
-		page.NextCursor = store.EncodeCursor(store.Micros(last.At), last.ID)
-	}
-	return page, nil
+	where = append(where, q.Where)
+	return `SELECT id, org_id, at, actor_id, actor_name, action, target_type, target_id, target_name, before_json, after_json, source_ip
+		FROM audit_log WHERE ` + strings.Join(where, " AND ") + ` ` + q.OrderLimit, q, nil
 }

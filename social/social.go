@@ -341,7 +341,7 @@ func (s *Service) topics(ctx context.Context, org atrium.OrgID) ([]SearchTopic, 
 // ReassignTopic gives a search topic to another user of the organization; administrators
 // use it for topics whose owner lost their license.
 func (s *Service) ReassignTopic(ctx context.Context, p *access.Principal, id string, owner atrium.UserID) (*SearchTopic, error) {
-	if err := access.Require(p, access.SocialManage, access.Resource{Org: p.Org}); err != nil {
+	if err := access.Require(p, Manage, access.Resource{Org: p.Org}); err != nil {
 		return nil, err
 	}
 	ok, err := s.users.UserExists(ctx, p.Org, owner)

@@ -104,7 +104,7 @@ func TestDefineValidates(t *testing.T) {
 				roledef.Input{Name: "Reader", Actions: []string{"user.read"}}, atrium.CodeForbidden, ""},
 			{"global admin at an engagement only", holder(orgA, access.GlobalAdmin, access.Scope{Kind: access.ScopeEngagement, ID: "e1"}),
 				roledef.Input{Name: "Scoped", Actions: []string{"user.read"}}, atrium.CodeForbidden, ""},
-			{"instance role by a tenant admin", e.admin, roledef.Input{Name: "Manager", Actions: []string{"social.manage"}, Instance: true},
+			{"instance role by a tenant admin", e.admin, roledef.Input{Name: "Manager", Actions: []string{"license.assign"}, Instance: true},
 				atrium.CodeForbidden, ""},
 		}
 		for _, c := range cases {
@@ -136,8 +136,8 @@ func TestDefinedRoleDecides(t *testing.T) {
 	storetest.Each(t, migrations, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		ctx := context.Background()
-		r := mustDefine(t, e, e.admin, roledef.Input{Name: " Salesperson ", Description: "Sells.", Actions: []string{"social.manage", "user.read", "user.read"}})
-		if r.Org != orgA || r.Name != "Salesperson" || !slices.Equal(r.Actions, []string{"social.manage", "user.read"}) {
+		r := mustDefine(t, e, e.admin, roledef.Input{Name: " Salesperson ", Description: "Sells.", Actions: []string{"license.assign", "user.read", "user.read"}})
+		if r.Org != orgA || r.Name != "Salesperson" || !slices.Equal(r.Actions, []string{"license.assign", "user.read"}) {
 			t.Errorf("defined %+v", r)
 		}
 		if n := e.count(t, `SELECT count(*) FROM audit_log WHERE org_id = $1 AND action = 'role.define' AND target_id = $2`, string(orgA), r.ID); n != 1 {
@@ -161,7 +161,7 @@ func TestDefinedRoleDecides(t *testing.T) {
 			t.Fatal(err)
 		}
 		p := &access.Principal{UserID: user, Org: orgA, Grants: grants}
-		if !access.Can(p, access.UserRead, access.Resource{Org: orgA}) || !access.Can(p, access.SocialManage, access.Resource{Org: orgA}) {
+		if !access.Can(p, access.UserRead, access.Resource{Org: orgA}) || !access.Can(p, access.LicenseAssign, access.Resource{Org: orgA}) {
 			t.Errorf("grants %v: the defined role does not allow its actions", grants)
 		}
 		if access.Can(p, access.UserCreate, access.Resource{Org: orgA}) {
@@ -203,13 +203,13 @@ func TestInstanceRoles(t *testing.T) {
 		e := newEnv(t, db)
 		ctx := context.Background()
 		operator := holder(operatorOrg, access.OperatorAdmin, access.OrgScope(operatorOrg))
-		r := mustDefine(t, e, operator, roledef.Input{Name: "Manager", Actions: []string{"social.manage"}, Instance: true})
+		r := mustDefine(t, e, operator, roledef.Input{Name: "Manager", Actions: []string{"license.assign"}, Instance: true})
 		if r.Org != "" {
 			t.Errorf("instance role owned by %q", r.Org)
 		}
 		role, _ := access.LookupRole(r.ID)
 		for _, org := range []atrium.OrgID{orgA, orgB} {
-			if !access.Can(holder(org, role, access.OrgScope(org)), access.SocialManage, access.Resource{Org: org}) {
+			if !access.Can(holder(org, role, access.OrgScope(org)), access.LicenseAssign, access.Resource{Org: org}) {
 				t.Errorf("instance role does not work in %s", org)
 			}
 		}

@@ -16,17 +16,34 @@ type topicOwner struct {
 	OwnerID atrium.UserID `json:"owner_id"`
 }
 
+// socialListQuery reads a list's paging parameters: limit (1 to 200, default 50; invalid
+// on the field "limit" otherwise) and cursor (checked by the list).
+func socialListQuery(r *http.Request) (social.ListQuery, error) {
+	limit, err := Limit(r)
+	return social.ListQuery{Limit: limit, Cursor: r.URL.Query().Get("cursor")}, err
+}
+
+// socialList is a page of a social list in the envelope of every list response.
+func socialList[T any](page social.Page[T]) List[T] {
+	return List[T]{Items: page.Items, NextCursor: page.NextCursor}
+}
+
 // Social is the Social Engagement app's API: the signed-in user's settings, alerts and
 // streams, and the organization's search topics.
 func Social(svc *social.Service) Module {
 	return func(s *Server) {
-		s.handle(Route{Method: "GET", Path: "/api/v1/social/settings", Summary: "Your Social Engagement settings", Tag: "social", Response: List[social.Setting]{}},
+		s.handle(Route{Method: "GET", Path: "/api/v1/social/settings", Summary: "Your Social Engagement settings, by name", Tag: "social",
+			Query: []string{"limit", "cursor"}, Response: List[social.Setting]{}},
 			func(w http.ResponseWriter, r *http.Request) error {
-				list, err := svc.Settings(r.Context(), principal(r))
+				q, err := socialListQuery(r)
 				if err != nil {
 					return err
 				}
-				return writeJSON(w, http.StatusOK, List[social.Setting]{Items: list})
+				page, err := svc.Settings(r.Context(), principal(r), q)
+				if err != nil {
+					return err
+				}
+				return writeJSON(w, http.StatusOK, socialList(page))
 			})
 		s.handle(Route{Method: "PUT", Path: "/api/v1/social/settings/{name}", Summary: "Set one of your Social Engagement settings", Tag: "social",
 			Request: settingValue{}, Status: http.StatusNoContent},
@@ -41,13 +58,18 @@ func Social(svc *social.Service) Module {
 				w.WriteHeader(http.StatusNoContent)
 				return nil
 			})
-		s.handle(Route{Method: "GET", Path: "/api/v1/social/alerts", Summary: "Your alerts", Tag: "social", Response: List[social.Alert]{}},
+		s.handle(Route{Method: "GET", Path: "/api/v1/social/alerts", Summary: "Your alerts, oldest first", Tag: "social",
+			Query: []string{"limit", "cursor"}, Response: List[social.Alert]{}},
 			func(w http.ResponseWriter, r *http.Request) error {
-				list, err := svc.Alerts(r.Context(), principal(r))
+				q, err := socialListQuery(r)
 				if err != nil {
 					return err
 				}
-				return writeJSON(w, http.StatusOK, List[social.Alert]{Items: list})
+				page, err := svc.Alerts(r.Context(), principal(r), q)
+				if err != nil {
+					return err
+				}
+				return writeJSON(w, http.StatusOK, socialList(page))
 			})
 		s.handle(Route{Method: "POST", Path: "/api/v1/social/alerts", Summary: "Create an alert", Tag: "social", Request: social.Alert{},
 			Response: social.Alert{}, Status: http.StatusCreated},
@@ -62,13 +84,18 @@ func Social(svc *social.Service) Module {
 				}
 				return writeJSON(w, http.StatusCreated, a)
 			})
-		s.handle(Route{Method: "GET", Path: "/api/v1/social/streams", Summary: "Streams you own or that are shared with you", Tag: "social", Response: List[social.Stream]{}},
+		s.handle(Route{Method: "GET", Path: "/api/v1/social/streams", Summary: "Streams you own or that are shared with you, oldest first", Tag: "social",
+			Query: []string{"limit", "cursor"}, Response: List[social.Stream]{}},
 			func(w http.ResponseWriter, r *http.Request) error {
-				list, err := svc.Streams(r.Context(), principal(r))
+				q, err := socialListQuery(r)
 				if err != nil {
 					return err
 				}
-				return writeJSON(w, http.StatusOK, List[social.Stream]{Items: list})
+				page, err := svc.Streams(r.Context(), principal(r), q)
+				if err != nil {
+					return err
+				}
+				return writeJSON(w, http.StatusOK, socialList(page))
 			})
 		s.handle(Route{Method: "POST", Path: "/api/v1/social/streams", Summary: "Create a stream, optionally shared", Tag: "social", Request: social.Stream{},
 			Response: social.Stream{}, Status: http.StatusCreated},
@@ -83,13 +110,18 @@ func Social(svc *social.Service) Module {
 				}
 				return writeJSON(w, http.StatusCreated, st)
 			})
-		s.handle(Route{Method: "GET", Path: "/api/v1/social/search-topics", Summary: "The organization's search topics", Tag: "social", Response: List[social.SearchTopic]{}},
+		s.handle(Route{Method: "GET", Path: "/api/v1/social/search-topics", Summary: "The organization's search topics, oldest first", Tag: "social",
+			Query: []string{"limit", "cursor"}, Response: List[social.SearchTopic]{}},
 			func(w http.ResponseWriter, r *http.Request) error {
-				list, err := svc.Topics(r.Context(), principal(r))
+				q, err := socialListQuery(r)
 				if err != nil {
 					return err
 				}
-				return writeJSON(w, http.StatusOK, List[social.SearchTopic]{Items: list})
+				page, err := svc.Topics(r.Context(), principal(r), q)
+				if err != nil {
+					return err
+				}
+				return writeJSON(w, http.StatusOK, socialList(page))
 			})
 		s.handle(Route{Method: "POST", Path: "/api/v1/social/search-topics", Summary: "Create a search topic", Tag: "social", Request: social.SearchTopic{},
 			Response: social.SearchTopic{}, Status: http.StatusCreated},

@@ -286,6 +286,14 @@ func TestSocialBadInput(t *testing.T) {
 			{"topic: no keywords", "POST", "/api/v1/social/search-topics", map[string]any{"name": "x", "keywords": ""}, 400, atrium.CodeInvalid, "keywords"},
 			{"topic owner: stranger", "PUT", "/api/v1/social/search-topics/" + topic.ID + "/owner", map[string]any{"owner_id": string(other.AdminID)}, 400, atrium.CodeInvalid, "owner_id"},
 			{"topic owner: unknown topic", "PUT", "/api/v1/social/search-topics/nope/owner", map[string]any{"owner_id": string(o.AdminID)}, 404, atrium.CodeNotFound, ""},
+			{"settings: limit zero", "GET", "/api/v1/social/settings?limit=0", nil, 400, atrium.CodeInvalid, "limit"},
+			{"settings: bad cursor", "GET", "/api/v1/social/settings?cursor=garbage", nil, 400, atrium.CodeInvalid, "cursor"},
+			{"alerts: limit too big", "GET", "/api/v1/social/alerts?limit=201", nil, 400, atrium.CodeInvalid, "limit"},
+			{"alerts: sql cursor", "GET", "/api/v1/social/alerts?cursor=" + q("'; DROP TABLE social_alerts; --"), nil, 400, atrium.CodeInvalid, "cursor"},
+			{"streams: limit words", "GET", "/api/v1/social/streams?limit=ten", nil, 400, atrium.CodeInvalid, "limit"},
+			{"streams: bad cursor", "GET", "/api/v1/social/streams?cursor=x", nil, 400, atrium.CodeInvalid, "cursor"},
+			{"topics: limit negative", "GET", "/api/v1/social/search-topics?limit=-1", nil, 400, atrium.CodeInvalid, "limit"},
+			{"topics: a settings cursor", "GET", "/api/v1/social/search-topics?cursor=" + q(settingsCursor(t, admin)), nil, 400, atrium.CodeInvalid, "cursor"},
 			{"preview: no product", "GET", "/api/v1/users/" + string(o.AdminID) + "/licenses/removal-preview", nil, 400, atrium.CodeInvalid, "product_id"},
 			{"preview: unknown user", "GET", "/api/v1/users/nobody/licenses/removal-preview?product_id=x", nil, 404, atrium.CodeNotFound, ""},
 		}
@@ -300,6 +308,87 @@ func TestSocialBadInput(t *testing.T) {
 				admin.For(t).Do(c.method, c.path, c.body).WantProblem(c.status, c.code, fields...)
 				wantLicensingState(t, e, before, c.name)
 			})
+		}
+	})
+}
+
+// settingsCursor returns a cursor of the settings list, which no other list accepts.
+func settingsCursor(t *testing.T, c *apptest.Client) string {
+	t.Helper()
+	for _, name := range []string{"a", "b"} {
+		c.Do("PUT", "/api/v1/social/settings/"+name, map[string]any{"value": "v"}).Want(http.StatusNoContent)
+	}
+	var page httpapi.List[social.Setting]
+	c.Do("GET", "/api/v1/social/settings?limit=1", nil).Want(http.StatusOK).Decode(&page)
+	if page.NextCursor == "" {
+		t.Fatal("no cursor")
+	}
+	return page.NextCursor
+}
+
+// TestSocialListsPageOverHTTP: the lists take limit and cursor and answer
+// {items, next_cursor}; walking a list returns each item once, the last page has an
+// empty next_cursor, and a topic beyond the first page can be reassigned.
+func TestSocialListsPageOverHTTP(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		o := e.Signup("Paging Co", "paging")
+		admin := o.Admin // licensed by the sign-up trial
+		made := map[string]string{}
+		for i := range 5 {
+			var a social.Alert
+			admin.Do("POST", "/api/v1/social/alerts", map[string]any{"name": "Alert " + string(rune('A'+i)), "query": "q"}).Want(http.StatusCreated).Decode(&a)
+			made[a.ID] = a.Name
+		}
+		var topics []social.SearchTopic
+		for i := range 3 {
+			var tp social.SearchTopic
+			admin.Do("POST", "/api/v1/social/search-topics", map[string]any{"name": "Topic " + string(rune('A'+i)), "keywords": "k"}).Want(http.StatusCreated).Decode(&tp)
+			topics = append(topics, tp)
+		}
+
+		// The raw shape: items and next_cursor, nothing else.
+		var raw map[string]any
+		admin.Do("GET", "/api/v1/social/alerts?limit=2", nil).Want(http.StatusOK).Decode(&raw)
+		if len(raw) != 2 || raw["items"] == nil || raw["next_cursor"] == "" {
+			t.Errorf("first page = %v, want items and a next_cursor", raw)
+		}
+
+		seen := map[string]int{}
+		path, pages := "/api/v1/social/alerts?limit=2", 0
+		for path != "" {
+			pages++
+			if pages > 10 {
+				t.Fatal("the pages do not end")
+			}
+			var page httpapi.List[social.Alert]
+			admin.Do("GET", path, nil).Want(http.StatusOK).Decode(&page)
+			for _, a := range page.Items {
+				seen[a.ID]++
+			}
+			path = ""
+			if page.NextCursor != "" {
+				path = "/api/v1/social/alerts?limit=2&cursor=" + q(page.NextCursor)
+			}
+		}
+		if pages != 3 || len(seen) != len(made) {
+			t.Errorf("%d pages, %d alerts; want 3 and %d", pages, len(seen), len(made))
+		}
+		for id, n := range seen {
+			if n != 1 || made[id] == "" {
+				t.Errorf("alert %s came back %d times (made: %v)", id, n, made[id] != "")
+			}
+		}
+
+		var first httpapi.List[social.SearchTopic]
+		admin.Do("GET", "/api/v1/social/search-topics?limit=1", nil).Want(http.StatusOK).Decode(&first)
+		last := topics[len(topics)-1]
+		if len(first.Items) != 1 || first.Items[0].ID == last.ID || first.NextCursor == "" {
+			t.Fatalf("first topic page = %+v", first)
+		}
+		var reassigned social.SearchTopic
+		admin.Do("PUT", "/api/v1/social/search-topics/"+last.ID+"/owner", map[string]any{"owner_id": string(o.AdminID)}).Want(http.StatusOK).Decode(&reassigned)
+		if reassigned.ID != last.ID || reassigned.Name != last.Name || reassigned.OwnerID != o.AdminID {
+			t.Errorf("reassigned = %+v, want %+v", reassigned, last)
 		}
 	})
 }

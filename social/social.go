@@ -5,7 +5,9 @@ package social
 
 import (
 	"context"
+	"database/sql"
 	"embed"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -90,6 +92,77 @@ type SearchTopic struct {
 	CreatedAt    time.Time     `json:"created_at"`
 }
 
+// The page sizes of the lists.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 200
+)
+
+// ListQuery asks for one page of a list.
+type ListQuery struct {
+	// Cursor is "" for the first page, or the NextCursor of the page before.
+	Cursor string
+	// Limit is the page size, 1 to MaxLimit; DefaultLimit when out of that range.
+	Limit int
+}
+
+// size is the page size q asks for.
+func (q ListQuery) size() int {
+	if q.Limit <= 0 || q.Limit > MaxLimit {
+		return DefaultLimit
+	}
+	return q.Limit
+}
+
+// Page is one page of a list, in the list's order. NextCursor asks for the page after
+// it; it is "" on the last page.
+type Page[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor"`
+}
+
+// The orders of the lists, each a range scan of an index that starts with the list's
+// equality filter: settings by the unique key (user_id, name); alerts by
+// social_alerts_user (user_id, created_at, id); owned streams by social_streams_owner
+// (owner_id, created_at, id) (Streams says how shared ones are read); search topics by
+// social_search_topics_org (org_id, created_at, id). A user's settings are unique by
+// name, so the name alone is a key.
+var (
+	byName    = store.Keyset{Columns: []string{"name"}}
+	byCreated = store.Keyset{Columns: []string{"created_at", "id"}}
+)
+
+// scanner is a row to scan: *sql.Rows or *sql.Row.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+// readPage runs pq's query and scans its rows with scan, then cuts them to the page
+// size; key returns an item's sort key in stored form, for the next page's cursor.
+func readPage[T any](ctx context.Context, db store.Querier, pq store.PageQuery, query string, scan func(scanner) (T, error), key func(T) []any) (Page[T], error) {
+	rows, err := db.QueryContext(ctx, query, pq.Args...)
+	if err != nil {
+		return Page[T]{}, store.Translate(err)
+	}
+	defer rows.Close()
+	items := []T{}
+	for rows.Next() {
+		it, err := scan(rows)
+		if err != nil {
+			return Page[T]{}, store.Translate(err)
+		}
+		items = append(items, it)
+	}
+	if err := rows.Err(); err != nil {
+		return Page[T]{}, store.Translate(err)
+	}
+	var page Page[T]
+	page.Items, page.NextCursor = store.NextPage(pq, items, key)
+	return page, nil
+}
+
+func createdKey(at time.Time, id string) []any { return []any{store.Micros(at), id} }
+
 func (s *Service) gate(ctx context.Context, p *access.Principal) error {
 	if p.UserID == "" {
 		return atrium.Errorf(atrium.CodeForbidden, "social data belongs to users; sign in as one")
@@ -130,26 +203,25 @@ func (s *Service) PutSetting(ctx context.Context, p *access.Principal, in Settin
 	})
 }
 
-// Settings lists the caller's settings.
-func (s *Service) Settings(ctx context.Context, p *access.Principal) ([]Setting, error) {
+// Settings returns a page of the caller's settings, by name. It returns
+// license_required without a license giving the app, and invalid on the field "cursor"
+// for a cursor this list did not give out.
+func (s *Service) Settings(ctx context.Context, p *access.Principal, q ListQuery) (Page[Setting], error) {
 	if err := s.gate(ctx, p); err != nil {
-		return nil, err
+		return Page[Setting]{}, err
 	}
-	rows, err := s.db.Read().QueryContext(ctx, `SELECT name, value FROM social_settings WHERE user_id = $1 AND org_id = $2 ORDER BY name LIMIT 500`,
-		string(p.UserID), string(p.Org))
+	var name string
+	pq, err := byName.Page([]any{string(p.UserID), string(p.Org)}, q.Cursor, q.size(), &name)
 	if err != nil {
-		return nil, store.Translate(err)
+		return Page[Setting]{}, err
 	}
-	defer rows.Close()
-	out := []Setting{}
-	for rows.Next() {
-		var st Setting
-		if err := rows.Scan(&st.Name, &st.Value); err != nil {
-			return nil, store.Translate(err)
-		}
-		out = append(out, st)
-	}
-	return out, store.Translate(rows.Err())
+	return readPage(ctx, s.db.Read(), pq, `SELECT name, value FROM social_settings WHERE user_id = $1 AND org_id = $2 AND `+pq.Where+` `+pq.OrderLimit,
+		func(r scanner) (Setting, error) {
+			var st Setting
+			err := r.Scan(&st.Name, &st.Value)
+			return st, err
+		},
+		func(st Setting) []any { return []any{st.Name} })
 }
 
 // CreateAlert adds an alert for the caller.
@@ -174,28 +246,28 @@ func (s *Service) CreateAlert(ctx context.Context, p *access.Principal, in Alert
 	return a, err
 }
 
-// Alerts lists the caller's alerts.
-func (s *Service) Alerts(ctx context.Context, p *access.Principal) ([]Alert, error) {
+// Alerts returns a page of the caller's alerts, oldest first. It returns
+// license_required without a license giving the app, and invalid on the field "cursor"
+// for a cursor this list did not give out.
+func (s *Service) Alerts(ctx context.Context, p *access.Principal, q ListQuery) (Page[Alert], error) {
 	if err := s.gate(ctx, p); err != nil {
-		return nil, err
+		return Page[Alert]{}, err
 	}
-	rows, err := s.db.Read().QueryContext(ctx, `SELECT id, name, query, created_at FROM social_alerts WHERE user_id = $1 AND org_id = $2
-		ORDER BY created_at, id LIMIT 500`, string(p.UserID), string(p.Org))
+	var at int64
+	var id string
+	pq, err := byCreated.Page([]any{string(p.UserID), string(p.Org)}, q.Cursor, q.size(), &at, &id)
 	if err != nil {
-		return nil, store.Translate(err)
+		return Page[Alert]{}, err
 	}
-	defer rows.Close()
-	out := []Alert{}
-	for rows.Next() {
-		var a Alert
-		var created int64
-		if err := rows.Scan(&a.ID, &a.Name, &a.Query, &created); err != nil {
-			return nil, store.Translate(err)
-		}
-		a.CreatedAt = store.Time(created)
-		out = append(out, a)
-	}
-	return out, store.Translate(rows.Err())
+	return readPage(ctx, s.db.Read(), pq, `SELECT id, name, query, created_at FROM social_alerts WHERE user_id = $1 AND org_id = $2 AND `+pq.Where+` `+pq.OrderLimit,
+		func(r scanner) (Alert, error) {
+			var a Alert
+			var created int64
+			err := r.Scan(&a.ID, &a.Name, &a.Query, &created)
+			a.CreatedAt = store.Time(created)
+			return a, err
+		},
+		func(a Alert) []any { return createdKey(a.CreatedAt, a.ID) })
 }
 
 // CreateStream adds a stream owned by the caller, shared with users of the same
@@ -246,46 +318,81 @@ func (s *Service) CreateStream(ctx context.Context, p *access.Principal, in Stre
 	return st, err
 }
 
-// Streams lists the streams the caller owns or that are shared with them.
-func (s *Service) Streams(ctx context.Context, p *access.Principal) ([]Stream, error) {
+// Streams returns a page of the streams the caller owns or that are shared with them,
+// oldest first, each with the users it is shared with. It returns license_required
+// without a license giving the app, and invalid on the field "cursor" for a cursor this
+// list did not give out.
+func (s *Service) Streams(ctx context.Context, p *access.Principal, q ListQuery) (Page[Stream], error) {
 	if err := s.gate(ctx, p); err != nil {
-		return nil, err
+		return Page[Stream]{}, err
 	}
-	rows, err := s.db.Read().QueryContext(ctx, `SELECT id, owner_id, name, query, created_at FROM social_streams
-		WHERE org_id = $1 AND (owner_id = $2 OR id IN (SELECT stream_id FROM social_stream_shares WHERE user_id = $2))
-		ORDER BY created_at, id LIMIT 500`, string(p.Org), string(p.UserID))
+	var at int64
+	var id string
+	pq, err := byCreated.Page([]any{string(p.Org), string(p.UserID)}, q.Cursor, q.size(), &at, &id)
 	if err != nil {
-		return nil, store.Translate(err)
+		return Page[Stream]{}, err
 	}
-	var out []Stream
+	// Owned and shared streams are read apart, each up to a page after the cursor, and
+	// merged: one condition owner_id = $2 OR id IN (shares) is a bound on no index, so
+	// PostgreSQL would scan every stream of the organization for each page. The owned
+	// half is a range scan of social_streams_owner; the shared half reads the user's
+	// shares by social_stream_shares_user and sorts them (streams are never shared with
+	// their owner, and the owner_id condition keeps the halves apart regardless).
+	const columns = `id, owner_id, name, query, created_at`
+	page, err := readPage(ctx, s.db.Read(), pq, `SELECT `+columns+` FROM (SELECT `+columns+` FROM social_streams
+			WHERE owner_id = $2 AND org_id = $1 AND `+pq.Where+` `+pq.OrderLimit+`) AS owned
+		UNION ALL
+		SELECT `+columns+` FROM (SELECT `+columns+` FROM social_streams
+			WHERE id IN (SELECT stream_id FROM social_stream_shares WHERE user_id = $2) AND owner_id <> $2 AND org_id = $1 AND `+pq.Where+` `+pq.OrderLimit+`) AS shared
+		`+pq.OrderLimit,
+		func(r scanner) (Stream, error) {
+			st := Stream{SharedWith: []atrium.UserID{}}
+			var created int64
+			err := r.Scan(&st.ID, &st.OwnerID, &st.Name, &st.Query, &created)
+			st.CreatedAt = store.Time(created)
+			return st, err
+		},
+		func(st Stream) []any { return createdKey(st.CreatedAt, st.ID) })
+	if err != nil {
+		return Page[Stream]{}, err
+	}
+	if err := s.readShares(ctx, page.Items); err != nil {
+		return Page[Stream]{}, err
+	}
+	return page, nil
+}
+
+// readShares fills in the users each of streams is shared with, in one query for all of
+// them (a page holds at most MaxLimit streams, well under either database's limit on
+// parameters).
+func (s *Service) readShares(ctx context.Context, streams []Stream) error {
+	if len(streams) == 0 {
+		return nil
+	}
+	index := make(map[string]int, len(streams))
+	args := make([]any, len(streams))
+	marks := make([]string, len(streams))
+	for i, st := range streams {
+		index[st.ID] = i
+		args[i] = st.ID
+		marks[i] = "$" + strconv.Itoa(i+1)
+	}
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT stream_id, user_id FROM social_stream_shares WHERE stream_id IN (`+strings.Join(marks, ", ")+`)
+		ORDER BY stream_id, user_id`, args...)
+	if err != nil {
+		return store.Translate(err)
+	}
+	defer rows.Close()
 	for rows.Next() {
-		var st Stream
-		var created int64
-		if err := rows.Scan(&st.ID, &st.OwnerID, &st.Name, &st.Query, &created); err != nil {
-			rows.Close()
-			return nil, store.Translate(err)
+		var stream, user string
+		if err := rows.Scan(&stream, &user); err != nil {
+			return store.Translate(err)
 		}
-		st.CreatedAt = store.Time(created)
-		out = append(out, st)
-	}
-	rows.Close()
-	for i := range out {
-		out[i].SharedWith = []atrium.UserID{}
-		srows, err := s.db.Read().QueryContext(ctx, `SELECT user_id FROM social_stream_shares WHERE stream_id = $1 ORDER BY user_id`, out[i].ID)
-		if err != nil {
-			return nil, store.Translate(err)
+		if i, ok := index[stream]; ok {
+			streams[i].SharedWith = append(streams[i].SharedWith, atrium.UserID(user))
 		}
-		for srows.Next() {
-			var u string
-			srows.Scan(&u)
-			out[i].SharedWith = append(out[i].SharedWith, atrium.UserID(u))
-		}
-		srows.Close()
 	}
-	if out == nil {
-		out = []Stream{}
-	}
-	return out, nil
+	return store.Translate(rows.Err())
 }
 
 // CreateTopic adds an organization-wide search topic owned by the caller.
@@ -310,36 +417,54 @@ func (s *Service) CreateTopic(ctx context.Context, p *access.Principal, in Searc
 	return t, err
 }
 
-// Topics lists the organization's search topics.
-func (s *Service) Topics(ctx context.Context, p *access.Principal) ([]SearchTopic, error) {
+// Topics returns a page of the organization's search topics, oldest first. It returns
+// license_required without a license giving the app, and invalid on the field "cursor"
+// for a cursor this list did not give out.
+func (s *Service) Topics(ctx context.Context, p *access.Principal, q ListQuery) (Page[SearchTopic], error) {
 	if err := s.gate(ctx, p); err != nil {
+		return Page[SearchTopic]{}, err
+	}
+	return s.topics(ctx, p.Org, q)
+}
+
+const topicColumns = `id, owner_id, owner_removed, name, keywords, created_at`
+
+func scanTopic(r scanner) (SearchTopic, error) {
+	var t SearchTopic
+	var created int64
+	err := r.Scan(&t.ID, &t.OwnerID, &t.OwnerRemoved, &t.Name, &t.Keywords, &created)
+	t.CreatedAt = store.Time(created)
+	return t, err
+}
+
+func (s *Service) topics(ctx context.Context, org atrium.OrgID, q ListQuery) (Page[SearchTopic], error) {
+	var at int64
+	var id string
+	pq, err := byCreated.Page([]any{string(org)}, q.Cursor, q.size(), &at, &id)
+	if err != nil {
+		return Page[SearchTopic]{}, err
+	}
+	return readPage(ctx, s.db.Read(), pq, `SELECT `+topicColumns+` FROM social_search_topics WHERE org_id = $1 AND `+pq.Where+` `+pq.OrderLimit,
+		scanTopic, func(t SearchTopic) []any { return createdKey(t.CreatedAt, t.ID) })
+}
+
+// topic reads the search topic id of org with q; not_found when org has no such topic.
+func topic(ctx context.Context, q store.Querier, org atrium.OrgID, id string) (*SearchTopic, error) {
+	t, err := scanTopic(q.QueryRowContext(ctx, `SELECT `+topicColumns+` FROM social_search_topics WHERE id = $1 AND org_id = $2`, id, string(org)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, atrium.Errorf(atrium.CodeNotFound, "search topic not found")
+	}
+	if err != nil {
 		return nil, err
 	}
-	return s.topics(ctx, p.Org)
+	return &t, nil
 }
 
-func (s *Service) topics(ctx context.Context, org atrium.OrgID) ([]SearchTopic, error) {
-	rows, err := s.db.Read().QueryContext(ctx, `SELECT id, owner_id, owner_removed, name, keywords, created_at FROM social_search_topics
-		WHERE org_id = $1 ORDER BY created_at, id LIMIT 500`, string(org))
-	if err != nil {
-		return nil, store.Translate(err)
-	}
-	defer rows.Close()
-	out := []SearchTopic{}
-	for rows.Next() {
-		var t SearchTopic
-		var created int64
-		if err := rows.Scan(&t.ID, &t.OwnerID, &t.OwnerRemoved, &t.Name, &t.Keywords, &created); err != nil {
-			return nil, store.Translate(err)
-		}
-		t.CreatedAt = store.Time(created)
-		out = append(out, t)
-	}
-	return out, store.Translate(rows.Err())
-}
-
-// ReassignTopic gives a search topic to another user of the organization; administrators
-// use it for topics whose owner lost their license.
+// ReassignTopic gives a search topic to another user of the organization and returns it
+// as changed; administrators use it for topics whose owner lost their license. It
+// returns forbidden without social.manage, invalid on the field "owner_id" when owner
+// is not a user of the organization, and not_found for a topic the organization does
+// not have.
 func (s *Service) ReassignTopic(ctx context.Context, p *access.Principal, id string, owner atrium.UserID) (*SearchTopic, error) {
 	if err := access.Require(p, Manage, access.Resource{Org: p.Org}); err != nil {
 		return nil, err
@@ -351,14 +476,23 @@ func (s *Service) ReassignTopic(ctx context.Context, p *access.Principal, id str
 	if !ok {
 		return nil, atrium.FieldError("owner_id", "must be a user of your organization")
 	}
+	var t *SearchTopic
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE social_search_topics SET owner_id = $1, owner_removed = FALSE WHERE id = $2 AND org_id = $3`,
 			string(owner), id, string(p.Org))
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
 			return atrium.Errorf(atrium.CodeNotFound, "search topic not found")
+		}
+		// Read the changed row itself, not a list that a page could cut short.
+		if t, err = topic(ctx, tx, p.Org, id); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, s.clock.Now(), audit.Entry{Org: p.Org, Action: "social.topic.reassign", TargetType: "social_topic", TargetID: id,
 			After: map[string]any{"owner_id": owner}})
@@ -366,14 +500,5 @@ func (s *Service) ReassignTopic(ctx context.Context, p *access.Principal, id str
 	if err != nil {
 		return nil, err
 	}
-	list, err := s.topics(ctx, p.Org)
-	if err != nil {
-		return nil, err
-	}
-	for _, t := range list {
-		if t.ID == id {
-			return &t, nil
-		}
-	}
-	return nil, atrium.Errorf(atrium.CodeNotFound, "search topic not found")
+	return t, nil
 }

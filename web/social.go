@@ -28,35 +28,92 @@ type socialPages struct {
 }
 
 // socialPage is the Social Engagement app: the user's settings, alerts and streams and
-// the organization's search topics.
+// the organization's search topics, a page of each.
 type socialPage struct {
-	Settings []social.Setting
-	Alerts   []social.Alert
-	Streams  []social.Stream
-	Topics   []social.SearchTopic
+	Settings socialList[social.Setting]
+	Alerts   socialList[social.Alert]
+	Streams  socialList[social.Stream]
+	Topics   socialList[social.SearchTopic]
 	// Failed is the form (setting, alert, stream or topic) the errors belong to.
 	Failed string
 }
 
-// socialView loads the app page. Without a license the service answers
-// license_required, which the console shows as a 403 page saying a license is needed.
+// socialList is one page of a list on the app page, with its links to other pages.
+type socialList[T any] struct {
+	Items []T
+	Pager socialPager
+}
+
+// socialPager links the pages of one list of the app page.
+type socialPager struct {
+	pager
+	// Label names the list's page links for assistive technology.
+	Label string
+}
+
+// socialLists are the lists of the app page: each is the id of its section and, with
+// "_cursor", the query parameter of its cursor. Each list pages on its own, so following
+// one list's next page keeps the others where they were.
+var socialLists = []string{"settings", "alerts", "streams", "topics"}
+
+// socialPageLinks returns the links of list's pages: the next one (after next, when it
+// is not "") and, when r shows a later page, the first. The links keep the other lists'
+// cursors and land on the list's section.
+func socialPageLinks(r *http.Request, list, label, next string) socialPager {
+	param := list + "_cursor"
+	q := url.Values{}
+	for _, l := range socialLists {
+		if v := r.URL.Query().Get(l + "_cursor"); v != "" && l != list {
+			q.Set(l+"_cursor", v)
+		}
+	}
+	href := func(q url.Values) string {
+		if len(q) == 0 {
+			return r.URL.Path + "#" + list
+		}
+		return r.URL.Path + "?" + q.Encode() + "#" + list
+	}
+	p := socialPager{Label: label}
+	if r.URL.Query().Get(param) != "" {
+		p.First = href(q)
+	}
+	if next != "" {
+		q.Set(param, next)
+		p.Next = href(q)
+	}
+	return p
+}
+
+// socialView loads the app page, each list at the page its cursor parameter asks for.
+// Without a license the service answers license_required, which the console shows as a
+// 403 page saying a license is needed; a cursor no list gave out is a 400 page.
 func (c socialPages) socialView(r *http.Request) (*view, error) {
 	s := sessionFrom(r.Context())
 	ctx, p := r.Context(), s.P()
+	cursor := func(list string) social.ListQuery {
+		return social.ListQuery{Cursor: r.URL.Query().Get(list + "_cursor")}
+	}
 	var d socialPage
-	var err error
-	if d.Settings, err = c.svc.Settings(ctx, p); err != nil {
+	settings, err := c.svc.Settings(ctx, p, cursor("settings"))
+	if err != nil {
 		return nil, err
 	}
-	if d.Alerts, err = c.svc.Alerts(ctx, p); err != nil {
+	d.Settings = socialList[social.Setting]{Items: settings.Items, Pager: socialPageLinks(r, "settings", "Pages of my settings", settings.NextCursor)}
+	alerts, err := c.svc.Alerts(ctx, p, cursor("alerts"))
+	if err != nil {
 		return nil, err
 	}
-	if d.Streams, err = c.svc.Streams(ctx, p); err != nil {
+	d.Alerts = socialList[social.Alert]{Items: alerts.Items, Pager: socialPageLinks(r, "alerts", "Pages of my alerts", alerts.NextCursor)}
+	streams, err := c.svc.Streams(ctx, p, cursor("streams"))
+	if err != nil {
 		return nil, err
 	}
-	if d.Topics, err = c.svc.Topics(ctx, p); err != nil {
+	d.Streams = socialList[social.Stream]{Items: streams.Items, Pager: socialPageLinks(r, "streams", "Pages of my streams", streams.NextCursor)}
+	topics, err := c.svc.Topics(ctx, p, cursor("topics"))
+	if err != nil {
 		return nil, err
 	}
+	d.Topics = socialList[social.SearchTopic]{Items: topics.Items, Pager: socialPageLinks(r, "topics", "Pages of search topics", topics.NextCursor)}
 	v := c.newView(r, "Social Engagement")
 	v.Data = d
 	return v, nil

@@ -96,6 +96,14 @@ func UnassignAll(ctx context.Context, tx *store.Tx, user atrium.UserID) error {
 	return err
 }
 
+// UnassignOrg removes every assignment held by members of a purged organization, or
+// held at its scope.
+func UnassignOrg(ctx context.Context, tx *store.Tx, org atrium.OrgID) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM role_assignments WHERE org_id = $1 OR (scope_kind = $2 AND scope_id = $1)`,
+		string(org), ScopeOrg.String())
+	return err
+}
+
 // UnassignRole removes every assignment of the role whose key is key, when a
 // data-defined role is deleted, and returns how many it removed.
 func UnassignRole(ctx context.Context, tx *store.Tx, key string) (int64, error) {

@@ -35,6 +35,7 @@ const (
 	AuditRead
 	InstanceOrgRead
 	InstanceOrgManage
+	InstanceOrgDelete
 	InstanceMailRead
 	InstanceRoleDefine
 	BillingRead
@@ -70,7 +71,8 @@ func registerCompiled(reg *Registry) {
 		ActionDef{Name: "audit.read", Description: "read the audit log"})
 	reg.mustRegister(InstanceOrgRead, "directory",
 		ActionDef{Name: "instance.org.read", Description: "list all organizations", Instance: true},
-		ActionDef{Name: "instance.org.manage", Description: "suspend and reactivate organizations", Instance: true})
+		ActionDef{Name: "instance.org.manage", Description: "suspend and reactivate organizations", Instance: true},
+		ActionDef{Name: "instance.org.delete", Description: "delete suspended organizations and restore deleted ones", Instance: true})
 	reg.mustRegister(InstanceMailRead, "mail",
 		ActionDef{Name: "instance.mail.read", Description: "read outgoing mail", Instance: true})
 	reg.mustRegister(InstanceRoleDefine, "access",
@@ -238,7 +240,7 @@ var roleDefs = [numRoles]roleDef{
 		Name: "operator_admin", Title: "Operator administrator", Operator: true,
 		Description: "Runs the instance: all organizations, outgoing mail.",
 		Rank:        RankGlobal, Reach: RankGlobal,
-		Actions: []Action{InstanceOrgRead, InstanceOrgManage, InstanceMailRead, InstanceRoleDefine, CatalogManage, InvoiceManage},
+		Actions: []Action{InstanceOrgRead, InstanceOrgManage, InstanceOrgDelete, InstanceMailRead, InstanceRoleDefine, CatalogManage, InvoiceManage},
 	},
 	SupportAgent: {
 		Name: "support_agent", Title: "Support agent", Operator: true,

@@ -25,7 +25,7 @@ var wantAllowed = map[string][]string{
 	"license_admin":          {"org.read", "user.read", "license.read", "license.assign"},
 	"service_support_admin":  {"org.read"},
 	"global_reader":          {"org.read", "user.read", "role.read", "token.read", "audit.read", "billing.read", "license.read"},
-	"operator_admin":         {"instance.org.read", "instance.org.manage", "instance.mail.read", "instance.role.define", "catalog.manage", "invoice.manage"},
+	"operator_admin":         {"instance.org.read", "instance.org.manage", "instance.org.delete", "instance.mail.read", "instance.role.define", "catalog.manage", "invoice.manage"},
 	"support_agent":          {"instance.org.read", "instance.mail.read"},
 	"service_health_manager": {"instance.org.read"},
 }
@@ -33,7 +33,7 @@ var wantAllowed = map[string][]string{
 // wantActions is every action, in table order.
 var wantActions = []string{"org.read", "org.update", "user.read", "user.create", "user.update", "user.delete", "user.restore",
 	"user.block", "user.reset_password", "role.read", "role.assign", "role.define", "token.read", "token.manage", "audit.read",
-	"instance.org.read", "instance.org.manage", "instance.mail.read", "instance.role.define", "billing.read", "billing.manage", "license.read",
+	"instance.org.read", "instance.org.manage", "instance.org.delete", "instance.mail.read", "instance.role.define", "billing.read", "billing.manage", "license.read",
 	"license.assign", "catalog.manage", "invoice.manage"}
 
 // wantOperator names the operator roles.
@@ -41,7 +41,7 @@ var wantOperator = []string{"operator_admin", "support_agent", "service_health_m
 
 // instanceActions are the actions operator roles hold: they concern the instance, not
 // one tenant's data.
-var instanceActions = []string{"instance.org.read", "instance.org.manage", "instance.mail.read", "instance.role.define", "catalog.manage", "invoice.manage"}
+var instanceActions = []string{"instance.org.read", "instance.org.manage", "instance.org.delete", "instance.mail.read", "instance.role.define", "catalog.manage", "invoice.manage"}
 
 const (
 	orgA        atrium.OrgID = "org-a"

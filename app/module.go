@@ -41,7 +41,7 @@ func Modules() []Module {
 		{Name: "jobs", Migrations: jobs.Migrations},
 		{Name: "events", Migrations: events.Migrations, Wire: wireEvents},
 		{Name: "audit", Migrations: audit.Migrations, Wire: wireAudit},
-		{Name: "mail", Migrations: mail.Migrations},
+		{Name: "mail", Migrations: mail.Migrations, Wire: wireMail},
 		{Name: "directory", Migrations: directory.Migrations, Wire: wireDirectory},
 		{Name: "access", Migrations: access.Migrations, Wire: wireAccess},
 		{Name: "auth", Migrations: auth.Migrations, Wire: wireAuth},
@@ -141,6 +141,9 @@ func wireEvents(_ context.Context, k *Kernel) error {
 	events.Subscribe(k.Events, "events.forget_user", func(ctx context.Context, tx *events.Tx, ev directory.UserPurged) error {
 		return events.Forget(ctx, tx, string(ev.ID))
 	})
+	events.Subscribe(k.Events, "events.forget_org", func(ctx context.Context, tx *events.Tx, ev directory.OrgPurged) error {
+		return events.ForgetOrg(ctx, tx, ev.Org)
+	})
 	return nil
 }
 
@@ -148,6 +151,17 @@ func wireAudit(_ context.Context, k *Kernel) error {
 	// The audit trail keeps what happened, but not the names of a purged user.
 	events.Subscribe(k.Events, "audit.anonymise_user", func(ctx context.Context, tx *events.Tx, ev directory.UserPurged) error {
 		return audit.Anonymise(ctx, tx.Tx, string(ev.Org), string(ev.ID), ev.Username, ev.Email)
+	})
+	events.Subscribe(k.Events, "audit.forget_org", func(ctx context.Context, tx *events.Tx, ev directory.OrgPurged) error {
+		return audit.ForgetOrg(ctx, tx.Tx, string(ev.Org))
+	})
+	return nil
+}
+
+func wireMail(_ context.Context, k *Kernel) error {
+	// Mail to a purged organization's people goes with it.
+	events.Subscribe(k.Events, "mail.forget_org", func(ctx context.Context, tx *events.Tx, ev directory.OrgPurged) error {
+		return mail.ForgetOrg(ctx, tx.Tx, ev.Org)
 	})
 	return nil
 }
@@ -159,6 +173,12 @@ func wireAccess(ctx context.Context, k *Kernel) error {
 		return err
 	}
 	Provide(k, roles)
+	events.Subscribe(k.Events, "access.forget_org", func(ctx context.Context, tx *events.Tx, ev directory.OrgPurged) error {
+		if err := access.UnassignOrg(ctx, tx.Tx, ev.Org); err != nil {
+			return err
+		}
+		return roles.ForgetOrg(ctx, tx.Tx, ev.Org)
+	})
 	return nil
 }
 

@@ -37,3 +37,10 @@ func Anonymise(ctx context.Context, tx *store.Tx, org, user string, names ...str
 	}
 	return nil
 }
+
+// ForgetOrg deletes a purged organization's audit log in tx. Entries about it in the
+// operator organization's log (its deletion and purge) stay.
+func ForgetOrg(ctx context.Context, tx *store.Tx, org string) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM audit_log WHERE org_id = $1`, org)
+	return err
+}

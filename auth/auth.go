@@ -85,6 +85,14 @@ func New(db *store.DB, clock atrium.Clock, dir *directory.Service, queue *jobs.Q
 		_, err := tx.ExecContext(ctx, `UPDATE api_tokens SET created_by = $1 WHERE created_by = $2 OR created_by = $3`, audit.PurgedName, string(ev.ID), ev.Username)
 		return err
 	})
+	events.Subscribe(bus, "auth.org_purged", func(ctx context.Context, tx *events.Tx, ev directory.OrgPurged) error {
+		for _, q := range []string{`DELETE FROM sessions WHERE org_id = $1`, `DELETE FROM api_tokens WHERE org_id = $1`} {
+			if _, err := tx.ExecContext(ctx, q, string(ev.Org)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	queue.Register(JobPurgeSessions, s.purgeSessions, jobs.Options{})
 	queue.Every(JobPurgeSessions, time.Hour)
 	return s

@@ -26,6 +26,7 @@ var Migrations = store.LoadMigrations("directory", migrationFS, "migrations")
 const (
 	JobProvisionOrg jobs.Kind = "directory.provision_org"
 	JobPurgeUsers   jobs.Kind = "directory.purge_users"
+	JobPurgeOrgs    jobs.Kind = "directory.purge_orgs"
 )
 
 // RestoreWindow is how long a deleted user can be restored before the purge job
@@ -66,6 +67,8 @@ func New(db *store.DB, clock atrium.Clock, queue *jobs.Queue, bus *events.Bus, m
 	queue.Register(JobProvisionOrg, s.provisionOrg, jobs.Options{})
 	queue.Register(JobPurgeUsers, s.purgeUsers, jobs.Options{Timeout: 10 * time.Minute})
 	queue.Every(JobPurgeUsers, time.Hour)
+	queue.Register(JobPurgeOrgs, s.purgeOrgs, jobs.Options{Timeout: 30 * time.Minute})
+	queue.Every(JobPurgeOrgs, time.Hour)
 	return s
 }
 

@@ -94,6 +94,28 @@ type OrgReactivatedEvent struct {
 	Name string       `json:"name"`
 }
 
+// OrgDeletedEvent: an operator deleted a suspended organization; it can be restored until
+// it is purged, RestoreWindow later.
+type OrgDeletedEvent struct {
+	Org  atrium.OrgID `json:"org_id"`
+	Name string       `json:"name"`
+}
+
+// OrgRestoredEvent: a deleted organization is back, suspended.
+type OrgRestoredEvent struct {
+	Org  atrium.OrgID `json:"org_id"`
+	Name string       `json:"name"`
+}
+
+// OrgPurged: a deleted organization is removed for good, with its users. Every module
+// removes what it keeps about the organization in the same transaction (by org_id, not
+// user by user: no user.purged events are published for its users), and what it keeps
+// about it in other organizations' data (a partner of record, for example).
+type OrgPurged struct {
+	Org  atrium.OrgID `json:"org_id"`
+	Name string       `json:"-"`
+}
+
 // RoleAssigned: a user got an organization-scope admin role.
 type RoleAssigned struct {
 	UserRef
@@ -119,6 +141,9 @@ func (OrgCreated) EventType() events.Type          { return "org.created" }
 func (OrgActivated) EventType() events.Type        { return "org.activated" }
 func (OrgSuspendedEvent) EventType() events.Type   { return "org.suspended" }
 func (OrgReactivatedEvent) EventType() events.Type { return "org.reactivated" }
+func (OrgDeletedEvent) EventType() events.Type     { return "org.deleted" }
+func (OrgRestoredEvent) EventType() events.Type    { return "org.restored" }
+func (OrgPurged) EventType() events.Type           { return "org.purged" }
 func (RoleAssigned) EventType() events.Type        { return "role.assigned" }
 func (RoleRemoved) EventType() events.Type         { return "role.removed" }
 

@@ -26,6 +26,8 @@ const (
 	OrgProvisioning OrgState = "provisioning"
 	OrgActive       OrgState = "active"
 	OrgSuspended    OrgState = "suspended"
+	// OrgDeleted organizations are restorable until PurgeAt, then purged.
+	OrgDeleted OrgState = "deleted"
 )
 
 // Organization is a tenant.
@@ -40,7 +42,10 @@ type Organization struct {
 	ContactEmail  string       `json:"contact_email"`
 	CreatedAt     time.Time    `json:"created_at"`
 	UpdatedAt     time.Time    `json:"updated_at"`
-	Version       int64        `json:"-"`
+	// DeletedAt and PurgeAt are set on a deleted organization.
+	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	PurgeAt   *time.Time `json:"purge_at,omitempty"`
+	Version   int64      `json:"-"`
 }
 
 // SignupInput is what the public sign-up form and API take.
@@ -306,15 +311,20 @@ func (s *Service) provisionOrg(ctx context.Context, j *jobs.Job) error {
 	})
 }
 
-const orgColumns = `id, name, domain_prefix, initial_domain, state, operator, seats_planned, contact_email, created_at, updated_at, version`
+const orgColumns = `id, name, domain_prefix, initial_domain, state, operator, seats_planned, contact_email, created_at, updated_at, version, deleted_at`
 
 func scanOrg(row interface{ Scan(...any) error }) (*Organization, error) {
 	var o Organization
 	var created, updated int64
-	if err := row.Scan(&o.ID, &o.Name, &o.DomainPrefix, &o.InitialDomain, &o.State, &o.Operator, &o.SeatsPlanned, &o.ContactEmail, &created, &updated, &o.Version); err != nil {
+	var deleted *int64
+	if err := row.Scan(&o.ID, &o.Name, &o.DomainPrefix, &o.InitialDomain, &o.State, &o.Operator, &o.SeatsPlanned, &o.ContactEmail, &created, &updated, &o.Version, &deleted); err != nil {
 		return nil, err
 	}
 	o.CreatedAt, o.UpdatedAt = store.Time(created), store.Time(updated)
+	if deleted != nil {
+		d, purge := store.Time(*deleted), store.Time(*deleted).Add(RestoreWindow)
+		o.DeletedAt, o.PurgeAt = &d, &purge
+	}
 	return &o, nil
 }
 

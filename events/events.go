@@ -295,6 +295,13 @@ func (b *Bus) load(ctx context.Context, id string) (*Event, error) {
 	return &e, nil
 }
 
+// ForgetOrg deletes the outbox events of a purged organization except the one being
+// published in tx (the org.purged event itself, which carries ids only).
+func ForgetOrg(ctx context.Context, tx *Tx, org atrium.OrgID) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM events WHERE org_id = $1 AND id <> $2`, string(org), tx.Event.ID)
+	return err
+}
+
 // Forget deletes the outbox events about subject (or that mention it) except the one
 // being published in tx: a purged user's history leaves with them.
 func Forget(ctx context.Context, tx *Tx, subject string) error {

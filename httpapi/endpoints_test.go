@@ -27,6 +27,7 @@ var happyRoutes = []string{
 	"GET /api/v1/api-tokens", "POST /api/v1/api-tokens", "DELETE /api/v1/api-tokens/{id}",
 	"GET /api/v1/audit-log", "GET /api/v1/organizations", "GET /api/v1/organizations/{id}",
 	"POST /api/v1/organizations/{id}/suspend", "POST /api/v1/organizations/{id}/reactivate", "GET /api/v1/outgoing-mail",
+	"POST /api/v1/organizations/{id}/delete", "POST /api/v1/organizations/{id}/restore",
 }
 
 // foundationTags are the route tags of the foundation modules; other modules test
@@ -285,6 +286,17 @@ func TestEndpointsHappyPath(t *testing.T) {
 		op.Do("POST", "/api/v1/organizations/"+string(org.ID)+"/reactivate", nil).Want(http.StatusOK).Decode(&o)
 		if o.State != directory.OrgActive {
 			t.Errorf("reactivated = %+v", o)
+		}
+		gone := e.Signup("Gone Ltd", "gone")
+		op.Do("POST", "/api/v1/organizations/"+string(gone.ID)+"/suspend", nil).Want(http.StatusOK)
+		op.Do("POST", "/api/v1/organizations/"+string(gone.ID)+"/delete", map[string]any{"confirm": "gone ltd"}).Want(http.StatusOK).Decode(&o)
+		if o.State != directory.OrgDeleted || o.PurgeAt == nil || !o.PurgeAt.Equal(e.Clock.Now().Add(directory.RestoreWindow)) {
+			t.Errorf("deleted = %+v", o)
+		}
+		var back directory.Organization
+		op.Do("POST", "/api/v1/organizations/"+string(gone.ID)+"/restore", nil).Want(http.StatusOK).Decode(&back)
+		if back.State != directory.OrgSuspended || back.DeletedAt != nil {
+			t.Errorf("restored = %+v", back)
 		}
 		var outbox httpapi.List[mail.Rendered]
 		op.Do("GET", "/api/v1/outgoing-mail?q=owner@acme", nil).Want(http.StatusOK).Decode(&outbox)

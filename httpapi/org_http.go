@@ -18,9 +18,9 @@ func (s *Server) registerOrganizations() {
 			q := r.URL.Query()
 			state := directory.OrgState(q.Get("state"))
 			switch state {
-			case "", directory.OrgProvisioning, directory.OrgActive, directory.OrgSuspended:
+			case "", directory.OrgProvisioning, directory.OrgActive, directory.OrgSuspended, directory.OrgDeleted:
 			default:
-				return atrium.FieldError("state", "must be provisioning, active or suspended")
+				return atrium.FieldError("state", "must be provisioning, active, suspended or deleted")
 			}
 			list, next, err := s.Directory.ListOrganizations(r.Context(), principal(r), directory.OrgListQuery{Q: q.Get("q"), State: state, Limit: limit, Cursor: q.Get("cursor")})
 			if err != nil {
@@ -50,4 +50,32 @@ func (s *Server) registerOrganizations() {
 		Tag: "organizations", Response: directory.Organization{}}, suspend(true))
 	s.handle(Route{Method: "POST", Path: "/api/v1/organizations/{id}/reactivate", Summary: "Reactivate a suspended organization (operator staff)",
 		Tag: "organizations", Response: directory.Organization{}}, suspend(false))
+	s.handle(Route{Method: "POST", Path: "/api/v1/organizations/{id}/delete",
+		Summary: "Delete a suspended organization; restorable for 30 days, then purged with all its data (operator staff). confirm repeats its name",
+		Tag:     "organizations", Request: OrgDeleteRequest{}, Response: directory.Organization{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			var in OrgDeleteRequest
+			if err := decode(w, r, &in); err != nil {
+				return err
+			}
+			org, err := s.Directory.DeleteOrg(r.Context(), principal(r), atrium.OrgID(r.PathValue("id")), in.Confirm)
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, org)
+		})
+	s.handle(Route{Method: "POST", Path: "/api/v1/organizations/{id}/restore", Summary: "Restore a deleted organization before it is purged; it comes back suspended (operator staff)",
+		Tag: "organizations", Response: directory.Organization{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			org, err := s.Directory.RestoreOrg(r.Context(), principal(r), atrium.OrgID(r.PathValue("id")))
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, org)
+		})
+}
+
+// OrgDeleteRequest confirms the deletion of an organization by its name.
+type OrgDeleteRequest struct {
+	Confirm string `json:"confirm"`
 }

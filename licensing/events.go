@@ -33,12 +33,13 @@ func (LicenseRemoved) EventType() events.Type  { return "license.removed" }
 
 // subscribe makes licensing follow the directory: sign-up add-ons are validated and the
 // trial starts on activation; a deleted user's seats are freed and given back on
-// restore; a purged user's held licenses go.
+// restore; a purged user's held licenses go, and a purged organization's everything.
 func (s *Service) subscribe(bus *events.Bus) {
 	events.Subscribe(bus, "licensing.validate_signup", s.validateSignup)
 	events.Subscribe(bus, "licensing.start_trial", s.startTrial)
 	events.Subscribe(bus, "licensing.hold_licenses", s.holdLicenses)
 	events.Subscribe(bus, "licensing.restore_licenses", s.restoreLicenses)
+	events.Subscribe(bus, "licensing.forget_org", s.forgetOrg)
 	events.Subscribe(bus, "licensing.forget_user", func(ctx context.Context, tx *events.Tx, ev directory.UserPurged) error {
 		for _, q := range []string{
 			`DELETE FROM held_licenses WHERE user_id = $1`,

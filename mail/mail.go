@@ -148,6 +148,9 @@ func (o *Outbox) deliver(ctx context.Context, j *jobs.Job) error {
 		return err
 	}
 	m, err := o.get(ctx, p.ID)
+	if atrium.ErrorCode(err) == atrium.CodeNotFound {
+		return nil // its organization was purged
+	}
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 func (s *Service) subscribe(bus *events.Bus) {
 	events.Subscribe(bus, "social.license_removed", licenseRemoved)
 	events.Subscribe(bus, "social.user_purged", userPurged)
+	events.Subscribe(bus, "social.org_purged", forgetOrg)
 }
 
 // licenseRemoved is the rule for a user who loses their last license giving the app:

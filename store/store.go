@@ -133,7 +133,7 @@ func (db *DB) Close() error {
 }
 
 // Read returns the pool for queries outside a transaction.
-func (db *DB) Read() Querier { return db.read }
+func (db *DB) Read() Querier { return pool{db.read} }
 
 // OneShot returns args for a query that must be planned for its actual arguments. On
 // PostgreSQL the driver otherwise prepares and caches statements, and after five runs
@@ -149,7 +149,7 @@ func (db *DB) OneShot(args ...any) []any {
 }
 
 // Write returns the writer for single statements outside a transaction.
-func (db *DB) Write() Querier { return db.write }
+func (db *DB) Write() Querier { return pool{db.write} }
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) }

@@ -6,6 +6,9 @@ import "net/http"
 // Cancel goes back without changing anything. It works without JavaScript.
 type confirmPage struct {
 	Heading, Message, Action, Button, Cancel string
+	// Type, when set, asks the person to type it into the field "confirm" (an
+	// organization's name before deleting it): ConfirmLabel says so.
+	Type, ConfirmLabel string
 }
 
 // confirm renders a confirmation page; errMsg, when set, says why the last attempt
@@ -15,5 +18,18 @@ func (c *console) confirm(w http.ResponseWriter, r *http.Request, p confirmPage,
 	v.Error = errMsg
 	v.Data = p
 	c.render(w, r, status, "confirm.html", v)
+	return nil
+}
+
+// confirmFailed renders the confirmation page again after err, an error about the
+// input (the typed confirmation beside its field). It returns err itself when err
+// deserves an error page.
+func (c *console) confirmFailed(w http.ResponseWriter, r *http.Request, p confirmPage, err error) error {
+	v := c.newView(r, p.Heading)
+	if !v.formError(err, "confirm") {
+		return err
+	}
+	v.Data = p
+	c.render(w, r, statusOf(err), "confirm.html", v)
 	return nil
 }

@@ -13,6 +13,8 @@ type orgsPage struct {
 	Orgs      []directory.Organization
 	Pager     pager
 	CanManage map[atrium.OrgID]bool
+	// CanDelete: the viewer may delete suspended organizations and restore deleted ones.
+	CanDelete bool
 	// CanInvoices links each organization's invoices for staff who mark them paid.
 	CanInvoices bool
 }
@@ -27,9 +29,9 @@ func (c *console) orgList(w http.ResponseWriter, r *http.Request) error {
 	v.Form.Set("state", q.Get("state"))
 	state := directory.OrgState(q.Get("state"))
 	switch state {
-	case "", directory.OrgProvisioning, directory.OrgActive, directory.OrgSuspended:
+	case "", directory.OrgProvisioning, directory.OrgActive, directory.OrgSuspended, directory.OrgDeleted:
 	default:
-		return atrium.FieldError("state", "must be provisioning, active or suspended")
+		return atrium.FieldError("state", "must be provisioning, active, suspended or deleted")
 	}
 	limit, err := listLimit(r)
 	if err != nil {
@@ -39,7 +41,8 @@ func (c *console) orgList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := orgsPage{Orgs: list, Pager: pageLinks(r, next), CanManage: map[atrium.OrgID]bool{}, CanInvoices: s.CanInstance(access.InvoiceManage)}
+	p := orgsPage{Orgs: list, Pager: pageLinks(r, next), CanManage: map[atrium.OrgID]bool{}, CanInvoices: s.CanInstance(access.InvoiceManage),
+		CanDelete: s.CanInstance(access.InstanceOrgDelete)}
 	for _, o := range list {
 		p.CanManage[o.ID] = !o.Operator && access.Can(s.P(), access.InstanceOrgManage, access.Resource{Org: o.ID})
 	}
@@ -48,67 +51,102 @@ func (c *console) orgList(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// orgChange reads the {change} of the path: suspend (true) or reactivate (false).
-func orgChange(r *http.Request) (bool, error) {
-	switch r.PathValue("change") {
-	case "suspend":
-		return true, nil
-	case "reactivate":
-		return false, nil
+// orgChange is a change of an organization's state the console offers: suspend,
+// reactivate, delete (a suspended organization) or restore (a deleted one).
+type orgChange string
+
+// orgChangeOf reads the {change} of the path.
+func orgChangeOf(r *http.Request) (orgChange, error) {
+	switch ch := orgChange(r.PathValue("change")); ch {
+	case "suspend", "reactivate", "delete", "restore":
+		return ch, nil
 	}
-	return false, atrium.Errorf(atrium.CodeNotFound, "there is no page at this address")
+	return "", atrium.Errorf(atrium.CodeNotFound, "there is no page at this address")
 }
 
-func orgConfirm(o *directory.Organization, suspend bool) confirmPage {
-	if suspend {
-		return confirmPage{Heading: "Suspend " + o.Name + "?",
-			Message: "Nobody of " + o.Name + " can sign in while it is suspended, and their sessions and API tokens stop working.",
-			Action:  "/organizations/" + string(o.ID) + "/suspend", Button: "Suspend organization", Cancel: "/organizations"}
+// action is what the change needs.
+func (ch orgChange) action() access.Action {
+	if ch == "delete" || ch == "restore" {
+		return access.InstanceOrgDelete
 	}
-	return confirmPage{Heading: "Reactivate " + o.Name + "?",
-		Message: "Members of " + o.Name + " can sign in again.",
-		Action:  "/organizations/" + string(o.ID) + "/reactivate", Button: "Reactivate organization", Cancel: "/organizations"}
+	return access.InstanceOrgManage
+}
+
+func orgConfirm(o *directory.Organization, ch orgChange) confirmPage {
+	p := confirmPage{Action: "/organizations/" + string(o.ID) + "/" + string(ch), Cancel: "/organizations"}
+	switch ch {
+	case "suspend":
+		p.Heading, p.Button = "Suspend "+o.Name+"?", "Suspend organization"
+		p.Message = "Nobody of " + o.Name + " can sign in while it is suspended, and their sessions and API tokens stop working."
+	case "reactivate":
+		p.Heading, p.Button = "Reactivate "+o.Name+"?", "Reactivate organization"
+		p.Message = "Members of " + o.Name + " can sign in again."
+	case "delete":
+		p.Heading, p.Button = "Delete "+o.Name+"?", "Delete organization"
+		p.Message = "You can restore " + o.Name + " for 30 days. After that it is purged for good: its users, licenses, " +
+			"subscriptions, bills, audit log and every app's data."
+		p.Type, p.ConfirmLabel = o.Name, "Type the organization's name, "+o.Name+", to confirm"
+	case "restore":
+		p.Heading, p.Button = "Restore "+o.Name+"?", "Restore organization"
+		p.Message = o.Name + " comes back suspended, with its data; reactivate it to let its members sign in."
+	}
+	return p
 }
 
 func (c *console) orgStateConfirm(w http.ResponseWriter, r *http.Request) error {
 	s := sessionFrom(r.Context())
-	suspend, err := orgChange(r)
+	ch, err := orgChangeOf(r)
 	if err != nil {
 		return err
 	}
 	id := atrium.OrgID(r.PathValue("id"))
-	if err := access.Require(s.P(), access.InstanceOrgManage, access.Resource{Org: id}); err != nil {
+	if err := access.Require(s.P(), ch.action(), access.Resource{Org: id}); err != nil {
 		return err
 	}
 	o, err := c.Directory.GetOrganization(r.Context(), s.P(), id)
 	if err != nil {
 		return err
 	}
-	return c.confirm(w, r, orgConfirm(o, suspend), http.StatusOK, "")
+	return c.confirm(w, r, orgConfirm(o, ch), http.StatusOK, "")
 }
 
-// orgStateChange suspends or reactivates an organization, after confirmation.
+// orgStateChange changes an organization's state, after confirmation.
 func (c *console) orgStateChange(w http.ResponseWriter, r *http.Request) error {
 	s := sessionFrom(r.Context())
-	suspend, err := orgChange(r)
+	ch, err := orgChangeOf(r)
 	if err != nil {
 		return err
 	}
 	id := atrium.OrgID(r.PathValue("id"))
-	o, err := c.Directory.SetOrgSuspended(r.Context(), s.P(), id, suspend)
+	var o *directory.Organization
+	switch ch {
+	case "delete":
+		o, err = c.Directory.DeleteOrg(r.Context(), s.P(), id, r.PostFormValue("confirm"))
+	case "restore":
+		o, err = c.Directory.RestoreOrg(r.Context(), s.P(), id)
+	default:
+		o, err = c.Directory.SetOrgSuspended(r.Context(), s.P(), id, ch == "suspend")
+	}
 	if err != nil {
 		if code := atrium.ErrorCode(err); code == atrium.CodeInvalid || code == atrium.CodeConflict {
 			cur, gerr := c.Directory.GetOrganization(r.Context(), s.P(), id)
 			if gerr != nil {
 				return err
 			}
-			return c.confirm(w, r, orgConfirm(cur, suspend), statusOf(err), messageOf(err))
+			return c.confirmFailed(w, r, orgConfirm(cur, ch), err)
 		}
 		return err
 	}
-	msg := o.Name + " is suspended."
-	if !suspend {
+	var msg string
+	switch ch {
+	case "suspend":
+		msg = o.Name + " is suspended."
+	case "reactivate":
 		msg = o.Name + " is active again."
+	case "delete":
+		msg = o.Name + " is deleted. It can be restored until " + formatDate(o.PurgeAt) + "."
+	case "restore":
+		msg = o.Name + " is restored and suspended."
 	}
 	return c.redirect(w, r, "/organizations", msg)
 }

@@ -298,3 +298,38 @@ func parseActions(names []string) (out []access.Action, bad string) {
 	}
 	return out, ""
 }
+
+// ForgetOrg deletes the roles a purged organization defined, in tx, and withdraws them
+// from the registry once tx commits. Their assignments go with the organization's
+// (access.UnassignOrg).
+func (s *Service) ForgetOrg(ctx context.Context, tx *store.Tx, org atrium.OrgID) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM defined_roles WHERE org_id = $1`, string(org))
+	if err != nil {
+		return err
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM defined_roles WHERE org_id = $1`, string(org)); err != nil {
+		return err
+	}
+	tx.AfterCommit(func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.reg.Remove(ids...)
+		for _, id := range ids {
+			delete(s.loaded, id)
+		}
+	})
+	return nil
+}

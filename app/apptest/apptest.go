@@ -15,6 +15,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -47,7 +48,8 @@ type Env struct {
 	// OperatorUsername is the bootstrap operator administrator.
 	OperatorUsername string
 
-	logs *syncBuffer
+	logs    *syncBuffer
+	counter *atomic.Pointer[store.QueryCount]
 }
 
 // Each runs fn as a parallel subtest per configured dialect, each with its own Env.
@@ -84,9 +86,15 @@ func StartConfig(t testing.TB, d store.Dialect, cfg app.Config) *Env {
 		t.Fatalf("apptest: app.New: %v", err)
 	}
 	t.Cleanup(func() { m.Close() })
-	srv := httptest.NewServer(m.Handler)
+	counter := &atomic.Pointer[store.QueryCount]{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c := counter.Load(); c != nil {
+			r = r.WithContext(store.WithQueryCount(r.Context(), c))
+		}
+		m.Handler.ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
-	e := &Env{T: t, Main: m, Clock: clock, Server: srv, URL: srv.URL, Dialect: d, logs: logs,
+	e := &Env{T: t, Main: m, Clock: clock, Server: srv, URL: srv.URL, Dialect: d, logs: logs, counter: counter,
 		OperatorUsername: cfg.AdminUsername + "@" + cfg.OperatorPrefix + "." + cfg.BaseDomain}
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -101,6 +109,16 @@ func (e *Env) For(t testing.TB) *Env {
 	cp := *e
 	cp.T = t
 	return &cp
+}
+
+// Queries returns how many database statements the requests that fn makes run.
+// Requests of one Env must not overlap with fn's while it counts.
+func (e *Env) Queries(fn func()) int {
+	c := &store.QueryCount{}
+	e.counter.Store(c)
+	defer e.counter.Store(nil)
+	fn()
+	return c.N()
 }
 
 // RunJobs runs every job due now and returns how many ran.

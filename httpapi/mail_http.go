@@ -18,9 +18,6 @@ func (s *Server) registerMail() {
 			if err != nil {
 				return err
 			}
-			if list == nil {
-				list = []mail.Rendered{}
-			}
 			return writeJSON(w, http.StatusOK, List[mail.Rendered]{Items: list, NextCursor: next})
 		})
 }

@@ -199,7 +199,12 @@ type ListFilter struct {
 	Cursor string
 }
 
-// List returns outbox messages newest first, keyset-paginated, and the next cursor.
+// newestFirst is the order of the outbox list, on mail_outbox_created (created_at, id).
+var newestFirst = store.Keyset{Columns: []string{"created_at", "id"}, Desc: true}
+
+// List returns one page of outbox messages newest first, at most f.Limit (1 to 200; 50
+// when out of range), and the cursor of the next page ("" on the last). It returns
+// invalid (field "cursor") for a cursor this list did not give out.
 func (o *Outbox) List(ctx context.Context, f ListFilter) ([]Rendered, string, error) {
 	limit := f.Limit
 	if limit <= 0 || limit > 200 {
@@ -209,25 +214,21 @@ func (o *Outbox) List(ctx context.Context, f ListFilter) ([]Rendered, string, er
 	where := "TRUE"
 	if f.To != "" {
 		args = append(args, "%"+store.EscapeLike(strings.ToLower(f.To))+"%")
-		where += fmt.Sprintf(" AND lower(to_addr) LIKE $%d ESCAPE '\\'", len(args))
+		where = fmt.Sprintf("lower(to_addr) LIKE $%d ESCAPE '\\'", len(args))
 	}
-	if f.Cursor != "" {
-		var at int64
-		var id string
-		if !store.DecodeCursor(f.Cursor, &at, &id) {
-			return nil, "", atrium.FieldError("cursor", "is not a cursor this list gave out")
-		}
-		args = append(args, at, id)
-		where += fmt.Sprintf(" AND (created_at < $%d OR (created_at = $%d AND id < $%d))", len(args)-1, len(args)-1, len(args))
+	var at int64
+	var id string
+	page, err := newestFirst.Page(args, f.Cursor, limit, &at, &id)
+	if err != nil {
+		return nil, "", err
 	}
-	args = append(args, limit+1)
 	rows, err := o.db.Read().QueryContext(ctx, `SELECT id, org_id, to_addr, subject, text_body, html_body, state, created_at, sent_at, last_error
-		FROM mail_outbox WHERE `+where+fmt.Sprintf(` ORDER BY created_at DESC, id DESC LIMIT $%d`, len(args)), args...)
+		FROM mail_outbox WHERE `+where+` AND `+page.Where+` `+page.OrderLimit, page.Args...)
 	if err != nil {
 		return nil, "", store.Translate(err)
 	}
 	defer rows.Close()
-	var out []Rendered
+	out := []Rendered{}
 	for rows.Next() {
 		var m Rendered
 		var created int64
@@ -241,11 +242,7 @@ func (o *Outbox) List(ctx context.Context, f ListFilter) ([]Rendered, string, er
 	if err := rows.Err(); err != nil {
 		return nil, "", store.Translate(err)
 	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		next = store.EncodeCursor(store.Micros(out[limit-1].Created), out[limit-1].ID)
-	}
+	out, next := store.NextPage(page, out, func(m Rendered) []any { return []any{store.Micros(m.Created), m.ID} })
 	return out, next, nil
 }
 

@@ -84,39 +84,101 @@ func (s *Service) CreateToken(ctx context.Context, p *access.Principal, in Token
 	return t, secret, nil
 }
 
-// ListTokens returns the live (not revoked) API tokens of p's organization.
-func (s *Service) ListTokens(ctx context.Context, p *access.Principal) ([]APIToken, error) {
-	if err := access.Require(p, access.TokenRead, access.Resource{Org: p.Org}); err != nil {
-		return nil, err
+// TokenQuery selects one page of an organization's live API tokens.
+type TokenQuery struct {
+	Q      string // case-insensitive substring of the token's name
+	Limit  int    // 1 to 200; 50 when out of range
+	Cursor string
+}
+
+// newestTokens is the order of the token list, on api_tokens_org (org_id, created_at, id).
+var newestTokens = store.Keyset{Columns: []string{"created_at", "id"}, Desc: true}
+
+const tokenColumns = `id, name, role, created_by, created_at, expires_at, last_used_at`
+
+func scanToken(row interface{ Scan(...any) error }) (APIToken, error) {
+	var t APIToken
+	var role string
+	var created int64
+	var expires, used *int64
+	if err := row.Scan(&t.ID, &t.Name, &role, &t.CreatedBy, &created, &expires, &used); err != nil {
+		return APIToken{}, err
 	}
-	rows, err := s.db.Read().QueryContext(ctx, `SELECT id, name, role, created_by, created_at, expires_at, last_used_at
-		FROM api_tokens WHERE org_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 500`, string(p.Org))
+	t.Role, _ = access.ParseRole(role)
+	t.CreatedAt = store.Time(created)
+	if expires != nil {
+		e := store.Time(*expires)
+		t.ExpiresAt = &e
+	}
+	if used != nil {
+		u := store.Time(*used)
+		t.LastUsedAt = &u
+	}
+	return t, nil
+}
+
+// ListTokens returns one page of the live (not revoked) API tokens of p's organization,
+// newest first, and the cursor of the next page ("" on the last). It returns forbidden
+// unless p may read tokens, invalid (field "q") for a search over 256 characters and
+// invalid (field "cursor") for a cursor this list did not give out.
+func (s *Service) ListTokens(ctx context.Context, p *access.Principal, q TokenQuery) ([]APIToken, string, error) {
+	if err := access.Require(p, access.TokenRead, access.Resource{Org: p.Org}); err != nil {
+		return nil, "", err
+	}
+	limit := q.Limit
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	args := []any{string(p.Org)}
+	where := "org_id = $1 AND revoked_at IS NULL"
+	if name := strings.TrimSpace(q.Q); name != "" {
+		if len(name) > 256 {
+			return nil, "", atrium.FieldError("q", "must be at most 256 characters")
+		}
+		args = append(args, "%"+store.EscapeLike(strings.ToLower(name))+"%")
+		where += fmt.Sprintf(" AND lower(name) LIKE $%d ESCAPE '\\'", len(args))
+	}
+	var at int64
+	var id string
+	page, err := newestTokens.Page(args, q.Cursor, limit, &at, &id)
 	if err != nil {
-		return nil, store.Translate(err)
+		return nil, "", err
+	}
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE `+where+` AND `+page.Where+` `+page.OrderLimit, page.Args...)
+	if err != nil {
+		return nil, "", store.Translate(err)
 	}
 	defer rows.Close()
 	out := []APIToken{}
 	for rows.Next() {
-		var t APIToken
-		var role string
-		var created int64
-		var expires, used *int64
-		if err := rows.Scan(&t.ID, &t.Name, &role, &t.CreatedBy, &created, &expires, &used); err != nil {
-			return nil, store.Translate(err)
-		}
-		t.Role, _ = access.ParseRole(role)
-		t.CreatedAt = store.Time(created)
-		if expires != nil {
-			e := store.Time(*expires)
-			t.ExpiresAt = &e
-		}
-		if used != nil {
-			u := store.Time(*used)
-			t.LastUsedAt = &u
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, "", store.Translate(err)
 		}
 		out = append(out, t)
 	}
-	return out, store.Translate(rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, "", store.Translate(err)
+	}
+	out, next := store.NextPage(page, out, func(t APIToken) []any { return []any{store.Micros(t.CreatedAt), t.ID} })
+	return out, next, nil
+}
+
+// Token returns one live API token of p's organization; forbidden unless p may read
+// tokens, not_found for a revoked token or any other.
+func (s *Service) Token(ctx context.Context, p *access.Principal, id string) (*APIToken, error) {
+	if err := access.Require(p, access.TokenRead, access.Resource{Org: p.Org}); err != nil {
+		return nil, err
+	}
+	t, err := scanToken(s.db.Read().QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE id = $1 AND org_id = $2 AND revoked_at IS NULL`,
+		id, string(p.Org)))
+	if err != nil {
+		if err = store.Translate(err); atrium.ErrorCode(err) == atrium.CodeNotFound {
+			return nil, atrium.Errorf(atrium.CodeNotFound, "API token not found; it may have been revoked already")
+		}
+		return nil, err
+	}
+	return &t, nil
 }
 
 // RevokeToken revokes an API token of p's organization; not_found for any other.

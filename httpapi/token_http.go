@@ -16,14 +16,19 @@ type tokenCreated struct {
 }
 
 func (s *Server) registerTokens() {
-	s.handle(Route{Method: "GET", Path: "/api/v1/api-tokens", Summary: "List the organization's API tokens", Tag: "api-tokens",
-		Response: List[auth.APIToken]{}},
+	s.handle(Route{Method: "GET", Path: "/api/v1/api-tokens", Summary: "List the organization's live API tokens, newest first; q searches their names", Tag: "api-tokens",
+		Query: []string{"q", "limit", "cursor"}, Response: List[auth.APIToken]{}},
 		func(w http.ResponseWriter, r *http.Request) error {
-			list, err := s.Auth.ListTokens(r.Context(), principal(r))
+			limit, err := Limit(r)
 			if err != nil {
 				return err
 			}
-			return writeJSON(w, http.StatusOK, List[auth.APIToken]{Items: list})
+			q := r.URL.Query()
+			list, next, err := s.Auth.ListTokens(r.Context(), principal(r), auth.TokenQuery{Q: q.Get("q"), Limit: limit, Cursor: q.Get("cursor")})
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, List[auth.APIToken]{Items: list, NextCursor: next})
 		})
 	s.handle(Route{Method: "POST", Path: "/api/v1/api-tokens", Summary: "Create an API token; its secret is shown once", Tag: "api-tokens",
 		Request: auth.TokenInput{}, Response: tokenCreated{}, Status: http.StatusCreated},

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/atrium-admin/atrium/access"
+	"github.com/atrium-admin/atrium/auth"
 	"github.com/atrium-admin/atrium/directory"
 )
 
@@ -348,14 +349,14 @@ func TestTokens(t *testing.T) {
 		req, _ := http.NewRequest("GET", f.srv.URL+"/api/v1/users", nil)
 		req.Header.Set("Authorization", "Bearer "+m[1])
 		wantStatus(t, f.browser().do(req), http.StatusOK)
-		list, err := f.m.Auth.ListTokens(context.Background(), f.adminPrincipal())
+		list, _, err := f.m.Auth.ListTokens(context.Background(), f.adminPrincipal(), auth.TokenQuery{})
 		if err != nil || len(list) != 1 {
 			t.Fatalf("tokens %v %v", list, err)
 		}
 		revoke := "/tokens/" + list[0].ID + "/revoke"
 		wantContains(t, b.get(revoke), "Revoke the API token “HR sync”?")
 		wantStatus(t, b.postForm(revoke, revoke, nil), http.StatusSeeOther)
-		if list, _ := f.m.Auth.ListTokens(context.Background(), f.adminPrincipal()); len(list) != 0 {
+		if list, _, _ := f.m.Auth.ListTokens(context.Background(), f.adminPrincipal(), auth.TokenQuery{}); len(list) != 0 {
 			t.Fatal("token not revoked")
 		}
 		wantStatus(t, f.browser().do(req), http.StatusUnauthorized)

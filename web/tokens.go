@@ -21,38 +21,20 @@ type tokensPage struct {
 	Secret  string
 }
 
-const tokensPerPage = 50
-
-// tokenView lists the tokens matching the search q, a page at a time. The auth module
-// returns an organization's live tokens (a bounded set) newest first; the cursor is
-// the id of the last token shown.
+// tokenView lists the tokens whose names contain the search q, a page at a time, newest
+// first.
 func (c *console) tokenView(r *http.Request) (*view, error) {
 	s := sessionFrom(r.Context())
-	all, err := c.Auth.ListTokens(r.Context(), s.P())
+	limit, err := listLimit(r)
 	if err != nil {
 		return nil, err
 	}
 	q := r.URL.Query()
-	search := strings.ToLower(strings.TrimSpace(q.Get("q")))
-	cursor := q.Get("cursor")
-	p := tokensPage{CanManage: s.Can(access.TokenManage)}
-	started := cursor == ""
-	next := ""
-	for _, t := range all {
-		if !started {
-			started = t.ID == cursor
-			continue
-		}
-		if search != "" && !strings.Contains(strings.ToLower(t.Name), search) {
-			continue
-		}
-		if len(p.Tokens) == tokensPerPage {
-			next = p.Tokens[len(p.Tokens)-1].ID
-			break
-		}
-		p.Tokens = append(p.Tokens, t)
+	list, next, err := c.Auth.ListTokens(r.Context(), s.P(), auth.TokenQuery{Q: q.Get("q"), Limit: limit, Cursor: q.Get("cursor")})
+	if err != nil {
+		return nil, err
 	}
-	p.Pager = pageLinks(r, next)
+	p := tokensPage{Tokens: list, Pager: pageLinks(r, next), CanManage: s.Can(access.TokenManage)}
 	for _, role := range access.Roles() {
 		if !role.Operator() && access.CanDelegate(s.P(), role, access.Resource{Org: s.ID.Principal.Org}) {
 			p.Roles = append(p.Roles, role)
@@ -124,17 +106,7 @@ func (c *console) tokenCreate(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (c *console) findToken(r *http.Request) (*auth.APIToken, error) {
-	s := sessionFrom(r.Context())
-	all, err := c.Auth.ListTokens(r.Context(), s.P())
-	if err != nil {
-		return nil, err
-	}
-	for i := range all {
-		if all[i].ID == r.PathValue("id") {
-			return &all[i], nil
-		}
-	}
-	return nil, atrium.Errorf(atrium.CodeNotFound, "API token not found; it may have been revoked already")
+	return c.Auth.Token(r.Context(), sessionFrom(r.Context()).P(), r.PathValue("id"))
 }
 
 func tokenRevokeConfirm(t *auth.APIToken) confirmPage {

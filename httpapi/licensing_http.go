@@ -41,6 +41,12 @@ type removalPreview struct {
 	Apps map[string]map[string]int `json:"apps"`
 }
 
+// listQuery reads ?limit=&cursor= for a licensing list.
+func listQuery(r *http.Request) (licensing.ListQuery, error) {
+	limit, err := Limit(r)
+	return licensing.ListQuery{Limit: limit, Cursor: r.URL.Query().Get("cursor")}, err
+}
+
 func (s *Server) registerLicensing() {
 	if s.Licensing == nil {
 		return
@@ -115,14 +121,18 @@ func (s *Server) registerLicensing() {
 			w.Header().Set("ETag", sub.ETag())
 			return writeJSON(w, http.StatusCreated, orderResponse{Subscription: *sub, Order: *order})
 		})
-	s.handle(Route{Method: "GET", Path: "/api/v1/subscriptions", Summary: "The organization's subscriptions", Tag: "licensing",
-		Response: List[licensing.Subscription]{}},
+	s.handle(Route{Method: "GET", Path: "/api/v1/subscriptions", Summary: "The organization's subscriptions, newest first", Tag: "licensing",
+		Query: []string{"limit", "cursor"}, Response: List[licensing.Subscription]{}},
 		func(w http.ResponseWriter, r *http.Request) error {
-			list, err := s.Licensing.Subscriptions(r.Context(), principal(r))
+			q, err := listQuery(r)
 			if err != nil {
 				return err
 			}
-			return writeJSON(w, http.StatusOK, List[licensing.Subscription]{Items: list})
+			list, next, err := s.Licensing.Subscriptions(r.Context(), principal(r), q)
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, List[licensing.Subscription]{Items: list, NextCursor: next})
 		})
 	s.handle(Route{Method: "GET", Path: "/api/v1/subscriptions/{id}", Summary: "One subscription", Tag: "licensing",
 		Response: licensing.Subscription{}, ETag: true},
@@ -303,14 +313,18 @@ func (s *Server) registerPartner() {
 			}
 			return writeSubscription(w, http.StatusOK, sub)
 		})
-	s.handle(Route{Method: "GET", Path: "/api/v1/partner/subscriptions", Summary: "Customers' subscriptions on which your organization is partner of record (read-only, audited)",
-		Tag: "billing", Response: List[licensing.PartnerView]{}},
+	s.handle(Route{Method: "GET", Path: "/api/v1/partner/subscriptions", Summary: "Customers' subscriptions on which your organization is partner of record, newest first (read-only, audited once per page)",
+		Tag: "billing", Query: []string{"limit", "cursor"}, Response: List[licensing.PartnerView]{}},
 		func(w http.ResponseWriter, r *http.Request) error {
-			list, err := s.Licensing.PartnerSubscriptions(r.Context(), principal(r))
+			q, err := listQuery(r)
 			if err != nil {
 				return err
 			}
-			return writeJSON(w, http.StatusOK, List[licensing.PartnerView]{Items: list})
+			list, next, err := s.Licensing.PartnerSubscriptions(r.Context(), principal(r), q)
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, List[licensing.PartnerView]{Items: list, NextCursor: next})
 		})
 	s.handle(Route{Method: "GET", Path: "/api/v1/partner/subscriptions/{id}", Summary: "One customer subscription you are partner of record of (read-only, audited)",
 		Tag: "billing", Response: licensing.PartnerView{}},

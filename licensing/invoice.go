@@ -246,8 +246,14 @@ func scanInvoice(row interface{ Scan(...any) error }) (*Invoice, error) {
 	return &inv, nil
 }
 
+// newestIssued is the order of the invoice list, on invoices_org (org_id, issued_at, id).
+var newestIssued = store.Keyset{Columns: []string{"issued_at", "id"}, Desc: true}
+
 // Invoices lists an organization's invoices, newest first, keyset-paginated: p's own
-// organization, or (operator staff who manage invoices) the organization org.
+// organization, or (operator staff who manage invoices) the organization org. It returns
+// at most limit invoices (1 to 200; 50 when out of range) and the cursor of the next page
+// ("" on the last); forbidden without a billing role, invalid (field "cursor") for a
+// cursor this list did not give out.
 func (s *Service) Invoices(ctx context.Context, p *access.Principal, org atrium.OrgID, limit int, cursor string) ([]Invoice, string, error) {
 	if org == "" {
 		org = p.Org
@@ -255,23 +261,13 @@ func (s *Service) Invoices(ctx context.Context, p *access.Principal, org atrium.
 	if !access.Can(p, access.BillingRead, access.Resource{Org: org}) && !access.Can(p, access.InvoiceManage, access.Resource{Org: org}) {
 		return nil, "", atrium.Errorf(atrium.CodeForbidden, "you do not have permission to %s", access.BillingRead.Description())
 	}
-	if limit <= 0 || limit > 200 {
-		limit = 50
+	var at int64
+	var id string
+	page, err := newestIssued.Page([]any{string(org)}, cursor, ListQuery{Limit: limit}.size(), &at, &id)
+	if err != nil {
+		return nil, "", err
 	}
-	args := []any{string(org)}
-	where := "org_id = $1"
-	if cursor != "" {
-		var at int64
-		var id string
-		if !store.DecodeCursor(cursor, &at, &id) {
-			return nil, "", atrium.FieldError("cursor", "is not a cursor this list gave out")
-		}
-		args = append(args, at, id)
-		where += " AND (issued_at, id) < ($2, $3)"
-	}
-	args = append(args, limit+1)
-	rows, err := s.db.Read().QueryContext(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE `+where+
-		fmt.Sprintf(` ORDER BY issued_at DESC, id DESC LIMIT $%d`, len(args)), args...)
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE org_id = $1 AND `+page.Where+` `+page.OrderLimit, page.Args...)
 	if err != nil {
 		return nil, "", store.Translate(err)
 	}
@@ -284,12 +280,11 @@ func (s *Service) Invoices(ctx context.Context, p *access.Principal, org atrium.
 		}
 		out = append(out, *inv)
 	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		next = store.EncodeCursor(store.Micros(out[limit-1].IssuedAt), out[limit-1].ID)
+	if err := rows.Err(); err != nil {
+		return nil, "", store.Translate(err)
 	}
-	return out, next, store.Translate(rows.Err())
+	out, next := store.NextPage(page, out, func(inv Invoice) []any { return []any{store.Micros(inv.IssuedAt), inv.ID} })
+	return out, next, nil
 }
 
 // Invoice returns one invoice with its lines: of p's organization, or any for operator

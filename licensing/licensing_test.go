@@ -408,7 +408,7 @@ func TestSignupTrial(t *testing.T) {
 		}
 		admin := &access.Principal{UserID: res.Admin.ID, Org: res.Organization.ID, Name: res.Admin.Username,
 			Grants: []access.Grant{{Role: access.GlobalAdmin, Scope: access.OrgScope(res.Organization.ID)}}}
-		subs, err := e.lic.Subscriptions(ctx, admin)
+		subs, _, err := e.lic.Subscriptions(ctx, admin, licensing.ListQuery{})
 		if err != nil || len(subs) != 2 {
 			t.Fatalf("subscriptions = %+v, %v; want the trial and its add-on", subs, err)
 		}
@@ -436,7 +436,7 @@ func TestSignupTrial(t *testing.T) {
 		if _, err := e.queue.RunDue(ctx); err != nil {
 			t.Fatal(err)
 		}
-		subs, _ = e.lic.Subscriptions(ctx, admin)
+		subs, _, _ = e.lic.Subscriptions(ctx, admin, licensing.ListQuery{})
 		for _, s := range subs {
 			want := licensing.StateExpired
 			if s.ID == trial.ID {
@@ -550,7 +550,7 @@ func TestTrialConvertsAtItsEnd(t *testing.T) {
 		}
 		admin := &access.Principal{UserID: res.Admin.ID, Org: res.Organization.ID, Name: res.Admin.Username,
 			Grants: []access.Grant{{Role: access.GlobalAdmin, Scope: access.OrgScope(res.Organization.ID)}}}
-		subs, err := e.lic.Subscriptions(ctx, admin)
+		subs, _, err := e.lic.Subscriptions(ctx, admin, licensing.ListQuery{})
 		if err != nil || len(subs) != 1 {
 			t.Fatalf("subscriptions = %v, %v", subs, err)
 		}

@@ -2,6 +2,10 @@ package licensing
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
@@ -109,111 +113,248 @@ func (s *Service) changePartner(ctx context.Context, p *access.Principal, subID 
 	return out, err
 }
 
-// PartnerSubscriptions lists the customers' subscriptions on which p's organization is
-// partner of record (for those who may read its billing). Each access is audited in
-// both organizations.
-func (s *Service) PartnerSubscriptions(ctx context.Context, p *access.Principal) ([]PartnerView, error) {
-	if err := access.Require(p, access.BillingRead, access.Resource{Org: p.Org}); err != nil {
-		return nil, err
-	}
-	rows, err := s.db.Read().QueryContext(ctx, `SELECT s.id, s.org_id FROM subscriptions s WHERE s.partner_org_id = $1 ORDER BY s.created_at DESC, s.id DESC LIMIT 500`,
-		string(p.Org))
+// maxPartnerUsers bounds the names a partner view lists per subscription, the first to
+// have been given a license; Licenses.Assigned counts them all.
+const maxPartnerUsers = 1000
+
+// partnerViewSelect reads partner views with their seat counts in one query; the caller
+// appends the conditions after the partner's own, $1.
+const partnerViewSelect = `SELECT ` + subscriptionColumns + `,
+	COALESCE((SELECT SUM(ss.capacity) FROM seat_stripes ss WHERE ss.org_id = s.org_id AND ss.product_id = s.product_id), 0),
+	COALESCE((SELECT SUM(ss.assigned) FROM seat_stripes ss WHERE ss.org_id = s.org_id AND ss.product_id = s.product_id), 0)
+	FROM subscriptions s JOIN products p ON p.id = s.product_id
+	WHERE s.partner_org_id = $1 AND `
+
+// scanPartnerView scans a row of partnerViewSelect; the customer's name and users are
+// filled in later, a page at a time.
+func scanPartnerView(row interface{ Scan(...any) error }) (PartnerView, error) {
+	var purchased, assigned int
+	sub, err := scanSubscription(scanWith{row, []any{&purchased, &assigned}})
 	if err != nil {
-		return nil, store.Translate(err)
+		return PartnerView{}, err
 	}
-	type ref struct{ id, org string }
-	var refs []ref
+	return PartnerView{Subscription: *sub, Users: []PartnerUser{}, Licenses: LicenseCount{ProductID: sub.ProductID, ProductName: sub.ProductName,
+		Purchased: purchased, Assigned: assigned, Available: max(0, purchased-assigned)}}, nil
+}
+
+// scanWith scans a row into the destinations it is given followed by extra, so that a
+// row scanner can read columns selected after its own.
+type scanWith struct {
+	row   interface{ Scan(...any) error }
+	extra []any
+}
+
+func (s scanWith) Scan(dst ...any) error { return s.row.Scan(append(dst, s.extra...)...) }
+
+// PartnerSubscriptions returns one page of the customers' subscriptions on which p's
+// organization is partner of record, newest first, and the cursor of the next page (""
+// on the last), for those who may read its billing. Reading a page is audited once in
+// each customer organization it shows and once in p's organization, however many
+// subscriptions it holds. It returns forbidden without a billing role and invalid (field
+// "cursor") for a cursor this list did not give out.
+func (s *Service) PartnerSubscriptions(ctx context.Context, p *access.Principal, q ListQuery) ([]PartnerView, string, error) {
+	if err := access.Require(p, access.BillingRead, access.Resource{Org: p.Org}); err != nil {
+		return nil, "", err
+	}
+	var at int64
+	var id string
+	page, err := newestFirst.Page([]any{string(p.Org)}, q.Cursor, q.size(), &at, &id)
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := s.db.Read().QueryContext(ctx, partnerViewSelect+page.Where+` `+page.OrderLimit, page.Args...)
+	if err != nil {
+		return nil, "", store.Translate(err)
+	}
+	defer rows.Close()
+	views := []PartnerView{}
 	for rows.Next() {
-		var r ref
-		if err := rows.Scan(&r.id, &r.org); err != nil {
-			rows.Close()
-			return nil, store.Translate(err)
+		v, err := scanPartnerView(rows)
+		if err != nil {
+			return nil, "", store.Translate(err)
 		}
-		refs = append(refs, r)
+		views = append(views, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", store.Translate(err)
 	}
 	rows.Close()
-	out := []PartnerView{}
-	for _, r := range refs {
-		v, err := s.partnerView(ctx, p, atrium.OrgID(r.org), r.id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *v)
+	views, next := store.NextPage(page, views, func(v PartnerView) []any { return subscriptionKey(v.Subscription) })
+	if err := s.fillPartnerViews(ctx, s.db.Read(), views); err != nil {
+		return nil, "", err
 	}
-	return out, nil
+	if err := s.auditPartnerList(ctx, p, views); err != nil {
+		return nil, "", err
+	}
+	return views, next, nil
 }
 
 // PartnerSubscription returns one customer subscription on which p's organization is
-// partner of record; not_found otherwise. The access is audited in both organizations.
+// partner of record; not_found otherwise. The access is audited once in each of the two
+// organizations.
 func (s *Service) PartnerSubscription(ctx context.Context, p *access.Principal, subID string) (*PartnerView, error) {
 	if err := access.Require(p, access.BillingRead, access.Resource{Org: p.Org}); err != nil {
 		return nil, err
 	}
-	var org string
-	err := s.db.Read().QueryRowContext(ctx, `SELECT org_id FROM subscriptions WHERE id = $1 AND partner_org_id = $2`, subID, string(p.Org)).Scan(&org)
+	v, err := scanPartnerView(s.db.Read().QueryRowContext(ctx, partnerViewSelect+`s.id = $2`, string(p.Org), subID))
 	if err != nil {
-		if atrium.ErrorCode(store.Translate(err)) == atrium.CodeNotFound {
+		if err = store.Translate(err); atrium.ErrorCode(err) == atrium.CodeNotFound {
 			return nil, atrium.Errorf(atrium.CodeNotFound, "subscription not found")
 		}
-		return nil, store.Translate(err)
+		return nil, err
 	}
-	return s.partnerView(ctx, p, atrium.OrgID(org), subID)
-}
-
-func (s *Service) partnerView(ctx context.Context, p *access.Principal, customer atrium.OrgID, subID string) (*PartnerView, error) {
-	var v *PartnerView
-	err := s.db.Tx(ctx, func(tx *store.Tx) error {
-		sub, err := getSubscription(ctx, tx, customer, subID)
-		if err != nil {
-			return err
-		}
-		if sub.PartnerOrg != string(p.Org) {
-			return atrium.Errorf(atrium.CodeNotFound, "subscription not found")
-		}
-		name, err := s.dir.OrgName(ctx, tx, customer)
-		if err != nil {
-			return err
-		}
-		v = &PartnerView{Subscription: *sub, CustomerName: name, Users: []PartnerUser{},
-			Licenses: LicenseCount{ProductID: sub.ProductID, ProductName: sub.ProductName}}
-		if v.Licenses.Purchased, v.Licenses.Assigned, err = seatCounts(ctx, tx, customer, sub.ProductID); err != nil {
-			return err
-		}
-		v.Licenses.Available = max(0, v.Licenses.Purchased-v.Licenses.Assigned)
-		rows, err := tx.QueryContext(ctx, `SELECT user_id FROM license_assignments WHERE org_id = $1 AND product_id = $2 ORDER BY created_at, user_id LIMIT 1000`,
-			string(customer), sub.ProductID)
-		if err != nil {
-			return err
-		}
-		var ids []atrium.UserID
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, atrium.UserID(id))
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		cards, err := s.dir.Cards(ctx, tx, customer, ids)
-		if err != nil {
-			return err
-		}
-		for _, c := range cards {
-			v.Users = append(v.Users, PartnerUser{Username: c.Username, DisplayName: c.DisplayName})
-		}
+	views := []PartnerView{v}
+	if err := s.fillPartnerViews(ctx, s.db.Read(), views); err != nil {
+		return nil, err
+	}
+	v = views[0]
+	err = s.db.Tx(ctx, func(tx *store.Tx) error {
 		now := s.now()
-		entry := audit.Entry{Org: customer, Action: "partner.read", TargetType: "subscription", TargetID: sub.ID, TargetName: sub.ProductName,
-			After: map[string]any{"partner_org_id": string(p.Org)}}
+		entry := audit.Entry{Org: v.Subscription.Org, Action: "partner.read", TargetType: "subscription", TargetID: v.Subscription.ID,
+			TargetName: v.Subscription.ProductName, After: map[string]any{"partner_org_id": string(p.Org)}}
 		if err := audit.Record(ctx, tx, now, entry); err != nil {
 			return err
 		}
 		entry.Org = p.Org
-		entry.After = map[string]any{"customer_org_id": string(customer)}
+		entry.After = map[string]any{"customer_org_id": string(v.Subscription.Org)}
 		return audit.Record(ctx, tx, now, entry)
 	})
-	return v, err
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// fillPartnerViews sets the customer's name and the users holding the licenses of each
+// of views, read with q: one query for the licenses of the whole page, and one lookup of
+// the name and one of the users in the directory per customer organization on it.
+func (s *Service) fillPartnerViews(ctx context.Context, q store.Querier, views []PartnerView) error {
+	if len(views) == 0 {
+		return nil
+	}
+	type pool struct {
+		org     atrium.OrgID
+		product string
+	}
+	holders := map[pool][]atrium.UserID{}
+	var conds []string
+	var args []any
+	for _, v := range views {
+		k := pool{v.Subscription.Org, v.Subscription.ProductID}
+		if _, ok := holders[k]; ok {
+			continue // two subscriptions of one product share its seat pool
+		}
+		holders[k] = nil
+		args = append(args, string(k.org), k.product)
+		conds = append(conds, fmt.Sprintf("(org_id = $%d AND product_id = $%d)", len(args)-1, len(args)))
+	}
+	args = append(args, maxPartnerUsers)
+	rows, err := q.QueryContext(ctx, `SELECT org_id, product_id, user_id FROM (
+		SELECT org_id, product_id, user_id, created_at, ROW_NUMBER() OVER (PARTITION BY org_id, product_id ORDER BY created_at, user_id) AS n
+		FROM license_assignments WHERE `+strings.Join(conds, " OR ")+`) a
+		WHERE n <= $`+strconv.Itoa(len(args))+` ORDER BY org_id, product_id, created_at, user_id`, args...)
+	if err != nil {
+		return store.Translate(err)
+	}
+	defer rows.Close()
+	byOrg := map[atrium.OrgID][]atrium.UserID{}
+	for rows.Next() {
+		var org, product, user string
+		if err := rows.Scan(&org, &product, &user); err != nil {
+			return store.Translate(err)
+		}
+		k := pool{atrium.OrgID(org), product}
+		holders[k] = append(holders[k], atrium.UserID(user))
+		byOrg[k.org] = append(byOrg[k.org], atrium.UserID(user))
+	}
+	if err := rows.Err(); err != nil {
+		return store.Translate(err)
+	}
+	rows.Close()
+	names := map[atrium.OrgID]string{}
+	// cards maps a user to their card and its place in the directory's order (by name).
+	type placed struct {
+		card directory.Card
+		at   int
+	}
+	cards := map[atrium.UserID]placed{}
+	for _, v := range views {
+		org := v.Subscription.Org
+		if _, ok := names[org]; ok {
+			continue
+		}
+		name, err := s.dir.OrgName(ctx, q, org)
+		if err != nil {
+			return err
+		}
+		names[org] = name
+		if len(byOrg[org]) == 0 {
+			continue
+		}
+		list, err := s.dir.Cards(ctx, q, org, slices.Compact(slices.Sorted(slices.Values(byOrg[org]))))
+		if err != nil {
+			return store.Translate(err)
+		}
+		for i, c := range list {
+			cards[c.ID] = placed{c, i}
+		}
+	}
+	for i := range views {
+		v := &views[i]
+		v.CustomerName = names[v.Subscription.Org]
+		var held []placed
+		for _, id := range holders[pool{v.Subscription.Org, v.Subscription.ProductID}] {
+			if c, ok := cards[id]; ok { // deleted users have no card
+				held = append(held, c)
+			}
+		}
+		slices.SortFunc(held, func(a, b placed) int { return a.at - b.at })
+		for _, c := range held {
+			v.Users = append(v.Users, PartnerUser{Username: c.card.Username, DisplayName: c.card.DisplayName})
+		}
+	}
+	return nil
+}
+
+// auditPartnerList records that p read a page of partner views: one entry in each
+// customer organization on the page, naming the subscriptions of it the page showed,
+// and one in p's organization naming them all. A page without subscriptions showed
+// nothing of any customer and is not recorded.
+func (s *Service) auditPartnerList(ctx context.Context, p *access.Principal, views []PartnerView) error {
+	if len(views) == 0 {
+		return nil
+	}
+	var customers []atrium.OrgID
+	subs := map[atrium.OrgID][]string{}
+	names := map[atrium.OrgID]string{}
+	all := make([]string, 0, len(views))
+	for _, v := range views {
+		org := v.Subscription.Org
+		if _, ok := subs[org]; !ok {
+			customers = append(customers, org)
+			names[org] = v.CustomerName
+		}
+		subs[org] = append(subs[org], v.Subscription.ID)
+		all = append(all, v.Subscription.ID)
+	}
+	return s.db.Tx(ctx, func(tx *store.Tx) error {
+		now := s.now()
+		for _, org := range customers {
+			if err := audit.Record(ctx, tx, now, audit.Entry{Org: org, Action: "partner.list", TargetType: "organization", TargetID: string(org),
+				TargetName: names[org], After: map[string]any{"partner_org_id": string(p.Org), "subscription_ids": subs[org]}}); err != nil {
+				return err
+			}
+		}
+		return audit.Record(ctx, tx, now, audit.Entry{Org: p.Org, Action: "partner.list", TargetType: "subscription",
+			TargetName: fmt.Sprintf("%s of %s", plural(len(all), "subscription"), plural(len(customers), "customer")),
+			After:      map[string]any{"customer_org_ids": customers, "subscription_ids": all}})
+	})
+}
+
+// plural says n things: "1 subscription", "2 subscriptions".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return strconv.Itoa(n) + " " + thing + "s"
 }

@@ -28,7 +28,7 @@ func TestPartnerOfRecord(t *testing.T) {
 		if _, err := e.lic.SetUserLicenses(ctx, customer, u, []licensing.License{{ProductID: prod.ID}}); err != nil {
 			t.Fatal(err)
 		}
-		if list, err := e.lic.PartnerSubscriptions(ctx, partner); err != nil || len(list) != 0 {
+		if list, _, err := e.lic.PartnerSubscriptions(ctx, partner, licensing.ListQuery{}); err != nil || len(list) != 0 {
 			t.Fatalf("before naming the partner: %v, %v", list, err)
 		}
 		if _, err := e.lic.SetPartner(ctx, customer, sub.ID, licensing.PartnerInput{PartnerDomain: "customer.atrium.test"}); atrium.ErrorCode(err) != atrium.CodeInvalid {
@@ -42,8 +42,8 @@ func TestPartnerOfRecord(t *testing.T) {
 		if err != nil || got.PartnerOrg != string(partner.Org) {
 			t.Fatalf("set partner = %+v, %v", got, err)
 		}
-		list, err := e.lic.PartnerSubscriptions(ctx, partner)
-		if err != nil || len(list) != 1 {
+		list, next, err := e.lic.PartnerSubscriptions(ctx, partner, licensing.ListQuery{})
+		if err != nil || len(list) != 1 || next != "" {
 			t.Fatalf("partner's list = %+v, %v", list, err)
 		}
 		v := list[0]
@@ -54,14 +54,19 @@ func TestPartnerOfRecord(t *testing.T) {
 			t.Errorf("a stranger reads it: %v", err)
 		}
 		partnerHelpdesk := &access.Principal{UserID: "hd", Org: partner.Org, Grants: []access.Grant{{Role: access.HelpdeskAdmin, Scope: access.OrgScope(partner.Org)}}}
-		if _, err := e.lic.PartnerSubscriptions(ctx, partnerHelpdesk); atrium.ErrorCode(err) != atrium.CodeForbidden {
+		if _, _, err := e.lic.PartnerSubscriptions(ctx, partnerHelpdesk, licensing.ListQuery{}); atrium.ErrorCode(err) != atrium.CodeForbidden {
 			t.Errorf("partner helpdesk reads billing: %v", err)
 		}
+		one, err := e.lic.PartnerSubscription(ctx, partner, sub.ID)
+		if err != nil || one.CustomerName != v.CustomerName || one.Licenses != v.Licenses || len(one.Users) != 1 {
+			t.Errorf("one partner view = %+v, %v; want it as the list showed it, %+v", one, err, v)
+		}
+		// The list read once and the single read once, each recorded in both organizations.
 		for _, org := range []atrium.OrgID{customer.Org, partner.Org} {
-			var n int
-			db.Read().QueryRowContext(ctx, `SELECT count(*) FROM audit_log WHERE org_id = $1 AND action = 'partner.read'`, string(org)).Scan(&n)
-			if n != 1 {
-				t.Errorf("partner.read entries in %s = %d, want 1", org, n)
+			for _, action := range []string{"partner.list", "partner.read"} {
+				if n := auditCount(t, db, org, action); n != 1 {
+					t.Errorf("%s entries in %s = %d, want 1", action, org, n)
+				}
 			}
 		}
 		if _, err := e.lic.RemovePartner(ctx, customer, sub.ID); err != nil {

@@ -270,26 +270,61 @@ func (s *Service) parentSubscription(ctx context.Context, tx *store.Tx, org atri
 	return "", atrium.FieldError("subscription_id", "you have several subscriptions of this product; say which one the add-on attaches to")
 }
 
-// Subscriptions lists p's organization's subscriptions, newest first.
-func (s *Service) Subscriptions(ctx context.Context, p *access.Principal) ([]Subscription, error) {
+// ListQuery asks for one page of a list: at most Limit items (1 to 200; 50 when out of
+// range) after Cursor, a cursor the same list gave out ("" for the first page).
+type ListQuery struct {
+	Limit  int
+	Cursor string
+}
+
+// size is the page size q asks for.
+func (q ListQuery) size() int {
+	if q.Limit <= 0 || q.Limit > 200 {
+		return 50
+	}
+	return q.Limit
+}
+
+// newestFirst is the order of the subscription lists. With an equality on org_id it runs
+// on subscriptions_org (org_id, created_at, id), with one on partner_org_id on
+// subscriptions_partner (partner_org_id, created_at, id).
+var newestFirst = store.Keyset{Columns: []string{"s.created_at", "s.id"}, Desc: true}
+
+// subscriptionKey is a subscription's sort key in newestFirst, as stored.
+func subscriptionKey(sub Subscription) []any { return []any{store.Micros(sub.CreatedAt), sub.ID} }
+
+// Subscriptions returns one page of p's organization's subscriptions, newest first, and
+// the cursor of the next page ("" on the last). It returns forbidden without a billing
+// role and invalid (field "cursor") for a cursor this list did not give out.
+func (s *Service) Subscriptions(ctx context.Context, p *access.Principal, q ListQuery) ([]Subscription, string, error) {
 	if err := access.Require(p, access.BillingRead, access.Resource{Org: p.Org}); err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	var at int64
+	var id string
+	page, err := newestFirst.Page([]any{string(p.Org)}, q.Cursor, q.size(), &at, &id)
+	if err != nil {
+		return nil, "", err
 	}
 	rows, err := s.db.Read().QueryContext(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions s JOIN products p ON p.id = s.product_id
-		WHERE s.org_id = $1 ORDER BY s.created_at DESC, s.id DESC LIMIT 500`, string(p.Org))
+		WHERE s.org_id = $1 AND `+page.Where+` `+page.OrderLimit, page.Args...)
 	if err != nil {
-		return nil, store.Translate(err)
+		return nil, "", store.Translate(err)
 	}
 	defer rows.Close()
 	out := []Subscription{}
 	for rows.Next() {
 		sub, err := scanSubscription(rows)
 		if err != nil {
-			return nil, store.Translate(err)
+			return nil, "", store.Translate(err)
 		}
 		out = append(out, *sub)
 	}
-	return out, store.Translate(rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, "", store.Translate(err)
+	}
+	out, next := store.NextPage(page, out, subscriptionKey)
+	return out, next, nil
 }
 
 // Subscription returns one subscription of p's organization.

@@ -17,7 +17,9 @@ import (
 type purchasePage struct {
 	Products      []licensing.Product
 	Subscriptions []subscriptionRow
-	CanManage     bool
+	// Pager pages the subscriptions, newest first.
+	Pager     pager
+	CanManage bool
 	// Failed is the subscription whose form the field errors belong to.
 	Failed string
 }
@@ -39,10 +41,15 @@ type orderReview struct {
 	Subscription   *licensing.Subscription
 }
 
-// purchaseView builds the purchase page of the signed-in organization.
+// purchaseView builds the purchase page of the signed-in organization, with the page of
+// its subscriptions that ?cursor= asks for.
 func (c *console) purchaseView(r *http.Request) (*view, error) {
 	s := sessionFrom(r.Context())
-	subs, err := c.Licensing.Subscriptions(r.Context(), s.P())
+	limit, err := listLimit(r)
+	if err != nil {
+		return nil, err
+	}
+	subs, next, err := c.Licensing.Subscriptions(r.Context(), s.P(), licensing.ListQuery{Limit: limit, Cursor: r.URL.Query().Get("cursor")})
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +57,7 @@ func (c *console) purchaseView(r *http.Request) (*view, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := purchasePage{Products: products, CanManage: s.Can(access.BillingManage)}
+	p := purchasePage{Products: products, Pager: pageLinks(r, next), CanManage: s.Can(access.BillingManage)}
 	names := map[string]string{}
 	for _, sub := range subs {
 		row := subscriptionRow{Subscription: sub, Live: sub.State != licensing.StateExpired}

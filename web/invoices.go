@@ -161,18 +161,23 @@ func (c *console) invoiceStateChange(w http.ResponseWriter, r *http.Request) err
 // customersPage is the partner of record's read-only view of its customers.
 type customersPage struct {
 	Customers []licensing.PartnerView
+	Pager     pager
 }
 
 // partnerCustomers lists the customer subscriptions on which the organization is
-// partner of record, read-only.
+// partner of record, read-only, a page at a time.
 func (c *console) partnerCustomers(w http.ResponseWriter, r *http.Request) error {
 	s := sessionFrom(r.Context())
-	list, err := c.Licensing.PartnerSubscriptions(r.Context(), s.P())
+	limit, err := listLimit(r)
+	if err != nil {
+		return err
+	}
+	list, next, err := c.Licensing.PartnerSubscriptions(r.Context(), s.P(), licensing.ListQuery{Limit: limit, Cursor: r.URL.Query().Get("cursor")})
 	if err != nil {
 		return err
 	}
 	v := c.newView(r, "Customers")
-	v.Data = customersPage{Customers: list}
+	v.Data = customersPage{Customers: list, Pager: pageLinks(r, next)}
 	c.render(w, r, http.StatusOK, "customers.html", v)
 	return nil
 }

@@ -803,7 +803,7 @@ func TestLicensingCSRF(t *testing.T) {
 
 func TestTrialConversionForm(t *testing.T) {
 	eachDialect(t, func(t *testing.T, f *fixture) {
-		subs, err := f.m.Licensing.Subscriptions(context.Background(), f.adminPrincipal())
+		subs, _, err := f.m.Licensing.Subscriptions(context.Background(), f.adminPrincipal(), licensing.ListQuery{})
 		if err != nil || len(subs) != 1 || !subs[0].Trial {
 			t.Fatalf("sign-up trial = %+v, %v", subs, err)
 		}
@@ -865,7 +865,7 @@ func TestSignUpWizardTrialAddons(t *testing.T) {
 			t.Fatal(err)
 		}
 		fay := &access.Principal{UserID: c.User, Org: c.Org, Grants: []access.Grant{{Role: access.GlobalAdmin, Scope: access.OrgScope(c.Org)}}}
-		subs, err := f.m.Licensing.Subscriptions(ctx, fay)
+		subs, _, err := f.m.Licensing.Subscriptions(ctx, fay, licensing.ListQuery{})
 		if err != nil || len(subs) != 2 {
 			t.Fatalf("trial subscriptions = %+v, %v; want the product and the add-on", subs, err)
 		}

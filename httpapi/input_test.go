@@ -152,7 +152,7 @@ func TestBadInput(t *testing.T) {
 			{"audit: bad limit", a.Admin, "GET", "/api/v1/audit-log?limit=0", nil, nil, 400, atrium.CodeInvalid, "limit"},
 			{"audit: 10k actor", a.Admin, "GET", "/api/v1/audit-log?actor=" + long, nil, nil, 400, atrium.CodeInvalid, "actor"},
 			{"audit csv: bad since", a.Admin, "GET", "/api/v1/audit-log?format=csv&since=nope", nil, nil, 400, atrium.CodeInvalid, "since"},
-			{"orgs: bad state", op, "GET", "/api/v1/organizations?state=deleted", nil, nil, 400, atrium.CodeInvalid, "state"},
+			{"orgs: bad state", op, "GET", "/api/v1/organizations?state=gone", nil, nil, 400, atrium.CodeInvalid, "state"},
 			{"orgs: bad limit", op, "GET", "/api/v1/organizations?limit=x", nil, nil, 400, atrium.CodeInvalid, "limit"},
 			{"orgs: bad cursor", op, "GET", "/api/v1/organizations?cursor=x", nil, nil, 400, atrium.CodeInvalid, "cursor"},
 			{"orgs: 10k q", op, "GET", "/api/v1/organizations?q=" + long, nil, nil, 400, atrium.CodeInvalid, "q"},

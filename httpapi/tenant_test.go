@@ -78,6 +78,10 @@ var crossTenantCases = map[string]crossTenantCase{
 	"GET /api/v1/organizations/{id}":             orgPath(""),
 	"POST /api/v1/organizations/{id}/suspend":    orgPath("/suspend"),
 	"POST /api/v1/organizations/{id}/reactivate": orgPath("/reactivate"),
+	"POST /api/v1/organizations/{id}/delete": func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/organizations/" + string(b.org.ID) + "/delete", map[string]any{"confirm": b.org.Name}}}
+	},
+	"POST /api/v1/organizations/{id}/restore": orgPath("/restore"),
 	"PATCH /api/v1/products/{id}": func(b *tenantB) []crossTenantRequest {
 		return []crossTenantRequest{{"/api/v1/products/" + b.product, map[string]any{"name": "Hijacked"}}}
 	},

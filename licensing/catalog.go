@@ -247,20 +247,37 @@ func scanProduct(row interface{ Scan(...any) error }) (*Product, error) {
 	return &p, nil
 }
 
+// plansOf fills in the service plans of products: one query per 500 products, not one
+// per product.
 func (s *Service) plansOf(ctx context.Context, q store.Querier, products []*Product) error {
+	byID := make(map[string]*Product, len(products))
 	for _, p := range products {
-		rows, err := q.QueryContext(ctx, `SELECT id, name FROM service_plans WHERE product_id = $1 ORDER BY name`, p.ID)
+		p.ServicePlans = []Plan{}
+		byID[p.ID] = p
+	}
+	for len(products) > 0 {
+		chunk := products[:min(len(products), 500)]
+		products = products[len(chunk):]
+		args := make([]any, len(chunk))
+		marks := make([]string, len(chunk))
+		for i, p := range chunk {
+			args[i], marks[i] = p.ID, fmt.Sprintf("$%d", i+1)
+		}
+		rows, err := q.QueryContext(ctx, `SELECT product_id, id, name FROM service_plans WHERE product_id IN (`+strings.Join(marks, ", ")+`)
+			ORDER BY product_id, name`, args...)
 		if err != nil {
 			return err
 		}
-		p.ServicePlans = []Plan{}
 		for rows.Next() {
+			var product string
 			var pl Plan
-			if err := rows.Scan(&pl.ID, &pl.Name); err != nil {
+			if err := rows.Scan(&product, &pl.ID, &pl.Name); err != nil {
 				rows.Close()
 				return err
 			}
-			p.ServicePlans = append(p.ServicePlans, pl)
+			if p := byID[product]; p != nil {
+				p.ServicePlans = append(p.ServicePlans, pl)
+			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -287,6 +304,9 @@ func (s *Service) Products(ctx context.Context) ([]Product, error) {
 		ptrs = append(ptrs, p)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, store.Translate(err)
+	}
 	if err := s.plansOf(ctx, s.db.Read(), ptrs); err != nil {
 		return nil, store.Translate(err)
 	}

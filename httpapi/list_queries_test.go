@@ -1,0 +1,185 @@
+package httpapi_test
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/app/apptest"
+	"github.com/atrium-admin/atrium/directory"
+)
+
+// listCase is one list endpoint: who asks, and how to make sure it has at least n rows.
+type listCase struct {
+	path   string
+	client func() *apptest.Client
+	seed   func(n int)
+}
+
+// listPaths are the list routes TestListsCostTheSameQueriesPerPage covers; a new list
+// route (one that takes a cursor) that is not here fails TestEveryListIsCounted.
+var listPaths = []string{
+	"/api/v1/users", "/api/v1/deleted-users", "/api/v1/audit-log", "/api/v1/api-tokens", "/api/v1/organizations",
+	"/api/v1/outgoing-mail", "/api/v1/social/settings", "/api/v1/social/alerts", "/api/v1/social/streams",
+	"/api/v1/social/search-topics", "/api/v1/subscriptions", "/api/v1/partner/subscriptions", "/api/v1/products",
+	"/api/v1/licenses", "/api/v1/invoices",
+}
+
+func TestEveryListIsCounted(t *testing.T) {
+	e := apptest.Start(t, "sqlite")
+	for _, rt := range e.Main.API.Routes() {
+		if rt.Method == "GET" && slices.Contains(rt.Query, "cursor") && !slices.Contains(listPaths, rt.Path) {
+			t.Errorf("list %s has no query-count check in TestListsCostTheSameQueriesPerPage", rt.Path)
+		}
+	}
+}
+
+// TestListsCostTheSameQueriesPerPage: a page of 50 rows runs as many statements as a
+// page of 5 — no list runs a query per row (N+1). Statements are counted on the server
+// (store.CountQueries), including authentication's.
+func TestListsCostTheSameQueriesPerPage(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		o := e.Signup("Counted Co", "counted")
+		partner := e.Signup("Partner Co", "partnerco")
+		op := e.Operator()
+		ids := products(t, o.Admin)
+		se := ids["SOCIAL_ENGAGEMENT"]
+		buy(o.Admin, se, 100)
+		me := licensedUser(o.Admin, "counter", "global_admin")
+		o.Admin.Do("PUT", "/api/v1/users/"+string(me.ID)+"/licenses", licenseSet(se)).Want(http.StatusOK)
+		mc := e.SignIn(me.Username, apptest.Password)
+		others := []atrium.UserID{o.AdminID}
+
+		// Through the service: sign-up over HTTP is rate limited per address.
+		signup := func(prefix string) {
+			if _, err := e.Main.Directory.Signup(t.Context(), directory.SignupInput{OrganizationName: "Org " + prefix, DomainPrefix: prefix,
+				AdminDisplayName: "Admin", AdminUsername: "admin", AdminPassword: apptest.Password, ContactEmail: "admin@mail.example.com", Seats: 1}); err != nil {
+				t.Fatal(err)
+			}
+			e.RunJobs()
+		}
+		count := func(table, where string, args ...any) int {
+			return e.Count(fmt.Sprintf("SELECT count(*) FROM %s WHERE %s", table, where), args...)
+		}
+		users, deleted, orgs, tokens, alerts, streams, topics, settings, products := 0, 0, 0, 0, 0, 0, 0, 0, 0
+		newProducts := []string{}
+		cases := []listCase{
+			{"/api/v1/users", func() *apptest.Client { return o.Admin }, func(n int) {
+				for ; count("users", "org_id = $1", string(o.ID)) < n; users++ {
+					o.Admin.CreateUser(fmt.Sprintf("u%03d", users))
+				}
+			}},
+			{"/api/v1/deleted-users", func() *apptest.Client { return o.Admin }, func(n int) {
+				for ; deleted < n; deleted++ {
+					u := o.Admin.CreateUser(fmt.Sprintf("gone%03d", deleted))
+					o.Admin.Do("DELETE", "/api/v1/users/"+string(u.ID), nil).Want(http.StatusNoContent)
+				}
+			}},
+			{"/api/v1/audit-log", func() *apptest.Client { return o.Admin }, func(n int) {
+				for ; count("audit_log", "org_id = $1", string(o.ID)) < n; users++ {
+					o.Admin.CreateUser(fmt.Sprintf("u%03d", users))
+				}
+			}},
+			{"/api/v1/api-tokens", func() *apptest.Client { return o.Admin }, func(n int) {
+				for ; tokens < n; tokens++ {
+					o.Admin.Do("POST", "/api/v1/api-tokens", map[string]any{"name": fmt.Sprintf("t%d", tokens), "role": "user_admin"}).Want(http.StatusCreated)
+				}
+			}},
+			{"/api/v1/organizations", func() *apptest.Client { return op }, func(n int) {
+				for ; count("organizations", "TRUE") < n; orgs++ {
+					signup(fmt.Sprintf("org%03d", orgs))
+				}
+			}},
+			{"/api/v1/outgoing-mail", func() *apptest.Client { return op }, func(n int) {
+				for ; count("mail_outbox", "TRUE") < n; orgs++ {
+					signup(fmt.Sprintf("org%03d", orgs)) // each sign-up mails its contact
+				}
+			}},
+			{"/api/v1/social/settings", func() *apptest.Client { return mc }, func(n int) {
+				for ; settings < n; settings++ {
+					mc.Do("PUT", fmt.Sprintf("/api/v1/social/settings/s%03d", settings), map[string]any{"value": "v"}).Want(http.StatusNoContent)
+				}
+			}},
+			{"/api/v1/social/alerts", func() *apptest.Client { return mc }, func(n int) {
+				for ; alerts < n; alerts++ {
+					mc.Do("POST", "/api/v1/social/alerts", map[string]any{"name": "a", "query": "q"}).Want(http.StatusCreated)
+				}
+			}},
+			{"/api/v1/social/streams", func() *apptest.Client { return mc }, func(n int) {
+				for ; streams < n; streams++ {
+					mc.Do("POST", "/api/v1/social/streams", map[string]any{"name": "s", "query": "q", "shared_with": others}).Want(http.StatusCreated)
+				}
+			}},
+			{"/api/v1/social/search-topics", func() *apptest.Client { return mc }, func(n int) {
+				for ; topics < n; topics++ {
+					mc.Do("POST", "/api/v1/social/search-topics", map[string]any{"name": "t", "keywords": "k"}).Want(http.StatusCreated)
+				}
+			}},
+			{"/api/v1/products", func() *apptest.Client { return o.Admin }, func(n int) {
+				for ; count("products", "TRUE") < n; products++ {
+					var p struct{ ID string }
+					op.Do("POST", "/api/v1/products", newProduct(fmt.Sprintf("COUNTED_%03d", products))).Want(http.StatusCreated).Decode(&p)
+					newProducts = append(newProducts, p.ID)
+				}
+			}},
+			{"/api/v1/subscriptions", func() *apptest.Client { return o.Admin }, func(n int) {
+				for count("subscriptions", "org_id = $1", string(o.ID)) < n {
+					buyNext(t, e, op, o, &products, &newProducts)
+				}
+			}},
+			{"/api/v1/licenses", func() *apptest.Client { return o.Admin }, func(n int) {
+				for count("seat_pools", "org_id = $1", string(o.ID)) < n {
+					buyNext(t, e, op, o, &products, &newProducts)
+				}
+			}},
+			{"/api/v1/partner/subscriptions", func() *apptest.Client { return partner.Admin }, func(n int) {
+				for count("subscriptions", "partner_org_id = $1", string(partner.ID)) < n {
+					sub := buyNext(t, e, op, o, &products, &newProducts)
+					o.Admin.Do("PUT", "/api/v1/subscriptions/"+sub+"/partner", map[string]any{"partner_org_id": partner.ID}).Want(http.StatusOK)
+				}
+			}},
+			// Last: a month passes, and every subscription above is billed.
+			{"/api/v1/invoices", func() *apptest.Client { return signInAgain(e, o) }, func(n int) {
+				for month := 0; count("invoices", "org_id = $1", string(o.ID)) < n; month++ {
+					if month == 3 {
+						t.Fatalf("three months issued only %d invoices", count("invoices", "org_id = $1", string(o.ID)))
+					}
+					runPeriodic(e, 31*24*time.Hour)
+				}
+			}},
+		}
+		for _, lc := range cases {
+			t.Run(strings.TrimPrefix(lc.path, "/api/v1/"), func(t *testing.T) {
+				per := func(n int) int {
+					lc.seed(n)
+					c := lc.client()
+					c.Do("GET", lc.path+"?limit=50", nil).Want(http.StatusOK) // warm
+					return e.Queries(func() { c.Do("GET", lc.path+"?limit=50", nil).Want(http.StatusOK) })
+				}
+				few, many := per(5), per(50)
+				if few != many || many == 0 {
+					t.Errorf("GET %s: %d statements for 5 rows, %d for 50", lc.path, few, many)
+				}
+			})
+		}
+	})
+}
+
+// buyNext buys one seat of a product o has no subscription of yet, adding a product to
+// the catalog when the catalog runs out, and returns the subscription's id.
+func buyNext(t *testing.T, e *apptest.Env, op *apptest.Client, o *apptest.Org, added *int, fresh *[]string) string {
+	t.Helper()
+	if len(*fresh) == 0 {
+		var p struct{ ID string }
+		op.Do("POST", "/api/v1/products", newProduct(fmt.Sprintf("COUNTED_%03d", *added))).Want(http.StatusCreated).Decode(&p)
+		*added++
+		*fresh = append(*fresh, p.ID)
+	}
+	id := (*fresh)[0]
+	*fresh = (*fresh)[1:]
+	return buy(o.Admin, id, 1).ID
+}

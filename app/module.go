@@ -107,6 +107,7 @@ func NewModules(ctx context.Context, db *store.DB, cfg Config, clock atrium.Cloc
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	db.SetClock(clock)
 	k := &Kernel{Config: cfg, DB: db, Clock: clock, Log: log}
 	k.Queue = jobs.New(db, clock, log)
 	if cfg.JobPoll > 0 {

@@ -137,7 +137,7 @@ func (s *Service) SignOut(ctx context.Context, id *Identity) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id = $1`, id.SessionID); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, s.clock.Now(), audit.Entry{Org: id.Principal.Org, Action: "session.end", TargetType: "user",
+		return audit.Record(ctx, tx, tx.Now(), audit.Entry{Org: id.Principal.Org, Action: "session.end", TargetType: "user",
 			TargetID: string(id.Principal.UserID), TargetName: id.Username})
 	})
 }
@@ -174,7 +174,7 @@ func (s *Service) RevokeSession(ctx context.Context, id *Identity, sessionID str
 		if n, _ := res.RowsAffected(); n == 0 {
 			return atrium.Errorf(atrium.CodeNotFound, "session not found")
 		}
-		return audit.Record(ctx, tx, s.clock.Now(), audit.Entry{Org: id.Principal.Org, Action: "session.revoke", TargetType: "session",
+		return audit.Record(ctx, tx, tx.Now(), audit.Entry{Org: id.Principal.Org, Action: "session.revoke", TargetType: "session",
 			TargetID: sessionID, TargetName: id.Username})
 	})
 }

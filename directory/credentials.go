@@ -94,7 +94,7 @@ func (s *Service) ChangePassword(ctx context.Context, id atrium.UserID, current,
 		return err
 	}
 	return s.db.Tx(ctx, func(tx *store.Tx) error {
-		now := s.clock.Now()
+		now := tx.Now()
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $1, must_change_password = FALSE, updated_at = $2, version = version + 1 WHERE id = $3`,
 			hash, store.Micros(now), string(id)); err != nil {
 			return err

@@ -276,7 +276,7 @@ func (s *Service) provisionOrg(ctx context.Context, j *jobs.Job) error {
 		return err
 	}
 	return s.db.Tx(ctx, func(tx *store.Tx) error {
-		now := s.clock.Now()
+		now := tx.Now()
 		res, err := tx.ExecContext(ctx, `UPDATE organizations SET state = 'active', updated_at = $1, version = version + 1 WHERE id = $2 AND state = 'provisioning'`,
 			store.Micros(now), string(p.Org))
 		if err != nil {
@@ -437,7 +437,7 @@ func (s *Service) SetOrgSuspended(ctx context.Context, p *access.Principal, id a
 		if org.State != from {
 			return atrium.Errorf(atrium.CodeConflict, "the organization is %s, not %s", org.State, from)
 		}
-		now := s.clock.Now()
+		now := tx.Now()
 		if _, err := tx.ExecContext(ctx, `UPDATE organizations SET state = $1, updated_at = $2, version = version + 1 WHERE id = $3`,
 			string(to), store.Micros(now), string(id)); err != nil {
 			return err

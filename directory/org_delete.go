@@ -64,7 +64,7 @@ func (s *Service) changeOrgState(ctx context.Context, id atrium.OrgID, from, to 
 		if err := also(tx, org); err != nil {
 			return err
 		}
-		now := s.clock.Now()
+		now := tx.Now()
 		var deleted any
 		action := "org.restore"
 		if to == OrgDeleted {
@@ -113,7 +113,7 @@ func (s *Service) purgeOrgs(ctx context.Context, _ *jobs.Job) error {
 			if err := tx.QueryRowContext(ctx, `SELECT id FROM organizations WHERE operator = TRUE ORDER BY created_at LIMIT 1`).Scan(&operator); err != nil {
 				return err
 			}
-			if err := audit.Record(ctx, tx, s.clock.Now(), audit.Entry{Org: atrium.OrgID(operator), Action: "org.purge", TargetType: "organization",
+			if err := audit.Record(ctx, tx, tx.Now(), audit.Entry{Org: atrium.OrgID(operator), Action: "org.purge", TargetType: "organization",
 				TargetID: id, TargetName: name}); err != nil {
 				return err
 			}

@@ -182,7 +182,7 @@ func (s *Service) UpdateUser(ctx context.Context, p *access.Principal, id atrium
 			}
 			u.Blocked = *patch.Blocked
 		}
-		now := s.clock.Now()
+		now := tx.Now()
 		res, err := tx.ExecContext(ctx, `UPDATE users SET display_name = $1, sort_name = $2, first_name = $3, last_name = $4, contact_email = $5,
 				job_title = $6, department = $7, usage_location = $8, blocked = $9, search = $10, updated_at = $11, version = version + 1
 			WHERE id = $12 AND org_id = $13 AND version = $14`,
@@ -244,7 +244,7 @@ func (s *Service) DeleteUser(ctx context.Context, p *access.Principal, id atrium
 		if err := s.ensureNotLastGlobalAdmin(ctx, tx, u, "deleted"); err != nil {
 			return err
 		}
-		now := s.clock.Now()
+		now := tx.Now()
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET deleted_at = $1, updated_at = $1, version = version + 1 WHERE id = $2 AND org_id = $3`,
 			store.Micros(now), string(u.ID), string(u.Org)); err != nil {
 			return err
@@ -273,7 +273,7 @@ func (s *Service) RestoreUser(ctx context.Context, p *access.Principal, id atriu
 		if u.DeletedAt == nil {
 			return atrium.Errorf(atrium.CodeConflict, "the user is not deleted")
 		}
-		now := s.clock.Now()
+		now := tx.Now()
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET deleted_at = NULL, updated_at = $1, version = version + 1 WHERE id = $2 AND org_id = $3`,
 			store.Micros(now), string(u.ID), string(u.Org)); err != nil {
 			return err
@@ -318,7 +318,7 @@ func (s *Service) ResetPassword(ctx context.Context, p *access.Principal, id atr
 		return "", err
 	}
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
-		now := s.clock.Now()
+		now := tx.Now()
 		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $1, must_change_password = TRUE, updated_at = $2, version = version + 1
 			WHERE id = $3 AND org_id = $4 AND deleted_at IS NULL`, hash, store.Micros(now), string(u.ID), string(u.Org))
 		if err != nil {
@@ -370,7 +370,7 @@ func (s *Service) changeRole(ctx context.Context, p *access.Principal, id atrium
 		if u.DeletedAt != nil {
 			return atrium.Errorf(atrium.CodeConflict, "the user is deleted")
 		}
-		now := s.clock.Now()
+		now := tx.Now()
 		action := "role.assign"
 		var changed bool
 		if assign {
@@ -512,7 +512,7 @@ func (s *Service) purgeUsers(ctx context.Context, _ *jobs.Job) error {
 				if n, err := res.RowsAffected(); err != nil || n == 0 {
 					return err
 				}
-				if err := audit.Record(ctx, tx, s.clock.Now(), audit.Entry{Org: atrium.OrgID(v.org), Action: "user.purge", TargetType: "user",
+				if err := audit.Record(ctx, tx, tx.Now(), audit.Entry{Org: atrium.OrgID(v.org), Action: "user.purge", TargetType: "user",
 					TargetID: v.id, TargetName: v.username}); err != nil {
 					return err
 				}

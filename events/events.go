@@ -196,7 +196,7 @@ func (b *Bus) Publish(ctx context.Context, tx *store.Tx, org atrium.OrgID, subje
 	if err != nil {
 		return nil, atrium.Internal(fmt.Errorf("events: encode %s: %w", p.EventType(), err))
 	}
-	e := &Event{ID: uuid.Must(uuid.NewV7()).String(), Type: p.EventType(), Org: org, Subject: subject, Time: b.clock.Now(), Data: data}
+	e := &Event{ID: uuid.Must(uuid.NewV7()).String(), Type: p.EventType(), Org: org, Subject: subject, Time: tx.Now(), Data: data}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO events (id, type, org_id, subject, data, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 		e.ID, string(e.Type), string(e.Org), e.Subject, string(e.Data), store.Micros(e.Time)); err != nil {
 		return nil, fmt.Errorf("events: write %s: %w", e.Type, err)

@@ -190,7 +190,7 @@ func (s *Service) LoadBuiltinCatalog(ctx context.Context) error {
 }
 
 func (s *Service) insertProduct(ctx context.Context, tx *store.Tx, in ProductInput, isDefault bool) (*Product, error) {
-	now := s.now()
+	now := tx.Now()
 	apps, _ := json.Marshal(in.Apps)
 	p := &Product{ID: uuid.Must(uuid.NewV7()).String(), SKU: in.SKU, Kind: in.Kind, ParentID: in.ParentID, PreviewOf: in.PreviewOf,
 		Name: strings.TrimSpace(in.Name), Description: in.Description, Apps: in.Apps, PriceMinor: in.PriceMinor, Currency: in.Currency,
@@ -367,7 +367,7 @@ func (s *Service) CreateProduct(ctx context.Context, pr *access.Principal, in Pr
 			return err
 		}
 		out = p
-		return audit.Record(ctx, tx, s.now(), audit.Entry{Org: pr.Org, Action: "product.create", TargetType: "product", TargetID: p.ID,
+		return audit.Record(ctx, tx, tx.Now(), audit.Entry{Org: pr.Org, Action: "product.create", TargetType: "product", TargetID: p.ID,
 			TargetName: p.Name, After: map[string]any{"sku": p.SKU, "price_minor": p.PriceMinor, "currency": p.Currency}})
 	})
 	return out, err
@@ -411,7 +411,7 @@ func (s *Service) UpdateProduct(ctx context.Context, pr *access.Principal, id st
 		if err := probs.Err(); err != nil {
 			return err
 		}
-		now := s.now()
+		now := tx.Now()
 		if _, err := tx.ExecContext(ctx, `UPDATE products SET name = $1, description = $2, price_minor = $3, trial_available = $4,
 			updated_at = $5, version = version + 1 WHERE id = $6`, p.Name, p.Description, p.PriceMinor, p.TrialAvailable, store.Micros(now), p.ID); err != nil {
 			return err

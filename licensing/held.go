@@ -25,7 +25,7 @@ func (s *Service) holdLicenses(ctx context.Context, etx *events.Tx, u directory.
 	}
 	for id, l := range have {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO held_licenses (user_id, product_id, org_id, disabled_plans, created_at) VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT (user_id, product_id) DO NOTHING`, string(u.ID), id, string(u.Org), string(mustJSON(l.DisabledServicePlans)), store.Micros(s.now())); err != nil {
+			ON CONFLICT (user_id, product_id) DO NOTHING`, string(u.ID), id, string(u.Org), string(mustJSON(l.DisabledServicePlans)), store.Micros(tx.Now())); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM license_assignments WHERE user_id = $1 AND product_id = $2`, string(u.ID), id); err != nil {
@@ -60,7 +60,7 @@ func (s *Service) restoreLicenses(ctx context.Context, etx *events.Tx, u directo
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	now := s.now()
+	now := tx.Now()
 	for _, x := range list {
 		err := s.takeSeat(ctx, tx, u.Org, x.id, x.name)
 		if atrium.ErrorCode(err) == atrium.CodeNoSeatsAvailable {

@@ -330,7 +330,7 @@ func (s *Service) SetInvoiceState(ctx context.Context, p *access.Principal, id s
 		return nil, err
 	}
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
-		now := s.now()
+		now := tx.Now()
 		var paid any
 		if state == InvoicePaid {
 			paid = store.Micros(now)

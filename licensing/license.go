@@ -230,7 +230,7 @@ func (s *Service) applyLicenses(ctx context.Context, tx *store.Tx, org atrium.Or
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
+	now := tx.Now()
 	var added, removed []string
 	for _, id := range sortedIDs(wanted) {
 		l := wanted[id]
@@ -436,7 +436,7 @@ func (s *Service) publishRemovals(ctx context.Context, tx *store.Tx, org atrium.
 		for k, v := range rep.Counts {
 			summary[k] = v
 		}
-		if err := audit.Record(ctx, tx, s.now(), audit.Entry{Org: org, Action: "app_data.cleanup", TargetType: "user", TargetID: string(u.ID),
+		if err := audit.Record(ctx, tx, tx.Now(), audit.Entry{Org: org, Action: "app_data.cleanup", TargetType: "user", TargetID: string(u.ID),
 			TargetName: u.Username, After: summary}); err != nil {
 			return err
 		}

@@ -86,7 +86,7 @@ func (s *Service) changePartner(ctx context.Context, p *access.Principal, subID 
 		if err != nil {
 			return err
 		}
-		now := s.now()
+		now := tx.Now()
 		var value any
 		action, partnerOrg := "subscription.partner_remove", atrium.OrgID(sub.PartnerOrg)
 		if partner != nil {
@@ -209,7 +209,7 @@ func (s *Service) PartnerSubscription(ctx context.Context, p *access.Principal, 
 	}
 	v = views[0]
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
-		now := s.now()
+		now := tx.Now()
 		entry := audit.Entry{Org: v.Subscription.Org, Action: "partner.read", TargetType: "subscription", TargetID: v.Subscription.ID,
 			TargetName: v.Subscription.ProductName, After: map[string]any{"partner_org_id": string(p.Org)}}
 		if err := audit.Record(ctx, tx, now, entry); err != nil {
@@ -338,7 +338,7 @@ func (s *Service) auditPartnerList(ctx context.Context, p *access.Principal, vie
 		all = append(all, v.Subscription.ID)
 	}
 	return s.db.Tx(ctx, func(tx *store.Tx) error {
-		now := s.now()
+		now := tx.Now()
 		for _, org := range customers {
 			if err := audit.Record(ctx, tx, now, audit.Entry{Org: org, Action: "partner.list", TargetType: "organization", TargetID: string(org),
 				TargetName: names[org], After: map[string]any{"partner_org_id": string(p.Org), "subscription_ids": subs[org]}}); err != nil {

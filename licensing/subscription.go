@@ -140,7 +140,7 @@ func (s *Service) PlaceOrder(ctx context.Context, p *access.Principal, in OrderI
 		if prod.Kind != want {
 			return atrium.FieldError(field, "is not a "+string(want)+" of the catalog")
 		}
-		now := s.now()
+		now := tx.Now()
 		var parentSub string
 		if prod.Kind == KindAddon {
 			parentSub, err = s.parentSubscription(ctx, tx, p.Org, prod.ParentID, in.SubscriptionID)
@@ -367,7 +367,7 @@ func (s *Service) SetQuantity(ctx context.Context, p *access.Principal, id strin
 		if err != nil {
 			return err
 		}
-		now := s.now()
+		now := tx.Now()
 		res, err := tx.ExecContext(ctx, `UPDATE subscriptions SET quantity = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND version = $4`,
 			quantity, store.Micros(now), sub.ID, sub.Version)
 		if err != nil {
@@ -414,7 +414,7 @@ func (s *Service) Cancel(ctx context.Context, p *access.Principal, id string) (*
 		if sub.State == StateExpired || sub.CancelAtPeriodEnd {
 			return atrium.Errorf(atrium.CodeConflict, "the subscription is already cancelled or expired")
 		}
-		now := s.now()
+		now := tx.Now()
 		if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET cancel_at_period_end = TRUE, updated_at = $1, version = version + 1 WHERE id = $2`,
 			store.Micros(now), sub.ID); err != nil {
 			return err
@@ -445,7 +445,7 @@ func (s *Service) SetTrialConversion(ctx context.Context, p *access.Principal, i
 		if !sub.Trial || sub.State == StateExpired {
 			return atrium.Errorf(atrium.CodeConflict, "only a running trial can be converted")
 		}
-		now := s.now()
+		now := tx.Now()
 		if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET convert_at_trial_end = $1, updated_at = $2, version = version + 1 WHERE id = $3`,
 			convert, store.Micros(now), sub.ID); err != nil {
 			return err

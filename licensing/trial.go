@@ -84,7 +84,7 @@ func (s *Service) startTrial(ctx context.Context, etx *events.Tx, ev directory.O
 	if !def.TrialAvailable {
 		return nil
 	}
-	now := s.now()
+	now := tx.Now()
 	end := now.Add(TrialLength)
 	start := func(p *Product, parent string) (string, error) {
 		id := uuid.Must(uuid.NewV7()).String()

@@ -192,7 +192,7 @@ func (s *Service) PutSetting(ctx context.Context, p *access.Principal, in Settin
 		return err
 	}
 	return s.db.Tx(ctx, func(tx *store.Tx) error {
-		now := s.clock.Now()
+		now := tx.Now()
 		_, err := tx.ExecContext(ctx, `INSERT INTO social_settings (id, org_id, user_id, name, value, created_at) VALUES ($1, $2, $3, $4, $5, $6)
 			ON CONFLICT (user_id, name) DO UPDATE SET value = excluded.value`, newID(), string(p.Org), string(p.UserID), strings.TrimSpace(in.Name), in.Value, store.Micros(now))
 		if err != nil {
@@ -494,7 +494,7 @@ func (s *Service) ReassignTopic(ctx context.Context, p *access.Principal, id str
 		if t, err = topic(ctx, tx, p.Org, id); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, s.clock.Now(), audit.Entry{Org: p.Org, Action: "social.topic.reassign", TargetType: "social_topic", TargetID: id,
+		return audit.Record(ctx, tx, tx.Now(), audit.Entry{Org: p.Org, Action: "social.topic.reassign", TargetType: "social_topic", TargetID: id,
 			After: map[string]any{"owner_id": owner}})
 	})
 	if err != nil {

@@ -49,7 +49,13 @@ type DB struct {
 	read    *sql.DB
 	// schema is the PostgreSQL schema this DB is confined to ("" for the default).
 	schema string
+	// clock gives transactions their time (Tx.Now); the system clock when nil.
+	clock atrium.Clock
 }
+
+// SetClock makes c the clock transactions read their time from (Tx.Now). Call it
+// before the DB is used.
+func (db *DB) SetClock(c atrium.Clock) { db.clock = c }
 
 // Open opens the database named by dsn: "" or a file path or "file:…" for SQLite,
 // "postgres://…" or "postgresql://…" for PostgreSQL.
@@ -159,6 +165,22 @@ type Tx struct {
 	*sql.Tx
 	Dialect     Dialect
 	afterCommit []func()
+	clock       atrium.Clock
+	now         time.Time
+}
+
+// Now returns the transaction's time: read from the DB's clock once, at the first call,
+// and the same for every module that writes in the transaction, so that one change
+// carries one timestamp (its rows, audit entries and events).
+func (tx *Tx) Now() time.Time {
+	if tx.now.IsZero() {
+		if tx.clock != nil {
+			tx.now = tx.clock.Now()
+		} else {
+			tx.now = time.Now()
+		}
+	}
+	return tx.now
 }
 
 // AfterCommit registers fn to run after the transaction commits (never if it rolls back).
@@ -172,7 +194,7 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return Translate(fmt.Errorf("begin: %w", err))
 	}
-	tx := &Tx{Tx: sqlTx, Dialect: db.Dialect}
+	tx := &Tx{Tx: sqlTx, Dialect: db.Dialect, clock: db.clock}
 	// A panic in fn must not leave the transaction open: on SQLite it holds the only
 	// write connection, and on PostgreSQL its locks, until the process exits.
 	committed := false

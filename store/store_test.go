@@ -643,3 +643,42 @@ func TestTimeRoundTrip(t *testing.T) {
 		t.Error("NullTime(nil) is not zero")
 	}
 }
+
+// tickingClock moves a microsecond forward on every reading, so two readings in one
+// transaction would differ.
+type tickingClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *tickingClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(time.Microsecond)
+	return c.t
+}
+
+// TestTxHasOneTime: every module writing in one transaction reads the same time from
+// it; the next transaction reads a later one.
+func TestTxHasOneTime(t *testing.T) {
+	storetest.Each(t, testMigrations(), func(t *testing.T, db *store.DB) {
+		db.SetClock(&tickingClock{t: time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)})
+		var first time.Time
+		for range 2 {
+			err := db.Tx(t.Context(), func(tx *store.Tx) error {
+				a, b := tx.Now(), tx.Now()
+				if !a.Equal(b) {
+					t.Errorf("one transaction read %v and %v", a, b)
+				}
+				if !first.IsZero() && !a.After(first) {
+					t.Errorf("second transaction read %v, not after %v", a, first)
+				}
+				first = a
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}

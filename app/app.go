@@ -146,7 +146,14 @@ func (m *Main) Run(ctx context.Context) error {
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	jobsDone := make(chan struct{})
 	go func() {
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m.Kernel.runLoops(jobsCtx)
+		}()
 		m.Queue.Run(jobsCtx)
+		wg.Wait()
 		close(jobsDone)
 	}()
 	serveErr := make(chan error, 1)

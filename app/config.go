@@ -31,6 +31,8 @@ type Config struct {
 	ShutdownGrace  time.Duration
 	// JobPoll is how often idle workers look for due jobs.
 	JobPoll time.Duration
+	// EventRetention is how long the events outbox keeps an event.
+	EventRetention time.Duration
 	// PasswordParams are the argon2id parameters of new password hashes; zero means
 	// password.Default. Not a flag: only tests lower them.
 	PasswordParams password.Params
@@ -65,6 +67,7 @@ func (c *Config) settings() []setting {
 		{name: "log-level", env: "ATRIUM_LOG_LEVEL", usage: "debug, info, warn or error", str: &c.LogLevel, def: "info"},
 		{name: "shutdown-grace", env: "ATRIUM_SHUTDOWN_GRACE", usage: "how long shutdown waits for requests and jobs in flight", dur: &c.ShutdownGrace, def: "20s"},
 		{name: "job-poll", env: "ATRIUM_JOB_POLL", usage: "how often idle job workers poll", dur: &c.JobPoll, def: "1s"},
+		{name: "event-retention", env: "ATRIUM_EVENT_RETENTION", usage: "how long the events outbox keeps an event", dur: &c.EventRetention, def: "720h"},
 	}
 }
 

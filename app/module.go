@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
+	"time"
 
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
@@ -74,6 +76,45 @@ type Kernel struct {
 	services []any
 	api      []httpapi.Module
 	pages    []web.Module
+	loops    []loop
+}
+
+// loop is work every node does on its own, every interval, while it serves.
+type loop struct {
+	name     string
+	interval time.Duration
+	run      func(context.Context) error
+}
+
+// Loop makes every node run fn every interval while it serves (Main.Run): work that is
+// per process rather than once for the cluster (jobs are once), such as reloading
+// definitions other nodes changed. An error is logged and the loop goes on.
+func (k *Kernel) Loop(name string, interval time.Duration, fn func(context.Context) error) {
+	k.loops = append(k.loops, loop{name: name, interval: interval, run: fn})
+}
+
+// runLoops runs every loop until ctx ends and returns when all have stopped.
+func (k *Kernel) runLoops(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, l := range k.loops {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.NewTicker(l.interval)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					if err := l.run(ctx); err != nil && ctx.Err() == nil {
+						k.Log.Error("loop failed", "loop", l.name, "err", err)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // Provide makes svc available to the modules wired after this one.
@@ -122,6 +163,7 @@ func NewModules(ctx context.Context, db *store.DB, cfg Config, clock atrium.Cloc
 		sender = s
 	}
 	k.Events = events.New(db, k.Queue, clock)
+	k.Events.SetRetention(cfg.EventRetention)
 	k.Outbox = mail.NewOutbox(db, k.Queue, clock, sender, cfg.MailFrom)
 	Provide(k, k.Outbox)
 	for _, m := range Modules() {
@@ -174,6 +216,8 @@ func wireAccess(ctx context.Context, k *Kernel) error {
 		return err
 	}
 	Provide(k, roles)
+	// Roles another node defined or deleted take effect here within the interval.
+	k.Loop("access.reload_roles", 30*time.Second, roles.Load)
 	events.Subscribe(k.Events, "access.forget_org", func(ctx context.Context, tx *events.Tx, ev directory.OrgPurged) error {
 		if err := access.UnassignOrg(ctx, tx.Tx, ev.Org); err != nil {
 			return err

@@ -83,6 +83,14 @@ type Report struct {
 // JobDeliver runs one asynchronous subscriber for one event.
 const JobDeliver jobs.Kind = "events.deliver"
 
+// JobSweep deletes events older than the retention period, hourly.
+const JobSweep jobs.Kind = "events.sweep"
+
+// DefaultRetention is how long the outbox keeps an event: long enough for every
+// delivery's retries (JobDeliver gives up within a day) and for an integration to
+// catch up after an outage.
+const DefaultRetention = 30 * 24 * time.Hour
+
 type syncSub struct {
 	name   string
 	handle func(ctx context.Context, tx *Tx, p Payload) error
@@ -104,14 +112,43 @@ type Bus struct {
 	asyncs map[Type][]asyncSub
 	names  map[string]bool
 	types  map[Type]reflect.Type
+
+	retention time.Duration
 }
 
 // New returns a bus on db whose asynchronous subscribers run as jobs of queue.
 func New(db *store.DB, queue *jobs.Queue, clock atrium.Clock) *Bus {
 	b := &Bus{db: db, queue: queue, clock: clock, syncs: map[Type][]syncSub{}, asyncs: map[Type][]asyncSub{},
-		names: map[string]bool{}, types: map[Type]reflect.Type{}}
+		names: map[string]bool{}, types: map[Type]reflect.Type{}, retention: DefaultRetention}
 	queue.Register(JobDeliver, b.deliver, jobs.Options{MaxAttempts: 12, Timeout: 5 * time.Minute})
+	queue.Register(JobSweep, b.sweep, jobs.Options{Timeout: 30 * time.Minute})
+	queue.Every(JobSweep, time.Hour)
 	return b
+}
+
+// SetRetention sets how long events are kept (DefaultRetention unless set); d <= 0
+// keeps the default.
+func (b *Bus) SetRetention(d time.Duration) {
+	if d > 0 {
+		b.retention = d
+	}
+}
+
+// sweep deletes the events older than the retention period, a batch per statement so
+// that no transaction holds the outbox for long.
+func (b *Bus) sweep(ctx context.Context, _ *jobs.Job) error {
+	cutoff := store.Micros(b.clock.Now().Add(-b.retention))
+	for {
+		res, err := b.db.Write().ExecContext(ctx, `DELETE FROM events WHERE id IN
+			(SELECT id FROM events WHERE created_at < $1 ORDER BY created_at, id LIMIT 1000)`, cutoff)
+		if err != nil {
+			return fmt.Errorf("events: sweep: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil || n < 1000 {
+			return err
+		}
+	}
 }
 
 func typeOf[T Payload]() Type {

@@ -28,9 +28,15 @@ func migrations() []store.Migration {
 }
 
 func newBus(t *testing.T, db *store.DB) (*events.Bus, *jobs.Queue) {
+	bus, q, _ := newBusClock(t, db)
+	return bus, q
+}
+
+func newBusClock(t *testing.T, db *store.DB) (*events.Bus, *jobs.Queue, *atrium.ManualClock) {
 	clock := atrium.NewManualClock(time.Date(2031, 1, 2, 3, 4, 5, 0, time.UTC))
+	db.SetClock(clock)
 	q := jobs.New(db, clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	return events.New(db, q, clock), q
+	return events.New(db, q, clock), q, clock
 }
 
 func count(t *testing.T, db *store.DB, query string) int {
@@ -156,4 +162,38 @@ func TestSubscriberNamesAreUnique(t *testing.T) {
 		}
 	}()
 	events.SubscribeAfter(bus, "test.one", func(context.Context, *events.Event, thingMade) error { return nil })
+}
+
+// TestSweep: the hourly sweep deletes events older than the retention period, in
+// batches, and keeps the newer ones.
+func TestSweep(t *testing.T) {
+	storetest.Each(t, migrations(), func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		bus, q, clock := newBusClock(t, db)
+		bus.SetRetention(7 * 24 * time.Hour)
+		publish := func(n int) {
+			err := db.Tx(ctx, func(tx *store.Tx) error {
+				for range n {
+					if _, err := bus.Publish(ctx, tx, "org1", "t1", thingMade{Name: "x"}); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		publish(2500) // more than one batch
+		clock.Advance(6 * 24 * time.Hour)
+		publish(3)
+		clock.Advance(2 * 24 * time.Hour)
+		q.SchedulePeriodic(ctx)
+		if _, err := q.RunDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t, db, `SELECT count(*) FROM events`); n != 3 {
+			t.Errorf("after the sweep %d events are left, want the 3 younger than a week", n)
+		}
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -287,10 +288,14 @@ func (s *Service) plansOf(ctx context.Context, q store.Querier, products []*Prod
 	return nil
 }
 
+// MaxCatalog bounds the catalog, which Products returns whole (the console shows it on
+// one page, grouped): adding a product beyond it is refused rather than the list cut.
+const MaxCatalog = 1000
+
 // Products returns the catalog, products first, by name. Any signed-in principal may
 // read it.
 func (s *Service) Products(ctx context.Context) ([]Product, error) {
-	rows, err := s.db.Read().QueryContext(ctx, `SELECT `+productColumns+` FROM products ORDER BY kind DESC, name, id LIMIT 1000`)
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT `+productColumns+` FROM products ORDER BY kind DESC, name, id LIMIT `+strconv.Itoa(MaxCatalog))
 	if err != nil {
 		return nil, store.Translate(err)
 	}
@@ -361,6 +366,13 @@ func (s *Service) CreateProduct(ctx context.Context, pr *access.Principal, in Pr
 			if ref.Kind != KindProduct {
 				return atrium.FieldError(field, msg)
 			}
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM products`).Scan(&n); err != nil {
+			return err
+		}
+		if n >= MaxCatalog {
+			return atrium.Errorf(atrium.CodeConflict, "the catalog already holds %d products and add-ons, the most it can", MaxCatalog)
 		}
 		p, err := s.insertProduct(ctx, tx, in, false)
 		if err != nil {

@@ -47,8 +47,10 @@ type Main struct {
 
 	listener net.Listener
 	server   *http.Server
-	closeMu  sync.Mutex
-	closed   bool
+	// bootstrapPending: New left the bootstrap to Run (Options.BootstrapWhenListening).
+	bootstrapPending bool
+	closeMu          sync.Mutex
+	closed           bool
 }
 
 // Options adjust New for tests and the CLI.
@@ -56,6 +58,10 @@ type Options struct {
 	Clock atrium.Clock // default: the system clock
 	Log   *slog.Logger // default: JSON to stderr at Config.LogLevel
 	Out   io.Writer    // default: stdout
+	// BootstrapWhenListening defers creating the operator organization with a
+	// generated password until Run has bound its address, so the one-time password is
+	// printed only by a server that is up (atrium serve).
+	BootstrapWhenListening bool
 }
 
 // New opens the database, applies migrations, wires the modules, and bootstraps the
@@ -101,7 +107,9 @@ func New(ctx context.Context, cfg Config, opt Options) (*Main, error) {
 	}
 	root.Handle("/", console)
 	m.Handler = root
-	if err := m.bootstrap(ctx); err != nil {
+	if opt.BootstrapWhenListening && cfg.AdminPassword == "" {
+		m.bootstrapPending = true
+	} else if err := m.bootstrap(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -140,6 +148,14 @@ func (m *Main) Run(ctx context.Context) error {
 		if err := m.Listen(); err != nil {
 			return err
 		}
+	}
+	if m.bootstrapPending {
+		m.bootstrapPending = false
+		if err := m.bootstrap(ctx); err != nil {
+			m.listener.Close()
+			return err
+		}
+		debug.FreeOSMemory()
 	}
 	m.server = &http.Server{Handler: m.Handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 5 * time.Minute,
 		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}

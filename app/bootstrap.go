@@ -26,6 +26,9 @@ func (m *Main) bootstrap(ctx context.Context) error {
 			OrganizationName: m.Config.OperatorName, DomainPrefix: m.Config.OperatorPrefix,
 			AdminDisplayName: "Operator Administrator", AdminUsername: m.Config.AdminUsername, AdminPassword: pw,
 			ContactEmail: m.Config.AdminEmail, Seats: 1,
+			// A generated password was printed to a terminal or a log: it gets the
+			// operator in once, to choose their own.
+			MustChangePassword: generated,
 		})
 		if err != nil {
 			if atrium.ErrorCode(err) == atrium.CodeConflict {
@@ -35,8 +38,8 @@ func (m *Main) bootstrap(ctx context.Context) error {
 		}
 		m.Log.Info("bootstrapped the operator organization", "org", res.Organization.Name, "admin", res.Admin.Username)
 		if generated {
-			fmt.Fprintf(m.Out, "\nFirst start: operator administrator created.\n  username: %s\n  password: %s\n(This password is shown once.)\n\n",
-				res.Admin.Username, pw)
+			fmt.Fprintf(m.Out, "\nFirst start: operator administrator created.\n  username: %s\n  password: %s\n(This password is shown once and must be changed at the first sign-in.\n If it is lost: atrium admin reset-password --username %s)\n\n",
+				res.Admin.Username, pw, res.Admin.Username)
 		}
 	}
 	if m.Config.Demo {

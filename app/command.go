@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -17,12 +18,77 @@ Usage:
   atrium serve [flags]      run the server (migrates and bootstraps on start)
   atrium migrate [flags]    apply database migrations and exit
   atrium bootstrap [flags]  create the operator organization and exit
+  atrium admin reset-password --username NAME [flags]
+                            give a user (a lost operator password) a new one-time password
   atrium seed [flags]       generate users for benchmarks: --org NAME --users N
   atrium docs [permissions|settings]  print docs/permissions.md or the settings table
   atrium help               this text
 
 Run "atrium serve -h" for the flags; each has an ATRIUM_* environment variable.
 `
+
+// helpIsNoError makes -h and --help, which print the flags, succeed.
+func helpIsNoError(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return err
+}
+
+// bootstrapCommand creates the operator organization, or says why it did nothing.
+func bootstrapCommand(ctx context.Context, cfg Config, stdout io.Writer) error {
+	db, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	var name string
+	if err := db.Migrate(ctx, Migrations()); err != nil {
+		db.Close()
+		return err
+	}
+	err = db.Read().QueryRowContext(ctx, `SELECT name FROM organizations WHERE operator = TRUE ORDER BY created_at LIMIT 1`).Scan(&name)
+	db.Close()
+	if err == nil {
+		fmt.Fprintf(stdout, "Nothing to do: this database already has its operator organization, %q; bootstrap runs only on an empty database.\n"+
+			"To recover a lost operator password: atrium admin reset-password --username <username>\n", name)
+		return nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	m, err := New(ctx, cfg, Options{Out: stdout})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "Bootstrapped: the operator organization is created.")
+	return m.Close()
+}
+
+// adminCommand runs the machine-side administration commands: whoever can run them has
+// the database already, so they need no sign-in; each is audited.
+func adminCommand(ctx context.Context, fs *flag.FlagSet, cfg *Config, args []string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "reset-password" {
+		return errors.New("admin: the command is reset-password --username NAME")
+	}
+	username := fs.String("username", "", "the full username (local@domain) to give a new one-time password")
+	if err := fs.Parse(args[1:]); err != nil {
+		return helpIsNoError(err)
+	}
+	if *username == "" {
+		return errors.New("admin reset-password: --username is required")
+	}
+	m, err := New(ctx, *cfg, Options{Out: io.Discard})
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	pw, u, err := m.Directory.ResetPasswordFromMachine(ctx, *username)
+	if err != nil {
+		return fmt.Errorf("admin reset-password: %w", err)
+	}
+	fmt.Fprintf(stdout, "New one-time password for %s:\n  %s\nIt must be changed at the next sign-in; their sessions have ended.\n", u.Username, pw)
+	return nil
+}
 
 // Command runs the atrium command line with args (without the program name).
 func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -38,9 +104,9 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	switch cmd {
 	case "serve":
 		if err := fs.Parse(args); err != nil {
-			return err
+			return helpIsNoError(err)
 		}
-		m, err := New(ctx, cfg, Options{Out: stdout})
+		m, err := New(ctx, cfg, Options{Out: stdout, BootstrapWhenListening: true})
 		if err != nil {
 			return err
 		}
@@ -48,7 +114,7 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return m.Run(ctx)
 	case "migrate":
 		if err := fs.Parse(args); err != nil {
-			return err
+			return helpIsNoError(err)
 		}
 		db, err := store.Open(ctx, cfg.DatabaseURL)
 		if err != nil {
@@ -62,13 +128,11 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return nil
 	case "bootstrap":
 		if err := fs.Parse(args); err != nil {
-			return err
+			return helpIsNoError(err)
 		}
-		m, err := New(ctx, cfg, Options{Out: stdout})
-		if err != nil {
-			return err
-		}
-		return m.Close()
+		return bootstrapCommand(ctx, cfg, stdout)
+	case "admin":
+		return adminCommand(ctx, fs, &cfg, args, stdout)
 	case "seed":
 		return seedCommand(ctx, fs, &cfg, args, stdout)
 	case "docs":

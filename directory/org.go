@@ -62,6 +62,9 @@ type SignupInput struct {
 	UsageLocation string `json:"usage_location,omitempty"`
 	// Addons are SKUs of add-ons to try along with the trial of the default product.
 	Addons []string `json:"addons,omitempty"`
+	// MustChangePassword makes the first administrator change the password at the first
+	// sign-in (a generated operator password). Not part of the public sign-up.
+	MustChangePassword bool `json:"-"`
 }
 
 // SignupResult is what a sign-up created.
@@ -200,7 +203,7 @@ func (s *Service) createOrg(ctx context.Context, tx *store.Tx, in SignupInput, h
 		ContactEmail:  in.ContactEmail,
 		UsageLocation: in.UsageLocation,
 	}
-	if err := s.insertUser(ctx, tx, admin, hash, false); err != nil {
+	if err := s.insertUser(ctx, tx, admin, hash, in.MustChangePassword); err != nil {
 		return nil, nil, err
 	}
 	if err := s.publishUser(ctx, tx, admin, UserCreated{UserRef: refOf(admin), DisplayName: admin.DisplayName, UsageLocation: admin.UsageLocation}); err != nil {

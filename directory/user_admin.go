@@ -313,11 +313,44 @@ func (s *Service) ResetPassword(ctx context.Context, p *access.Principal, id atr
 	if err := authorizeOn(p, access.UserResetPassword, u); err != nil {
 		return "", err
 	}
+	return generated, s.resetPassword(ctx, u, newPassword, generated != "")
+}
+
+// ResetPasswordFromMachine gives the user with username a new generated password that
+// they must change at their next sign-in, and returns it: `atrium admin reset-password`,
+// for an operator who lost theirs. Whoever can run commands on the machine is trusted
+// already; the reset is audited as done from the command line. It returns not_found
+// for an unknown or deleted username.
+func (s *Service) ResetPasswordFromMachine(ctx context.Context, username string) (string, *User, error) {
+	var org, id string
+	err := s.db.Read().QueryRowContext(ctx, `SELECT org_id, id FROM users WHERE username_key = $1 AND deleted_at IS NULL`,
+		strings.ToLower(strings.TrimSpace(username))).Scan(&org, &id)
+	if err != nil {
+		if atrium.ErrorCode(store.Translate(err)) == atrium.CodeNotFound {
+			return "", nil, atrium.Errorf(atrium.CodeNotFound, "there is no user %q", strings.TrimSpace(username))
+		}
+		return "", nil, store.Translate(err)
+	}
+	u, err := getUser(ctx, s.db.Read(), atrium.OrgID(org), atrium.UserID(id))
+	if err != nil {
+		return "", nil, err
+	}
+	pw := password.Generate()
+	ctx = audit.WithActor(ctx, audit.Actor{ID: "command-line", Name: "atrium admin reset-password (on the server)"})
+	if err := s.resetPassword(ctx, u, pw, true); err != nil {
+		return "", nil, err
+	}
+	return pw, u, nil
+}
+
+// resetPassword sets u's password to newPassword, to be changed at the next sign-in,
+// ends their sessions (user.password_reset), mails them and audits it.
+func (s *Service) resetPassword(ctx context.Context, u *User, newPassword string, generated bool) error {
 	hash, err := s.Passwords().Hash(ctx, newPassword)
 	if err != nil {
-		return "", err
+		return err
 	}
-	err = s.db.Tx(ctx, func(tx *store.Tx) error {
+	return s.db.Tx(ctx, func(tx *store.Tx) error {
 		now := tx.Now()
 		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $1, must_change_password = TRUE, updated_at = $2, version = version + 1
 			WHERE id = $3 AND org_id = $4 AND deleted_at IS NULL`, hash, store.Micros(now), string(u.ID), string(u.Org))
@@ -337,9 +370,8 @@ func (s *Service) ResetPassword(ctx context.Context, p *access.Principal, id atr
 			}
 		}
 		return audit.Record(ctx, tx, now, audit.Entry{Org: u.Org, Action: "user.reset_password", TargetType: "user", TargetID: string(u.ID),
-			TargetName: u.Username, After: map[string]any{"must_change_password": true, "generated": generated != ""}})
+			TargetName: u.Username, After: map[string]any{"must_change_password": true, "generated": generated}})
 	})
-	return generated, err
 }
 
 // AssignRole gives a user of p's organization an organization-scope admin role. Operator

@@ -162,15 +162,10 @@ func (s *Service) createOrg(ctx context.Context, tx *store.Tx, in SignupInput, h
 	if operator {
 		org.State = OrgActive
 	}
-	// Name and prefix are checked first so the conflict names the field.
+	// The prefix is checked first so the conflict names the field. Names need not be
+	// unique (two companies may share one), so a sign-up never tells who else exists
+	// by its name.
 	var taken int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM organizations WHERE name_key = $1`, strings.ToLower(org.Name)).Scan(&taken); err != nil {
-		return nil, nil, err
-	}
-	if taken > 0 {
-		return nil, nil, &atrium.Error{Code: atrium.CodeConflict, Message: "an organization with this name already exists",
-			Fields: map[string]string{"organization_name": "is taken"}}
-	}
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM organizations WHERE domain_prefix = $1`, org.DomainPrefix).Scan(&taken); err != nil {
 		return nil, nil, err
 	}

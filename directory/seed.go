@@ -301,10 +301,12 @@ func CountSeededUsers(ctx context.Context, db *store.DB, org atrium.OrgID) (int,
 	return n, store.Translate(err)
 }
 
-// OrgByName returns the organization named name (case-insensitively); not_found if none.
+// OrgByName returns the organization whose domain prefix is name, or else the oldest
+// one named name (case-insensitively); not_found if none.
 func (s *Service) OrgByName(ctx context.Context, name string) (*Organization, error) {
-	o, err := scanOrg(s.db.Read().QueryRowContext(ctx, `SELECT `+orgColumns+` FROM organizations WHERE name_key = $1`,
-		strings.ToLower(strings.TrimSpace(name))))
+	key := strings.ToLower(strings.TrimSpace(name))
+	o, err := scanOrg(s.db.Read().QueryRowContext(ctx, `SELECT `+orgColumns+` FROM organizations WHERE domain_prefix = $1 OR name_key = $1
+		ORDER BY domain_prefix = $1 DESC, created_at LIMIT 1`, key))
 	if err != nil {
 		return nil, store.Translate(err)
 	}

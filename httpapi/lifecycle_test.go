@@ -299,7 +299,6 @@ func TestSignupLifecycle(t *testing.T) {
 			status int
 			field  string
 		}{
-			{"name", apptest.SignupBody("GLOBEX", "globex2", "x@example.com"), 409, "organization_name"},
 			{"prefix", apptest.SignupBody("Globex Two", "GLOBEX", "x@example.com"), 409, "domain_prefix"},
 			{"operator prefix", apptest.SignupBody("Other", "operator", "x@example.com"), 409, "domain_prefix"},
 		}
@@ -311,6 +310,21 @@ func TestSignupLifecycle(t *testing.T) {
 				wantCounts(t, e.For(t), before, "taken "+c.name)
 			})
 		}
+
+		// Names need not be unique: two companies may share one, and a sign-up must
+		// not reveal which names exist.
+		t.Run("same name, other prefix", func(t *testing.T) {
+			e := e.For(t)
+			e.Clock.Advance(time.Minute + time.Second)
+			var res struct{ Organization directory.Organization }
+			e.Anonymous().Do("POST", "/api/v1/signup", apptest.SignupBody("GLOBEX", "globex2", "x@example.com")).Want(http.StatusCreated).Decode(&res)
+			if res.Organization.Name != "GLOBEX" || res.Organization.DomainPrefix != "globex2" {
+				t.Errorf("second Globex = %+v", res.Organization)
+			}
+			if n := e.Count("SELECT count(*) FROM organizations WHERE name_key = 'globex'"); n != 2 {
+				t.Errorf("%d organizations named Globex, want 2", n)
+			}
+		})
 
 		t.Run("rate limit", func(t *testing.T) {
 			e := e.For(t)

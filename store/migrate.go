@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -122,35 +125,77 @@ func (db *DB) Migrate(ctx context.Context, migrations []Migration) error {
 		if applied[m.Module+"/"+strconv.Itoa(m.Version)] {
 			continue
 		}
-		tx, err := conn.BeginTx(ctx, nil)
+		// A SQLite table rebuild (the only way to drop a constraint there) needs foreign
+		// keys off, which SQLite allows only outside a transaction; the rebuild checks
+		// them itself before it commits.
+		rebuild := db.Dialect == SQLite && strings.HasPrefix(m.SQL[SQLite], SQLiteRebuild)
+		if rebuild {
+			if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+				return fmt.Errorf("store: migrate %s/%03d: %w", m.Module, m.Version, err)
+			}
+		}
+		err := db.applyMigration(ctx, conn, m, rebuild)
+		if rebuild {
+			// Back on whether or not it applied: the connection returns to the pool.
+			if _, onErr := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`); onErr != nil {
+				conn.Raw(func(any) error { return driver.ErrBadConn }) // never reuse it with keys off
+				err = errors.Join(err, fmt.Errorf("store: migrate %s/%03d: %w", m.Module, m.Version, onErr))
+			}
+		}
 		if err != nil {
-			return fmt.Errorf("store: migrate %s/%03d: %w", m.Module, m.Version, err)
+			return err
 		}
-		// Another process may have applied it since we looked. On SQLite the write
-		// transaction (BEGIN IMMEDIATE) serializes this check with that process; on
-		// PostgreSQL the advisory lock already does.
-		var done int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE module = $1 AND version = $2`,
-			m.Module, m.Version).Scan(&done); err != nil {
+	}
+	return nil
+}
+
+// SQLiteRebuild starts a SQLite migration that rebuilds a table: it runs with foreign
+// keys off and fails unless PRAGMA foreign_key_check finds nothing afterwards.
+const SQLiteRebuild = "-- atrium: rebuild (foreign keys off)"
+
+// applyMigration applies m in one transaction on conn, with its bookkeeping row.
+func (db *DB) applyMigration(ctx context.Context, conn *sql.Conn, m Migration, checkKeys bool) error {
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: migrate %s/%03d: %w", m.Module, m.Version, err)
+	}
+	// Another process may have applied it since we looked. On SQLite the write
+	// transaction (BEGIN IMMEDIATE) serializes this check with that process; on
+	// PostgreSQL the advisory lock already does.
+	var done int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE module = $1 AND version = $2`,
+		m.Module, m.Version).Scan(&done); err != nil {
+		tx.Rollback()
+		return fmt.Errorf("store: migrate %s/%03d: %w", m.Module, m.Version, err)
+	}
+	if done > 0 {
+		tx.Rollback()
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, m.SQL[db.Dialect]); err != nil {
+		tx.Rollback()
+		return fmt.Errorf("store: migrate %s/%03d_%s: %w", m.Module, m.Version, m.Name, err)
+	}
+	if checkKeys {
+		rows, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
+		if err != nil {
 			tx.Rollback()
-			return fmt.Errorf("store: migrate %s/%03d: %w", m.Module, m.Version, err)
+			return fmt.Errorf("store: migrate %s/%03d_%s: foreign key check: %w", m.Module, m.Version, m.Name, err)
 		}
-		if done > 0 {
+		bad := rows.Next()
+		rows.Close()
+		if bad {
 			tx.Rollback()
-			continue
+			return fmt.Errorf("store: migrate %s/%03d_%s: the rebuild broke foreign keys", m.Module, m.Version, m.Name)
 		}
-		if _, err := tx.ExecContext(ctx, m.SQL[db.Dialect]); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("store: migrate %s/%03d_%s: %w", m.Module, m.Version, m.Name, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (module, version, name, applied_at) VALUES ($1, $2, $3, $4)`,
-			m.Module, m.Version, m.Name, time.Now().UnixMicro()); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("store: record migration %s/%03d: %w", m.Module, m.Version, err)
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("store: commit migration %s/%03d: %w", m.Module, m.Version, err)
-		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (module, version, name, applied_at) VALUES ($1, $2, $3, $4)`,
+		m.Module, m.Version, m.Name, time.Now().UnixMicro()); err != nil {
+		tx.Rollback()
+		return fmt.Errorf("store: record migration %s/%03d: %w", m.Module, m.Version, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit migration %s/%03d: %w", m.Module, m.Version, err)
 	}
 	return nil
 }

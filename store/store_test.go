@@ -682,3 +682,38 @@ func TestTxHasOneTime(t *testing.T) {
 		}
 	})
 }
+
+// TestSQLiteRebuildKeepsForeignKeys: a SQLite migration that rebuilds a parent table
+// (to drop a UNIQUE constraint) runs with foreign keys off, keeps the children's rows
+// pointing at it, refuses a rebuild that would orphan them, and leaves foreign keys on.
+func TestSQLiteRebuildKeepsForeignKeys(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.Open(t, store.SQLite, testMigrations())
+	if _, err := db.Write().ExecContext(ctx, `INSERT INTO parents (id, name) VALUES ('p1', 'one'); INSERT INTO children (id, parent_id) VALUES ('c1', 'p1')`); err != nil {
+		t.Fatal(err)
+	}
+	rebuild := func(v int, keep string) store.Migration {
+		sql := store.SQLiteRebuild + `
+CREATE TABLE parents_new (id TEXT PRIMARY KEY, name TEXT NOT NULL);
+INSERT INTO parents_new SELECT id, name FROM parents WHERE ` + keep + `;
+DROP TABLE parents;
+ALTER TABLE parents_new RENAME TO parents;`
+		return store.Migration{Module: "rebuild", Version: v, Name: "parents", SQL: map[store.Dialect]string{store.SQLite: sql, store.Postgres: sql}}
+	}
+	// Dropping p1 would orphan c1: refused, nothing changes.
+	if err := db.Migrate(ctx, []store.Migration{rebuild(1, "id <> 'p1'")}); err == nil || !strings.Contains(err.Error(), "foreign keys") {
+		t.Fatalf("orphaning rebuild: %v", err)
+	}
+	if n := count(t, db, `SELECT count(*) FROM parents WHERE id = 'p1'`); n != 1 {
+		t.Fatal("the refused rebuild changed the table")
+	}
+	if err := db.Migrate(ctx, []store.Migration{rebuild(1, "TRUE")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Write().ExecContext(ctx, `INSERT INTO parents (id, name) VALUES ('p2', 'one')`); err != nil {
+		t.Errorf("the rebuilt table still refuses a duplicate name: %v", err)
+	}
+	if _, err := db.Write().ExecContext(ctx, `INSERT INTO children (id, parent_id) VALUES ('c2', 'nobody')`); err == nil {
+		t.Error("foreign keys are off after the rebuild")
+	}
+}

@@ -146,9 +146,10 @@ func (c *console) signUp(w http.ResponseWriter, r *http.Request) error {
 		c.render(w, r, httpapi.Status(err), "signup.html", v)
 		return nil
 	}
-	q := url.Values{"org": {res.Organization.Name}, "username": {res.Admin.Username}}
-	http.Redirect(w, r, "/signup/done?"+q.Encode(), http.StatusSeeOther)
-	return nil
+	// What the page after shows is what this sign-up produced, handed over by a one-time
+	// reference: query parameters would let anyone render any name there.
+	return c.redirectWith(w, r, "/signup/done", signupDonePage{Org: res.Organization.Name, Username: res.Admin.Username,
+		SignInURL: "/signin?" + url.Values{"username": {res.Admin.Username}}.Encode()})
 }
 
 // signupDonePage is the data of the sign-up success page.
@@ -156,11 +157,12 @@ type signupDonePage struct {
 	Org, Username, SignInURL string
 }
 
+// signUpDone shows the sign-up's result once; reloaded, or reached otherwise, it says
+// only what happens next.
 func (c *console) signUpDone(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
+	p, _ := takeHandoff[signupDonePage](c, w, r)
 	v := c.newView(r, "Your organization is being provisioned")
-	v.Data = signupDonePage{Org: q.Get("org"), Username: q.Get("username"),
-		SignInURL: "/signin?" + url.Values{"username": {q.Get("username")}}.Encode()}
+	v.Data = p
 	c.render(w, r, http.StatusOK, "signup_done.html", v)
 	return nil
 }

@@ -102,6 +102,7 @@ func (c *console) userNewForm(w http.ResponseWriter, r *http.Request) error {
 
 // userCreatedPage shows a generated password, once.
 type userCreatedPage struct {
+	By       atrium.UserID // the administrator who added the user, who alone may see it
 	User     *directory.User
 	Password string
 }
@@ -127,12 +128,24 @@ func (c *console) userCreate(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	if generated != "" {
-		v := c.newView(r, "User added")
-		v.Data = userCreatedPage{User: u, Password: generated}
-		c.render(w, r, http.StatusOK, "user_created.html", v)
-		return nil
+		// Redirect after the POST: a reload must not add the user again, and the
+		// password is shown once, by a reference only this browser holds.
+		return c.redirectWith(w, r, "/users/added", userCreatedPage{User: u, Password: generated, By: s.P().UserID})
 	}
 	return c.redirect(w, r, "/users/"+string(u.ID), u.DisplayName+" was added.")
+}
+
+// userAdded shows the generated password of the user just added, once.
+func (c *console) userAdded(w http.ResponseWriter, r *http.Request) error {
+	s := sessionFrom(r.Context())
+	p, ok := takeHandoff[userCreatedPage](c, w, r)
+	if !ok || p.By != s.P().UserID {
+		return c.redirect(w, r, "/users", "The password of a new user is shown only once. To give them a new one, reset their password.")
+	}
+	v := c.newView(r, "User added")
+	v.Data = p
+	c.render(w, r, http.StatusOK, "user_created.html", v)
+	return nil
 }
 
 // deletedUserList is Users > Deleted users, newest deletion first, restorable for 30 days.

@@ -42,6 +42,7 @@ type console struct {
 	Deps
 	audit   *audit.Service
 	signups *httpapi.Limiter
+	handoff handoffs
 	pages   templates
 	mux     *http.ServeMux
 	navs    []navEntry
@@ -92,6 +93,7 @@ func New(d Deps, modules ...Module) http.Handler {
 	c.page("GET /users", c.userList)
 	c.page("GET /users/new", c.userNewForm)
 	c.page("POST /users/new", c.userCreate)
+	c.page("GET /users/added", c.userAdded)
 	c.page("GET /users/{id}", c.userDetail)
 	c.page("POST /users/{id}", c.userUpdate)
 	c.page("GET /users/{id}/block", c.userBlockConfirm)

@@ -107,7 +107,7 @@ func (s *Server) registerLicensing() {
 			}
 			return writeJSON(w, http.StatusOK, p)
 		})
-	s.handle(Route{Method: "POST", Path: "/api/v1/orders", Summary: "Buy seats of a product or add-on; creates or extends a subscription", Tag: "licensing",
+	s.handle(Route{Method: "POST", Path: "/api/v1/orders", Summary: "Buy seats of a product or add-on; creates or extends a subscription (seats bought on a trial are added to it, and all become paid)", Tag: "licensing",
 		Request: licensing.OrderInput{}, Response: orderResponse{}, Status: http.StatusCreated},
 		func(w http.ResponseWriter, r *http.Request) error {
 			var in licensing.OrderInput

@@ -511,10 +511,12 @@ func TestTrialOverHTTP(t *testing.T) {
 		var converted orderResult
 		conv.Do("POST", "/api/v1/orders", map[string]any{"product_id": se, "subscription_id": convTrial.ID, "quantity": 3}).
 			Want(http.StatusCreated).Decode(&converted)
-		if converted.ID != convTrial.ID || converted.Trial || converted.State != licensing.StateActive || converted.Quantity != 3 {
+		// The 3 seats are added to the trial's 10, and all 13 become paid.
+		if converted.ID != convTrial.ID || converted.Trial || converted.State != licensing.StateActive || converted.Quantity != 13 ||
+			converted.Order.Summary != "10 trial seats become 13 paid seats" {
 			t.Errorf("converted = %+v", converted)
 		}
-		if c := seatCount(t, conv, se); c.Purchased != 3 || c.Assigned != 1 {
+		if c := seatCount(t, conv, se); c.Purchased != 13 || c.Assigned != 1 {
 			t.Errorf("converted pool = %+v", c)
 		}
 

@@ -425,9 +425,9 @@ func TestSignupTrial(t *testing.T) {
 		if c := count(t, e, admin, def.ID); c.Purchased != 7 || c.Assigned != 1 {
 			t.Fatalf("trial pool = %+v; want 7 seats, the admin licensed", c)
 		}
-		// Converting: buying on the trial makes it a paid subscription.
+		// Converting: buying 3 seats on the 7-seat trial makes it a paid subscription of 10.
 		converted, _, err := e.lic.PlaceOrder(ctx, admin, licensing.OrderInput{ProductID: def.ID, SubscriptionID: trial.ID, Quantity: 3})
-		if err != nil || converted.Trial || converted.State != licensing.StateActive || converted.Quantity != 3 {
+		if err != nil || converted.Trial || converted.State != licensing.StateActive || converted.Quantity != 10 {
 			t.Fatalf("convert = %+v, %v", converted, err)
 		}
 		// The add-on trial, not converted, expires after 30 days.
@@ -446,7 +446,7 @@ func TestSignupTrial(t *testing.T) {
 				t.Errorf("after 30 days %s is %s, want %s", s.ProductName, s.State, want)
 			}
 		}
-		if c := count(t, e, admin, def.ID); c.Purchased != 3 || c.Assigned != 1 {
+		if c := count(t, e, admin, def.ID); c.Purchased != 10 || c.Assigned != 1 {
 			t.Fatalf("after conversion and expiry: %+v", c)
 		}
 	})

@@ -56,15 +56,21 @@ func (s *Subscription) ETag() string { return fmt.Sprintf(`"%d"`, s.Version) }
 
 // OrderInput buys seats: of a product (a new subscription, or more seats on
 // SubscriptionID) or of an add-on (attached to the organization's subscription of the
-// add-on's product).
+// add-on's product). Seats bought on a trial are added to its seats, and the whole
+// subscription becomes paid.
 type OrderInput struct {
 	ProductID      string `json:"product_id"`
 	AddonID        string `json:"addon_id"`
 	SubscriptionID string `json:"subscription_id"`
 	Quantity       int    `json:"quantity"`
+	// SeatsAfter, when set, is the number of paid seats the subscription must have after
+	// the order, as a review step showed it; if the order would leave another number
+	// (someone changed the subscription since), nothing is bought.
+	SeatsAfter int `json:"seats_after,omitempty"`
 }
 
-// Order is a placed order.
+// Order is a placed order. Quantity is the paid seats it bills: the seats ordered, or,
+// when it ends a trial, every seat of the subscription; Summary says what it did.
 type Order struct {
 	ID             string    `json:"id"`
 	ProductID      string    `json:"product_id"`
@@ -73,7 +79,45 @@ type Order struct {
 	UnitPriceMinor int64     `json:"unit_price_minor"`
 	TotalMinor     int64     `json:"total_minor"`
 	Currency       string    `json:"currency"`
+	Summary        string    `json:"summary"`
 	CreatedAt      time.Time `json:"created_at"`
+}
+
+// OrderPlan is what an order will do, worked out by the same code that places it: a
+// review step shows it, and PlaceOrder does exactly that.
+type OrderPlan struct {
+	Product *Product
+	// Subscription is the subscription the seats go on; nil when the order starts one.
+	Subscription *Subscription
+	// ParentID is the subscription a new add-on subscription attaches to.
+	ParentID string
+	// Quantity is the seats ordered.
+	Quantity int
+	// SeatsBefore and TrialBefore are the subscription's seats before the order, and
+	// whether they are trial seats (0 and false for a new subscription).
+	SeatsBefore int
+	TrialBefore bool
+	// SeatsAfter is the paid seats the subscription has after the order.
+	SeatsAfter int
+	// ChargedSeats are the seats the order bills per period: those ordered, or all of
+	// SeatsAfter when the order ends a trial.
+	ChargedSeats int
+	// TotalMinor is what ChargedSeats cost per billing period.
+	TotalMinor int64
+	// Summary says in a sentence what the subscription has afterwards, such as "50
+	// trial seats become 60 paid seats".
+	Summary string
+}
+
+// seats is "1 seat" or "n seats", with an adjective ("trial", "paid") when given.
+func seats(n int, adjective string) string {
+	if adjective != "" {
+		adjective += " "
+	}
+	if n == 1 {
+		return "1 " + adjective + "seat"
+	}
+	return fmt.Sprintf("%d %sseats", n, adjective)
 }
 
 const subscriptionColumns = `s.id, s.org_id, s.product_id, p.name, s.parent_id, s.quantity, s.state, s.trial, s.period_start, s.period_end,
@@ -110,12 +154,19 @@ func getSubscription(ctx context.Context, q store.Querier, org atrium.OrgID, id 
 	return sub, nil
 }
 
-// PlaceOrder buys seats for p's organization (Global and Billing administrators) and
-// returns the subscription it created or extended, with the order.
-func (s *Service) PlaceOrder(ctx context.Context, p *access.Principal, in OrderInput) (*Subscription, *Order, error) {
+// PlanOrder works out what PlaceOrder would do with in, without buying anything, for a
+// review step (Global and Billing administrators). It returns the errors PlaceOrder
+// returns for the same input.
+func (s *Service) PlanOrder(ctx context.Context, p *access.Principal, in OrderInput) (*OrderPlan, error) {
 	if err := access.Require(p, access.BillingManage, access.Resource{Org: p.Org}); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	return s.planOrder(ctx, s.db.Read(), p.Org, in)
+}
+
+// planOrder checks in against the catalog and the organization's subscriptions, read
+// with q, and returns what the order does.
+func (s *Service) planOrder(ctx context.Context, q store.Querier, org atrium.OrgID, in OrderInput) (*OrderPlan, error) {
 	probs := atrium.Problems{}
 	if (in.ProductID == "") == (in.AddonID == "") {
 		probs.Add("product_id", "give either product_id or addon_id")
@@ -123,75 +174,123 @@ func (s *Service) PlaceOrder(ctx context.Context, p *access.Principal, in OrderI
 	if in.Quantity < 1 || in.Quantity > MaxQuantity {
 		probs.Add("quantity", fmt.Sprintf("must be between 1 and %d", MaxQuantity))
 	}
+	if in.SeatsAfter < 0 {
+		probs.Add("seats_after", "must not be negative")
+	}
 	if err := probs.Err(); err != nil {
+		return nil, err
+	}
+	field, id, want := "product_id", in.ProductID, KindProduct
+	if in.AddonID != "" {
+		field, id, want = "addon_id", in.AddonID, KindAddon
+	}
+	prod, err := getProduct(ctx, s, q, id)
+	if err != nil {
+		return nil, atrium.NotFoundAsField(err, field, "is not a "+string(want)+" of the catalog")
+	}
+	if prod.Kind != want {
+		return nil, atrium.FieldError(field, "is not a "+string(want)+" of the catalog")
+	}
+	plan := &OrderPlan{Product: prod, Quantity: in.Quantity, SeatsAfter: in.Quantity, ChargedSeats: in.Quantity}
+	switch {
+	case prod.Kind == KindAddon:
+		if plan.ParentID, err = s.parentSubscription(ctx, q, org, prod.ParentID, in.SubscriptionID); err != nil {
+			return nil, err
+		}
+		root, err := getSubscription(ctx, q, org, plan.ParentID)
+		if err != nil {
+			return nil, err
+		}
+		plan.Summary = fmt.Sprintf("A new subscription of %s, added to your %s subscription", seats(in.Quantity, "paid"), root.ProductName)
+	case in.SubscriptionID != "":
+		sub, err := getSubscription(ctx, q, org, in.SubscriptionID)
+		if err != nil {
+			return nil, atrium.NotFoundAsField(err, "subscription_id", "is not a subscription of your organization")
+		}
+		if sub.ProductID != prod.ID || sub.State == StateExpired {
+			return nil, atrium.FieldError("subscription_id", "must be a live subscription of the same product")
+		}
+		if sub.Quantity+in.Quantity > MaxQuantity {
+			return nil, atrium.FieldError("quantity", fmt.Sprintf("a subscription holds at most %d seats", MaxQuantity))
+		}
+		plan.Subscription, plan.SeatsBefore, plan.TrialBefore = sub, sub.Quantity, sub.Trial
+		plan.SeatsAfter = sub.Quantity + in.Quantity
+		if sub.Trial {
+			// The trial's seats are kept and become paid with the new ones.
+			plan.ChargedSeats = plan.SeatsAfter
+		}
+		before, verb := "paid", "become"
+		if sub.Trial {
+			before = "trial"
+		}
+		if sub.Quantity == 1 {
+			verb = "becomes"
+		}
+		plan.Summary = fmt.Sprintf("%s %s %s", seats(sub.Quantity, before), verb, seats(plan.SeatsAfter, "paid"))
+	default:
+		plan.Summary = "A new subscription of " + seats(in.Quantity, "paid")
+	}
+	plan.TotalMinor = prod.PriceMinor * int64(plan.ChargedSeats)
+	if in.SeatsAfter != 0 && in.SeatsAfter != plan.SeatsAfter {
+		return nil, atrium.Errorf(atrium.CodePreconditionFailed, "the subscription was changed since you reviewed the order: it would now have %s; review the order again",
+			seats(plan.SeatsAfter, "paid"))
+	}
+	return plan, nil
+}
+
+// PlaceOrder buys seats for p's organization (Global and Billing administrators), as
+// PlanOrder says, and returns the subscription it created or extended, with the order.
+// Seats bought on a trial are added to the trial's seats, and the subscription becomes
+// paid, its first period starting now.
+func (s *Service) PlaceOrder(ctx context.Context, p *access.Principal, in OrderInput) (*Subscription, *Order, error) {
+	if err := access.Require(p, access.BillingManage, access.Resource{Org: p.Org}); err != nil {
 		return nil, nil, err
 	}
 	var sub *Subscription
 	var order *Order
 	err := s.db.Tx(ctx, func(tx *store.Tx) error {
-		field, id, want := "product_id", in.ProductID, KindProduct
-		if in.AddonID != "" {
-			field, id, want = "addon_id", in.AddonID, KindAddon
-		}
-		prod, err := getProduct(ctx, s, tx, id)
+		plan, err := s.planOrder(ctx, tx, p.Org, in)
 		if err != nil {
-			return atrium.NotFoundAsField(err, field, "is not a "+string(want)+" of the catalog")
+			return err
 		}
-		if prod.Kind != want {
-			return atrium.FieldError(field, "is not a "+string(want)+" of the catalog")
-		}
-		now := tx.Now()
-		var parentSub string
-		if prod.Kind == KindAddon {
-			parentSub, err = s.parentSubscription(ctx, tx, p.Org, prod.ParentID, in.SubscriptionID)
+		prod, now := plan.Product, tx.Now()
+		action := "order.create"
+		switch {
+		case plan.Subscription != nil && plan.TrialBefore:
+			sub, action = plan.Subscription, "subscription.trial_convert"
+			// A trial that was to expire or convert at its end is bought now: neither applies.
+			res, err := tx.ExecContext(ctx, `UPDATE subscriptions SET quantity = $1, trial = FALSE, state = 'active', period_start = $2, period_end = $3,
+				cancel_at_period_end = FALSE, convert_at_trial_end = FALSE, updated_at = $2, version = version + 1 WHERE id = $4 AND version = $5`,
+				plan.SeatsAfter, store.Micros(now), store.Micros(periodEnd(now, prod.BillingPeriod)), sub.ID, sub.Version)
 			if err != nil {
 				return err
 			}
-		}
-		if in.SubscriptionID != "" && prod.Kind == KindProduct {
-			sub, err = getSubscription(ctx, tx, p.Org, in.SubscriptionID)
+			if n, _ := res.RowsAffected(); n == 0 {
+				return atrium.Errorf(atrium.CodePreconditionFailed, "the subscription was changed by someone else; review the order again")
+			}
+		case plan.Subscription != nil:
+			sub = plan.Subscription
+			res, err := tx.ExecContext(ctx, `UPDATE subscriptions SET quantity = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND version = $4`,
+				plan.SeatsAfter, store.Micros(now), sub.ID, sub.Version)
 			if err != nil {
-				return atrium.NotFoundAsField(err, "subscription_id", "is not a subscription of your organization")
-			}
-			if sub.ProductID != prod.ID || sub.State == StateExpired {
-				return atrium.FieldError("subscription_id", "must be a live subscription of the same product")
-			}
-			if sub.Trial {
-				// Buying on a trial converts it: a paid subscription of the ordered
-				// quantity, whose first period starts now.
-				if in.Quantity < sub.Quantity {
-					if err := removeSeats(ctx, tx, p.Org, prod.ID, sub.Quantity-in.Quantity, false); err != nil {
-						return err
-					}
-				} else if err := addSeats(ctx, tx, p.Org, prod.ID, in.Quantity-sub.Quantity); err != nil {
-					return err
-				}
-				if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET quantity = $1, trial = FALSE, state = 'active', period_start = $2, period_end = $3,
-					updated_at = $2, version = version + 1 WHERE id = $4`, in.Quantity, store.Micros(now), store.Micros(periodEnd(now, prod.BillingPeriod)), sub.ID); err != nil {
-					return err
-				}
-				return s.recordOrder(ctx, tx, p, prod, sub, in.Quantity, now, "subscription.trial_convert", &order, &sub)
-			}
-			if sub.Quantity+in.Quantity > MaxQuantity {
-				return atrium.FieldError("quantity", fmt.Sprintf("a subscription holds at most %d seats", MaxQuantity))
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET quantity = quantity + $1, updated_at = $2, version = version + 1 WHERE id = $3`,
-				in.Quantity, store.Micros(now), sub.ID); err != nil {
 				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return atrium.Errorf(atrium.CodePreconditionFailed, "the subscription was changed by someone else; review the order again")
 			}
 			if err := recordChange(ctx, tx, sub, sub.ID, in.Quantity, prod.PriceMinor, now); err != nil {
 				return err
 			}
-		} else {
-			sub = &Subscription{ID: uuid.Must(uuid.NewV7()).String(), Org: p.Org, ProductID: prod.ID, ProductName: prod.Name, ParentID: parentSub,
-				Quantity: 0, State: StateActive, PeriodStart: now, PeriodEnd: periodEnd(now, prod.BillingPeriod), CreatedAt: now}
+		default:
+			sub = &Subscription{ID: uuid.Must(uuid.NewV7()).String(), Org: p.Org, ProductID: prod.ID, ProductName: prod.Name, ParentID: plan.ParentID,
+				Quantity: in.Quantity, State: StateActive, PeriodStart: now, PeriodEnd: periodEnd(now, prod.BillingPeriod), CreatedAt: now}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO subscriptions (id, org_id, product_id, parent_id, quantity, state, trial, period_start, period_end, created_at, updated_at)
 				VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7, $8, $9, $9)`,
-				sub.ID, string(p.Org), prod.ID, nullable(parentSub), in.Quantity, string(StateActive), store.Micros(now), store.Micros(sub.PeriodEnd), store.Micros(now)); err != nil {
+				sub.ID, string(p.Org), prod.ID, nullable(plan.ParentID), in.Quantity, string(StateActive), store.Micros(now), store.Micros(sub.PeriodEnd), store.Micros(now)); err != nil {
 				return err
 			}
-			if parentSub != "" {
-				root, err := getSubscription(ctx, tx, p.Org, parentSub)
+			if plan.ParentID != "" {
+				root, err := getSubscription(ctx, tx, p.Org, plan.ParentID)
 				if err != nil {
 					return err
 				}
@@ -203,7 +302,7 @@ func (s *Service) PlaceOrder(ctx context.Context, p *access.Principal, in OrderI
 		if err := addSeats(ctx, tx, p.Org, prod.ID, in.Quantity); err != nil {
 			return err
 		}
-		return s.recordOrder(ctx, tx, p, prod, sub, in.Quantity, now, "order.create", &order, &sub)
+		return s.recordOrder(ctx, tx, p, plan, sub, now, action, &order, &sub)
 	})
 	if err != nil {
 		return nil, nil, err
@@ -212,17 +311,23 @@ func (s *Service) PlaceOrder(ctx context.Context, p *access.Principal, in OrderI
 }
 
 // recordOrder writes the order row and its audit entry and reloads the subscription.
-func (s *Service) recordOrder(ctx context.Context, tx *store.Tx, p *access.Principal, prod *Product, sub *Subscription, quantity int,
+func (s *Service) recordOrder(ctx context.Context, tx *store.Tx, p *access.Principal, plan *OrderPlan, sub *Subscription,
 	now time.Time, action string, order **Order, out **Subscription) error {
-	o := &Order{ID: uuid.Must(uuid.NewV7()).String(), ProductID: prod.ID, SubscriptionID: sub.ID, Quantity: quantity,
-		UnitPriceMinor: prod.PriceMinor, TotalMinor: prod.PriceMinor * int64(quantity), Currency: prod.Currency, CreatedAt: now}
+	prod := plan.Product
+	o := &Order{ID: uuid.Must(uuid.NewV7()).String(), ProductID: prod.ID, SubscriptionID: sub.ID, Quantity: plan.ChargedSeats,
+		UnitPriceMinor: prod.PriceMinor, TotalMinor: plan.TotalMinor, Currency: prod.Currency, Summary: plan.Summary, CreatedAt: now}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO orders (id, org_id, product_id, subscription_id, quantity, unit_price_minor, total_minor, currency, created_by, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, o.ID, string(p.Org), prod.ID, sub.ID, quantity, o.UnitPriceMinor,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, o.ID, string(p.Org), prod.ID, sub.ID, o.Quantity, o.UnitPriceMinor,
 		o.TotalMinor, o.Currency, p.Name, store.Micros(now)); err != nil {
 		return err
 	}
+	after := map[string]any{"quantity": plan.SeatsAfter, "seats_ordered": plan.Quantity, "total_minor": o.TotalMinor, "currency": o.Currency, "summary": plan.Summary}
+	before := map[string]any(nil)
+	if plan.Subscription != nil {
+		before = map[string]any{"quantity": plan.SeatsBefore, "trial": plan.TrialBefore}
+	}
 	if err := audit.Record(ctx, tx, now, audit.Entry{Org: p.Org, Action: action, TargetType: "subscription", TargetID: sub.ID,
-		TargetName: prod.Name, After: map[string]any{"quantity": quantity, "total_minor": o.TotalMinor, "currency": o.Currency}}); err != nil {
+		TargetName: prod.Name, Before: before, After: after}); err != nil {
 		return err
 	}
 	reloaded, err := getSubscription(ctx, tx, p.Org, sub.ID)
@@ -235,7 +340,7 @@ func (s *Service) recordOrder(ctx context.Context, tx *store.Tx, p *access.Princ
 
 // parentSubscription finds the live subscription of product that an add-on attaches to:
 // the one named, or the organization's only one.
-func (s *Service) parentSubscription(ctx context.Context, tx *store.Tx, org atrium.OrgID, product, named string) (string, error) {
+func (s *Service) parentSubscription(ctx context.Context, tx store.Querier, org atrium.OrgID, product, named string) (string, error) {
 	if named != "" {
 		const msg = "must be a live subscription of the product this add-on belongs to"
 		sub, err := getSubscription(ctx, tx, org, named)

@@ -32,13 +32,12 @@ type subscriptionRow struct {
 	Live bool
 }
 
-// orderReview is the order as it will be placed, for the review step.
+// orderReview is the order as it will be placed, for the review step: the service's
+// plan of it, which the order then must match (OrderInput.SeatsAfter).
 type orderReview struct {
-	Product        licensing.Product
-	Quantity       int
-	TotalMinor     int64
+	*licensing.OrderPlan
+	// SubscriptionID is the subscription the form named ("" for a new one).
 	SubscriptionID string
-	Subscription   *licensing.Subscription
 }
 
 // purchaseView builds the purchase page of the signed-in organization, with the page of
@@ -94,37 +93,35 @@ func (c *console) purchase(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// readOrder reads the product, quantity and subscription of an order form and checks
-// them against the catalog; the service checks them again when the order is placed.
-func (c *console) readOrder(r *http.Request, f url.Values) (*orderReview, error) {
+// readOrder reads the product, quantity and subscription of an order form and asks the
+// service what the order would do.
+func (c *console) readOrder(r *http.Request, f url.Values) (*orderReview, licensing.OrderInput, error) {
 	s := sessionFrom(r.Context())
 	probs := atrium.Problems{}
-	o := &orderReview{SubscriptionID: f.Get("subscription_id")}
+	in := licensing.OrderInput{SubscriptionID: f.Get("subscription_id")}
 	id := f.Get("product_id")
 	if id == "" {
 		probs.Add("product_id", "choose a product or add-on")
 	} else if prod, err := c.Licensing.Product(r.Context(), id); err != nil {
 		probs.Add("product_id", "is not in the catalog")
+	} else if prod.Kind == licensing.KindAddon {
+		in.AddonID = prod.ID
 	} else {
-		o.Product = *prod
+		in.ProductID = prod.ID
 	}
 	q, err := strconv.Atoi(strings.TrimSpace(f.Get("quantity")))
 	if err != nil || q < 1 || q > licensing.MaxQuantity {
 		probs.Add("quantity", fmt.Sprintf("must be a whole number from 1 to %d", licensing.MaxQuantity))
 	}
-	o.Quantity = q
+	in.Quantity = q
 	if err := probs.Err(); err != nil {
-		return nil, err
+		return nil, in, err
 	}
-	if o.SubscriptionID != "" {
-		sub, err := c.Licensing.Subscription(r.Context(), s.P(), o.SubscriptionID)
-		if err != nil {
-			return nil, atrium.FieldError("subscription_id", "is not a subscription of your organization")
-		}
-		o.Subscription = sub
+	plan, err := c.Licensing.PlanOrder(r.Context(), s.P(), in)
+	if err != nil {
+		return nil, in, err
 	}
-	o.TotalMinor = o.Product.PriceMinor * int64(o.Quantity)
-	return o, nil
+	return &orderReview{OrderPlan: plan, SubscriptionID: in.SubscriptionID}, in, nil
 }
 
 // purchaseFailed shows the purchase page again with err beside the order form's fields.
@@ -141,19 +138,25 @@ func (c *console) purchaseFailed(w http.ResponseWriter, r *http.Request, f url.V
 	return nil
 }
 
-// purchaseReview shows the order with its price before it is placed.
+// purchaseReview shows the order with its price, and what the subscription has
+// afterwards, before it is placed.
 func (c *console) purchaseReview(w http.ResponseWriter, r *http.Request) error {
 	if err := requireBilling(r); err != nil {
 		return err
 	}
 	f := r.URL.Query()
-	o, err := c.readOrder(r, f)
+	o, _, err := c.readOrder(r, f)
 	if err != nil {
 		return c.purchaseFailed(w, r, f, err)
 	}
+	return c.renderReview(w, r, http.StatusOK, o, "")
+}
+
+func (c *console) renderReview(w http.ResponseWriter, r *http.Request, status int, o *orderReview, errMsg string) error {
 	v := c.newView(r, "Review your order")
 	v.Data = o
-	c.render(w, r, http.StatusOK, "purchase_review.html", v)
+	v.Error = errMsg
+	c.render(w, r, status, "purchase_review.html", v)
 	return nil
 }
 
@@ -164,27 +167,34 @@ func requireBilling(r *http.Request) error {
 	return access.Require(s.P(), access.BillingManage, access.Resource{Org: s.ID.Principal.Org})
 }
 
-// purchaseOrder places the reviewed order.
+// purchaseOrder places the reviewed order. The review's outcome goes with it: when the
+// subscription changed since, the review is shown again with the new outcome.
 func (c *console) purchaseOrder(w http.ResponseWriter, r *http.Request) error {
 	s := sessionFrom(r.Context())
 	if err := requireBilling(r); err != nil {
 		return err
 	}
 	f := r.PostForm
-	o, err := c.readOrder(r, f)
+	o, in, err := c.readOrder(r, f)
 	var order *licensing.Order
 	if err == nil {
-		in := licensing.OrderInput{ProductID: o.Product.ID, SubscriptionID: o.SubscriptionID, Quantity: o.Quantity}
-		if o.Product.Kind == licensing.KindAddon {
-			in.ProductID, in.AddonID = "", o.Product.ID
-		}
+		in.SeatsAfter, _ = strconv.Atoi(f.Get("seats_after"))
 		_, order, err = c.Licensing.PlaceOrder(r.Context(), s.P(), in)
+	}
+	if atrium.ErrorCode(err) == atrium.CodePreconditionFailed {
+		if fresh, _, rerr := c.readOrder(r, f); rerr == nil {
+			return c.renderReview(w, r, statusOf(err), fresh, messageOf(err))
+		}
 	}
 	if err != nil {
 		return c.purchaseFailed(w, r, f, err)
 	}
-	return c.redirect(w, r, "/billing/purchase", fmt.Sprintf("Your order was placed: %d × %s for %s %s %s.", order.Quantity, o.Product.Name,
-		licensing.FormatMinor(order.TotalMinor), order.Currency, periodWords(o.Product.BillingPeriod)))
+	msg := fmt.Sprintf("Your order was placed: %d × %s for %s %s %s.", order.Quantity, o.Product.Name,
+		licensing.FormatMinor(order.TotalMinor), order.Currency, periodWords(o.Product.BillingPeriod))
+	if o.Subscription != nil {
+		msg += fmt.Sprintf(" The subscription now has %d paid seats.", o.SeatsAfter)
+	}
+	return c.redirect(w, r, "/billing/purchase", msg)
 }
 
 // subscriptionQuantity changes a subscription's seats. Lowering below the licenses

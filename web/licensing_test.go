@@ -879,3 +879,48 @@ func TestSignUpWizardTrialAddons(t *testing.T) {
 		}
 	})
 }
+
+// TestPurchaseOnATrialAddsSeats: the review of seats bought on the sign-up trial says
+// what the subscription will have afterwards, and the order does exactly that.
+func TestPurchaseOnATrialAddsSeats(t *testing.T) {
+	eachDialect(t, func(t *testing.T, f *fixture) {
+		subs, _, err := f.m.Licensing.Subscriptions(context.Background(), f.adminPrincipal(), licensing.ListQuery{})
+		if err != nil || len(subs) != 1 || !subs[0].Trial || subs[0].Quantity != 10 {
+			t.Fatalf("sign-up trial = %+v, %v", subs, err)
+		}
+		trial := subs[0]
+		se := f.product("SOCIAL_ENGAGEMENT")
+		b := f.browser()
+		b.signIn("admin@contoso.atrium.localhost", adminPassword, false)
+		review := "/billing/purchase/review?product_id=" + se.ID + "&quantity=5&subscription_id=" + trial.ID
+		p := b.get(review)
+		wantStatus(t, p, http.StatusOK)
+		wantContains(t, p, "<strong>10 trial seats become 15 paid seats.</strong>", "Social Engagement: 10 trial seats now, 15 paid seats after the order",
+			`id="order-total">225.00 USD per month<`, `name="seats_after" value="15"`, "&amp;subscription_id="+trial.ID)
+		if n := f.pool(se.ID).Purchased; n != 10 {
+			t.Fatalf("the review bought seats: %d purchased", n)
+		}
+
+		// Someone adds seats meanwhile: the order is refused and reviewed again.
+		form := url.Values{"product_id": {se.ID}, "quantity": {"5"}, "subscription_id": {trial.ID}, "seats_after": {"15"}}
+		if _, _, err := f.m.Licensing.PlaceOrder(context.Background(), f.adminPrincipal(), licensing.OrderInput{ProductID: se.ID, SubscriptionID: trial.ID, Quantity: 1}); err != nil {
+			t.Fatal(err)
+		}
+		p = b.postForm(review, "/billing/purchase", form)
+		wantStatus(t, p, http.StatusPreconditionFailed)
+		wantContains(t, p, "changed since you reviewed the order", "<strong>11 paid seats become 16 paid seats.</strong>", `name="seats_after" value="16"`)
+		if got := f.subscription(trial.ID).Quantity; got != 11 {
+			t.Fatalf("the refused order changed the quantity to %d", got)
+		}
+		form.Set("seats_after", "16")
+		p = b.postForm(review, "/billing/purchase", form)
+		wantStatus(t, p, http.StatusSeeOther)
+		wantContains(t, b.get(p.location), "Your order was placed: 5 × Social Engagement for 75.00 USD per month. The subscription now has 16 paid seats.")
+		if got := f.subscription(trial.ID); got.Quantity != 16 || got.Trial {
+			t.Fatalf("after the order: %+v, want 16 paid seats", got)
+		}
+		if n := f.pool(se.ID).Purchased; n != 16 {
+			t.Fatalf("pool %d, want 16", n)
+		}
+	})
+}

@@ -12,7 +12,7 @@ import (
 
 // TestBuyingOnAFullTrialOverHTTP: buying 1 seat on a 3-seat trial whose 3 seats are
 // assigned adds the seat (it used to answer 409 "lowering the quantity"), the trial
-// becomes a paid 4-seat subscription.
+// becomes a paid 4-seat subscription, and its first invoice is there at once.
 func TestBuyingOnAFullTrialOverHTTP(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
 		body := apptest.SignupBody("Full Trial Co", "fulltrial", "owner@fulltrial.example.com")
@@ -46,8 +46,18 @@ func TestBuyingOnAFullTrialOverHTTP(t *testing.T) {
 			t.Errorf("pool after the order = %+v", c)
 		}
 
+		// The first invoice is issued with the order, not at the next hourly run.
+		var invoices httpapi.List[licensing.Invoice]
+		admin.Do("GET", "/api/v1/invoices", nil).Want(http.StatusOK).Decode(&invoices)
+		if len(invoices.Items) != 1 || invoices.Items[0].SubscriptionID != trial.ID || invoices.Items[0].TotalMinor != 4*1500 {
+			t.Fatalf("invoices right after the order = %+v; want one for the 4 paid seats", invoices.Items)
+		}
 		ce := products(t, admin)["CUSTOMER_ENGAGEMENT"]
 		fresh := buy(admin, ce, 2)
+		admin.Do("GET", "/api/v1/invoices", nil).Want(http.StatusOK).Decode(&invoices)
+		if len(invoices.Items) != 2 || invoices.Items[0].SubscriptionID != fresh.ID || invoices.Items[0].TotalMinor != 2*6500 {
+			t.Fatalf("invoices after a new subscription = %+v", invoices.Items)
+		}
 
 		// An order that expects another outcome than the subscription now gives buys nothing.
 		before := licensingState(t, e)

@@ -113,3 +113,43 @@ func TestBuyingOnATrialAddsSeats(t *testing.T) {
 		}
 	})
 }
+
+// TestFirstInvoiceIssuedAtPurchase: a new subscription, and a trial bought on, have
+// their first invoice when the order is placed, before any job runs.
+func TestFirstInvoiceIssuedAtPurchase(t *testing.T) {
+	storetest.Each(t, migrations(), func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db)
+		admin, trial := e.trialOrg(t, "billed", 5)
+		ce, def := e.product(t, "CUSTOMER_ENGAGEMENT"), e.product(t, "SOCIAL_ENGAGEMENT")
+		invoices := func() []licensing.Invoice {
+			t.Helper()
+			list, _, err := e.lic.Invoices(ctx, admin, "", 10, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return list
+		}
+		sub, _, err := e.lic.PlaceOrder(ctx, admin, licensing.OrderInput{ProductID: ce.ID, Quantity: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		list := invoices()
+		if len(list) != 1 || list[0].SubscriptionID != sub.ID || list[0].TotalMinor != 2*ce.PriceMinor || !list[0].IssuedAt.Equal(e.clock.Now()) {
+			t.Fatalf("invoices right after the order = %+v; want one for 2 seats, issued now", list)
+		}
+		if _, _, err := e.lic.PlaceOrder(ctx, admin, licensing.OrderInput{ProductID: def.ID, SubscriptionID: trial.ID, Quantity: 1}); err != nil {
+			t.Fatal(err)
+		}
+		if list = invoices(); len(list) != 2 || list[0].SubscriptionID != trial.ID || list[0].TotalMinor != 6*def.PriceMinor {
+			t.Fatalf("invoices after buying on the trial = %+v; want one for its 6 paid seats", list)
+		}
+		// More seats on a paid subscription are prorated on the next invoice, not invoiced now.
+		if _, _, err := e.lic.PlaceOrder(ctx, admin, licensing.OrderInput{ProductID: ce.ID, SubscriptionID: sub.ID, Quantity: 1}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := e.lic.IssueInvoices(ctx); err != nil || n != 0 || len(invoices()) != 2 {
+			t.Fatalf("the hourly run issued %d more (%v); want none", n, err)
+		}
+	})
+}

@@ -241,7 +241,8 @@ func (s *Service) planOrder(ctx context.Context, q store.Querier, org atrium.Org
 // PlaceOrder buys seats for p's organization (Global and Billing administrators), as
 // PlanOrder says, and returns the subscription it created or extended, with the order.
 // Seats bought on a trial are added to the trial's seats, and the subscription becomes
-// paid, its first period starting now.
+// paid, its first period starting now. The first invoice of a new or converted
+// subscription is issued with the order.
 func (s *Service) PlaceOrder(ctx context.Context, p *access.Principal, in OrderInput) (*Subscription, *Order, error) {
 	if err := access.Require(p, access.BillingManage, access.Resource{Org: p.Org}); err != nil {
 		return nil, nil, err
@@ -255,9 +256,10 @@ func (s *Service) PlaceOrder(ctx context.Context, p *access.Principal, in OrderI
 		}
 		prod, now := plan.Product, tx.Now()
 		action := "order.create"
+		invoice := false
 		switch {
 		case plan.Subscription != nil && plan.TrialBefore:
-			sub, action = plan.Subscription, "subscription.trial_convert"
+			sub, action, invoice = plan.Subscription, "subscription.trial_convert", true
 			// A trial that was to expire or convert at its end is bought now: neither applies.
 			res, err := tx.ExecContext(ctx, `UPDATE subscriptions SET quantity = $1, trial = FALSE, state = 'active', period_start = $2, period_end = $3,
 				cancel_at_period_end = FALSE, convert_at_trial_end = FALSE, updated_at = $2, version = version + 1 WHERE id = $4 AND version = $5`,
@@ -297,12 +299,21 @@ func (s *Service) PlaceOrder(ctx context.Context, p *access.Principal, in OrderI
 				if err := recordChange(ctx, tx, root, sub.ID, in.Quantity, prod.PriceMinor, now); err != nil {
 					return err
 				}
+			} else {
+				invoice = true
 			}
 		}
 		if err := addSeats(ctx, tx, p.Org, prod.ID, in.Quantity); err != nil {
 			return err
 		}
-		return s.recordOrder(ctx, tx, p, plan, sub, now, action, &order, &sub)
+		if err := s.recordOrder(ctx, tx, p, plan, sub, now, action, &order, &sub); err != nil {
+			return err
+		}
+		if invoice {
+			// The first period is billed in advance, now, not at the next hourly run.
+			return s.issueOne(ctx, tx, p.Org, sub.ID, now)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, nil, err
@@ -616,8 +627,14 @@ func (s *Service) endOrRenew(ctx context.Context, tx *store.Tx, org atrium.OrgID
 			updated_at = $3, version = version + 1 WHERE id = $4`, store.Micros(start), store.Micros(end), store.Micros(now), sub.ID); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, now, audit.Entry{Org: org, Action: "subscription.trial_convert", TargetType: "subscription", TargetID: sub.ID,
-			TargetName: sub.ProductName, After: map[string]any{"quantity": sub.Quantity, "period_end": end}})
+		if err := audit.Record(ctx, tx, now, audit.Entry{Org: org, Action: "subscription.trial_convert", TargetType: "subscription", TargetID: sub.ID,
+			TargetName: sub.ProductName, After: map[string]any{"quantity": sub.Quantity, "period_end": end}}); err != nil {
+			return err
+		}
+		if sub.ParentID != "" {
+			return nil // an add-on is billed on its root's invoice
+		}
+		return s.issueOne(ctx, tx, org, sub.ID, now)
 	}
 	if !sub.CancelAtPeriodEnd && !sub.Trial {
 		prod, err := getProduct(ctx, s, tx, sub.ProductID)

@@ -51,12 +51,16 @@ type userLicensesPage struct {
 	CanEditUser bool
 }
 
-// licenseToggle is one product's checkbox with its plans' checkboxes.
+// licenseToggle is one product's checkbox with its plans' checkboxes. The plans of a
+// product the user does not hold are listed without checkboxes: they are all turned on
+// when the license is assigned, and can be turned off one by one once it is.
 type licenseToggle struct {
 	Product licensing.Product
 	On      bool
 	Pool    licensing.LicenseCount
 	Plans   []planToggle
+	// PlanBoxes says whether the plans have checkboxes.
+	PlanBoxes bool
 }
 
 type planToggle struct {
@@ -103,13 +107,17 @@ func (c *console) userLicenseView(r *http.Request, u *directory.User, form url.V
 		if !holds && (!pooled || pool.Purchased == 0) {
 			continue
 		}
-		t := licenseToggle{Product: prod, On: holds, Pool: pool}
+		t := licenseToggle{Product: prod, On: holds, Pool: pool, PlanBoxes: holds}
+		_, planned := form[planField(prod.ID)]
 		if form != nil {
 			t.On = slices.Contains(form[productField], prod.ID)
+			t.PlanBoxes = holds || planned
 		}
 		for _, pl := range prod.ServicePlans {
-			on := !holds || !slices.Contains(l.DisabledServicePlans, pl.ID)
-			if form != nil {
+			// Only a held license has plans turned on: a product that is not assigned
+			// ticks none.
+			on := holds && !slices.Contains(l.DisabledServicePlans, pl.ID)
+			if form != nil && t.PlanBoxes {
 				on = slices.Contains(form[planField(prod.ID)], pl.ID)
 			}
 			t.Plans = append(t.Plans, planToggle{Plan: pl, On: on})
@@ -136,14 +144,23 @@ func (c *console) userLicenses(w http.ResponseWriter, r *http.Request) error {
 }
 
 // wantedLicenses reads the toggles: the checked products, each with its unchecked plans
-// turned off.
-func wantedLicenses(form url.Values, products []licensing.Product) []licensing.License {
+// turned off. A product the user does not hold yet, whose plans the form did not show as
+// checkboxes, gets all of them.
+func wantedLicenses(form url.Values, products []licensing.Product, held *licensing.UserLicenses) []licensing.License {
+	holds := map[string]bool{}
+	for _, l := range held.Licenses {
+		holds[l.ProductID] = true
+	}
 	var out []licensing.License
 	for _, prod := range products {
 		if !slices.Contains(form[productField], prod.ID) {
 			continue
 		}
 		l := licensing.License{ProductID: prod.ID, DisabledServicePlans: []string{}}
+		if _, planned := form[planField(prod.ID)]; !planned && !holds[prod.ID] {
+			out = append(out, l)
+			continue
+		}
 		for _, pl := range prod.ServicePlans {
 			if !slices.Contains(form[planField(prod.ID)], pl.ID) {
 				l.DisabledServicePlans = append(l.DisabledServicePlans, pl.ID)
@@ -168,11 +185,11 @@ func (c *console) userLicensesSave(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	want := wantedLicenses(f, products)
 	held, err := c.Licensing.UserLicenses(r.Context(), s.P(), u.ID)
 	if err != nil {
 		return err
 	}
+	want := wantedLicenses(f, products, held)
 	var removed []string
 	for _, l := range held.Licenses {
 		if !slices.ContainsFunc(want, func(x licensing.License) bool { return x.ProductID == l.ProductID }) {

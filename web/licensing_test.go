@@ -925,3 +925,62 @@ func TestPurchaseOnATrialAddsSeats(t *testing.T) {
 		}
 	})
 }
+
+// TestUnassignedProductsTickNoPlans: the licenses page ticks service plans only of the
+// products the user holds; assigning a product with its checkbox alone gives all its
+// plans.
+func TestUnassignedProductsTickNoPlans(t *testing.T) {
+	eachDialect(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		se, ce := f.product("SOCIAL_ENGAGEMENT"), f.product("CUSTOMER_ENGAGEMENT")
+		f.order(ce.ID, 1)
+		sam := f.newUser("sam", "Sam Seat", "DE")
+		b := f.browser()
+		b.signIn("admin@contoso.atrium.localhost", adminPassword, false)
+		path := "/users/" + string(sam.ID) + "/licenses"
+		planBox := func(product string, plan licensing.Plan) *regexp.Regexp {
+			return regexp.MustCompile(`id="plan-` + regexp.QuoteMeta(product+"-"+plan.ID) + `" name="plan-[^"]+" value="[^"]+"( checked)?`)
+		}
+		p := b.get(path)
+		wantStatus(t, p, http.StatusOK)
+		for _, prod := range []licensing.Product{se, ce} {
+			for _, pl := range prod.ServicePlans {
+				if m := planBox(prod.ID, pl).FindStringSubmatch(p.body); m != nil && m[1] != "" {
+					t.Errorf("plan %s of %s, which Sam does not hold, is ticked", pl.Name, prod.Name)
+				}
+			}
+		}
+		wantContains(t, p, `id="plans-`+se.ID+`">Service plans: Listening, Publishing. All are turned on when the license is assigned`)
+
+		// Ticking the product alone assigns it with every plan on.
+		wantStatus(t, b.postForm(path, path, url.Values{"product": {se.ID}}), http.StatusSeeOther)
+		l, err := f.m.Licensing.UserLicenses(ctx, f.adminPrincipal(), sam.ID)
+		if err != nil || len(l.Licenses) != 1 || len(l.Licenses[0].DisabledServicePlans) != 0 {
+			t.Fatalf("licenses = %+v, %v; want Social Engagement with every plan on", l, err)
+		}
+
+		// Held: the plans it has on are ticked, those turned off are not; the rest still ticks none.
+		var publishing licensing.Plan
+		for _, pl := range se.ServicePlans {
+			if pl.Name == "Publishing" {
+				publishing = pl
+			}
+		}
+		if _, err := f.m.Licensing.SetUserLicenses(ctx, f.adminPrincipal(), sam.ID, []licensing.License{{ProductID: se.ID,
+			DisabledServicePlans: []string{publishing.ID}}}); err != nil {
+			t.Fatal(err)
+		}
+		p = b.get(path)
+		for _, pl := range se.ServicePlans {
+			m := planBox(se.ID, pl).FindStringSubmatch(p.body)
+			if m == nil || (m[1] != "") != (pl.ID != publishing.ID) {
+				t.Errorf("plan %s of the held Social Engagement: %q, want ticked only if on", pl.Name, m)
+			}
+		}
+		for _, pl := range ce.ServicePlans {
+			if m := planBox(ce.ID, pl).FindStringSubmatch(p.body); m != nil && m[1] != "" {
+				t.Errorf("plan %s of the unassigned Customer Engagement is ticked", pl.Name)
+			}
+		}
+	})
+}

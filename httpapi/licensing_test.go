@@ -490,7 +490,9 @@ func TestTrialOverHTTP(t *testing.T) {
 		}
 		o.Admin.Do("PUT", "/api/v1/social/settings/theme", map[string]any{"value": "dark"}).Want(http.StatusNoContent)
 
-		// A second organization signs up with an add-on and converts the main trial.
+		// A second organization signs up with an add-on (one the operator offers a trial of)
+		// and converts the main trial.
+		e.Operator().Do("PATCH", "/api/v1/products/"+ids["SOCIAL_ENGAGEMENT_POST_QUOTA"], map[string]any{"trial_available": true}).Want(http.StatusOK)
 		body := apptest.SignupBody("Convert Co", "convert", "owner@convert.example.com")
 		body["addons"] = []string{"social_engagement_post_quota"}
 		e.Anonymous().Do("POST", "/api/v1/signup", body).Want(http.StatusCreated)

@@ -398,6 +398,7 @@ func TestSignupTrial(t *testing.T) {
 		if orgs != 0 {
 			t.Fatalf("a refused sign-up left an organization")
 		}
+		e.offerTrial(t, "SOCIAL_ENGAGEMENT_POST_QUOTA")
 		in.Addons = []string{"SOCIAL_ENGAGEMENT_POST_QUOTA"}
 		res, err := e.dir.Signup(ctx, in)
 		if err != nil {

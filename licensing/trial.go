@@ -15,8 +15,9 @@ import (
 	"github.com/atrium-admin/atrium/store"
 )
 
-// validateSignup refuses a sign-up whose add-ons are not add-ons of the default
-// product; it runs in the sign-up's transaction, so nothing of the sign-up is written.
+// validateSignup refuses a sign-up whose add-ons are not add-ons of the default product
+// with a trial available (field "addons", naming every one refused); it runs in the
+// sign-up's transaction, so nothing of the sign-up is written.
 func (s *Service) validateSignup(ctx context.Context, tx *events.Tx, ev directory.OrgCreated) error {
 	if len(ev.Addons) == 0 {
 		return nil
@@ -25,15 +26,23 @@ func (s *Service) validateSignup(ctx context.Context, tx *events.Tx, ev director
 	if err != nil {
 		return err
 	}
+	var refused []string
 	for _, sku := range ev.Addons {
-		if _, ok := addons[strings.ToUpper(sku)]; !ok {
-			return atrium.FieldError("addons", fmt.Sprintf("%q is not an add-on of %s", sku, def.Name))
+		if a, ok := addons[strings.ToUpper(sku)]; !ok || !a.TrialAvailable || !def.TrialAvailable {
+			refused = append(refused, fmt.Sprintf("%q", sku))
 		}
 	}
-	return nil
+	switch {
+	case len(refused) == 0:
+		return nil
+	case len(refused) == 1:
+		return atrium.FieldError("addons", fmt.Sprintf("%s is not an add-on of %s that can be tried", refused[0], def.Name))
+	}
+	return atrium.FieldError("addons", fmt.Sprintf("%s are not add-ons of %s that can be tried", strings.Join(refused, ", "), def.Name))
 }
 
-// trialCatalog returns the default product and its add-ons by SKU.
+// trialCatalog returns the default product and its add-ons by SKU, with or without a
+// trial.
 func (s *Service) trialCatalog(ctx context.Context, q store.Querier) (*Product, map[string]*Product, error) {
 	var id string
 	if err := q.QueryRowContext(ctx, `SELECT id FROM products WHERE is_default = TRUE AND kind = 'product' ORDER BY created_at LIMIT 1`).Scan(&id); err != nil {
@@ -103,36 +112,56 @@ func (s *Service) startTrial(ctx context.Context, etx *events.Tx, ev directory.O
 	if err != nil {
 		return err
 	}
+	tried := []*Product{def}
+	seen := map[string]bool{}
 	for _, sku := range addons {
-		if a, ok := byAddon[strings.ToUpper(sku)]; ok {
-			if _, err := start(a, subID); err != nil {
-				return err
-			}
+		// validateSignup refused the others when the organization was created; an add-on
+		// whose trial the operator has turned off since is left out.
+		a, ok := byAddon[strings.ToUpper(sku)]
+		if !ok || !a.TrialAvailable || seen[a.ID] {
+			continue
 		}
+		seen[a.ID] = true
+		if _, err := start(a, subID); err != nil {
+			return err
+		}
+		tried = append(tried, a)
 	}
 	if ev.AdminUsageLocation == "" {
-		return nil
+		return nil // licenses need a usage location; the admin assigns them once it is set
 	}
-	if err := s.takeSeat(ctx, tx, orgID, def.ID, def.Name); err != nil {
-		return err
+	// The first administrator gets a license of everything the trial includes.
+	for _, p := range tried {
+		if err := s.takeSeat(ctx, tx, orgID, p.ID, p.Name); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO license_assignments (user_id, product_id, org_id, disabled_plans, created_at) VALUES ($1, $2, $3, '[]', $4)`,
+			string(ev.Admin.ID), p.ID, string(orgID), store.Micros(now)); err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, tx, now, audit.Entry{Org: orgID, Action: "license.assign", TargetType: "user", TargetID: string(ev.Admin.ID),
+			TargetName: ev.Admin.Username, After: map[string]any{"product": p.Name, "trial": true}}); err != nil {
+			return err
+		}
+		if _, err := s.events.Publish(ctx, tx, orgID, string(ev.Admin.ID), LicenseAssigned{User: ev.Admin.ID, Org: orgID, ProductID: p.ID, ProductName: p.Name}); err != nil {
+			return err
+		}
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO license_assignments (user_id, product_id, org_id, disabled_plans, created_at) VALUES ($1, $2, $3, '[]', $4)`,
-		string(ev.Admin.ID), def.ID, string(orgID), store.Micros(now)); err != nil {
-		return err
-	}
-	return audit.Record(ctx, tx, now, audit.Entry{Org: orgID, Action: "license.assign", TargetType: "user", TargetID: string(ev.Admin.ID),
-		TargetName: ev.Admin.Username, After: map[string]any{"product": def.Name, "trial": true}})
+	return nil
 }
 
-// TrialOffer returns what a sign-up can try: the default product and its add-ons, by
-// name. def is nil when the catalog offers no trial.
+// TrialOffer returns what a sign-up can try: the default product and those of its
+// add-ons that have a trial available, by name. def is nil when the catalog offers no
+// trial.
 func (s *Service) TrialOffer(ctx context.Context) (def *Product, addons []Product, err error) {
 	d, byAddon, err := s.trialCatalog(ctx, s.db.Read())
 	if err != nil || !d.TrialAvailable {
 		return nil, nil, err
 	}
 	for _, a := range byAddon {
-		addons = append(addons, *a)
+		if a.TrialAvailable {
+			addons = append(addons, *a)
+		}
 	}
 	sort.Slice(addons, func(i, j int) bool { return addons[i].Name < addons[j].Name })
 	return d, addons, nil

@@ -834,10 +834,19 @@ func TestSignUpWizardTrialAddons(t *testing.T) {
 	eachDialect(t, func(t *testing.T, f *fixture) {
 		ctx := context.Background()
 		b := f.browser()
+		// Only add-ons with a trial available are offered.
+		p := b.get("/signup")
+		wantContains(t, p, "30-day trial of Social Engagement")
+		wantNotContains(t, p, `name="addons" value="SOCIAL_ENGAGEMENT_POST_QUOTA"`)
+		quota := f.product("SOCIAL_ENGAGEMENT_POST_QUOTA")
+		yes := true
+		if _, err := f.m.Licensing.UpdateProduct(ctx, f.operatorPrincipal(), quota.ID, licensing.ProductPatch{TrialAvailable: &yes}); err != nil {
+			t.Fatal(err)
+		}
 		wantContains(t, b.get("/signup"), "30-day trial of Social Engagement", `name="addons" value="SOCIAL_ENGAGEMENT_POST_QUOTA"`, "Your country")
 		step1 := url.Values{"step": {"1"}, "organization_name": {"Fabrikam"}, "domain_prefix": {"fabrikam"}, "seats": {"6"},
 			"usage_location": {"DE"}, "addons": {"SOCIAL_ENGAGEMENT_POST_QUOTA"}}
-		p := b.post("/signup", step1)
+		p = b.post("/signup", step1)
 		wantStatus(t, p, http.StatusOK)
 		wantContains(t, p, `name="addons" value="SOCIAL_ENGAGEMENT_POST_QUOTA"`, `name="usage_location" value="DE"`)
 		final := url.Values{"step": {"2"}, "admin_display_name": {"Fay"}, "admin_username": {"fay"}, "admin_password": {"Fay-Pass-1"},
@@ -855,7 +864,7 @@ func TestSignUpWizardTrialAddons(t *testing.T) {
 		bad["addons"] = []string{"NOT_AN_ADDON"}
 		p = b.post("/signup", bad)
 		wantStatus(t, p, http.StatusBadRequest)
-		wantContains(t, p, "is not an add-on of Social Engagement", `name="step" value="1"`)
+		wantContains(t, p, "is not an add-on of Social Engagement that can be tried", `name="step" value="1"`)
 
 		wantStatus(t, b.post("/signup", final), http.StatusSeeOther)
 		if _, err := f.m.Queue.RunDue(ctx); err != nil {
@@ -877,6 +886,9 @@ func TestSignUpWizardTrialAddons(t *testing.T) {
 		apps, err := f.m.Licensing.Apps(ctx, fay)
 		if err != nil || len(apps) != 1 || apps[0] != "social" {
 			t.Fatalf("the first administrator's apps = %v, %v", apps, err)
+		}
+		if held, err := f.m.Licensing.UserLicenses(ctx, fay, c.User); err != nil || len(held.Licenses) != 2 {
+			t.Fatalf("the first administrator's licenses = %+v, %v; want the product and the add-on", held, err)
 		}
 	})
 }

@@ -81,6 +81,10 @@ func New(ctx context.Context, cfg Config, opt Options) (*Main, error) {
 		m.Config.PublicURL = "http://" + cfg.Addr
 	}
 	m.Config.PublicURL = strings.TrimRight(m.Config.PublicURL, "/")
+	proxies, err := httpapi.ParseTrustedProxies(cfg.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
 	db, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, err
@@ -106,7 +110,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*Main, error) {
 		root.Handle(p, m.API)
 	}
 	root.Handle("/", console)
-	m.Handler = root
+	m.Handler = proxies.Handler(root)
 	if opt.BootstrapWhenListening && cfg.AdminPassword == "" {
 		m.bootstrapPending = true
 	} else if err := m.bootstrap(ctx); err != nil {

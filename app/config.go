@@ -21,6 +21,7 @@ type Config struct {
 	BaseDomain     string
 	PublicURL      string
 	SecureCookies  bool
+	TrustedProxies string
 	OperatorName   string
 	OperatorPrefix string
 	AdminUsername  string
@@ -58,6 +59,7 @@ func (c *Config) settings() []setting {
 		{name: "base-domain", env: "ATRIUM_BASE_DOMAIN", usage: "new organizations get the domain <prefix>.<base domain>", str: &c.BaseDomain, def: "atrium.localhost"},
 		{name: "public-url", env: "ATRIUM_PUBLIC_URL", usage: "URL people use to reach the console (default http://<addr>)", str: &c.PublicURL},
 		{name: "secure-cookies", env: "ATRIUM_SECURE_COOKIES", usage: "mark cookies Secure (set behind a TLS proxy)", b: &c.SecureCookies},
+		{name: "trusted-proxies", env: "ATRIUM_TRUSTED_PROXIES", usage: "comma-separated CIDR ranges of reverse proxies whose X-Forwarded-For (or, without it, Forwarded) names the client; empty trusts none", str: &c.TrustedProxies},
 		{name: "operator-name", env: "ATRIUM_OPERATOR_NAME", usage: "name of the operator organization created on first start", str: &c.OperatorName, def: "Atrium Operator"},
 		{name: "operator-prefix", env: "ATRIUM_OPERATOR_PREFIX", usage: "domain prefix of the operator organization", str: &c.OperatorPrefix, def: "operator"},
 		{name: "admin-username", env: "ATRIUM_ADMIN_USERNAME", usage: "local part of the first administrator's username", str: &c.AdminUsername, def: "admin"},

@@ -81,12 +81,16 @@ func New(db *store.DB, clock atrium.Clock, dir *directory.Service, queue *jobs.Q
 		if err := s.revokeUserSessions(ctx, tx.Tx, ev.ID, ""); err != nil {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM signin_known_addresses WHERE user_id = $1`, string(ev.ID)); err != nil {
+			return err
+		}
 		// The organization's tokens outlive the person who made them.
 		_, err := tx.ExecContext(ctx, `UPDATE api_tokens SET created_by = $1 WHERE created_by = $2 OR created_by = $3`, audit.PurgedName, string(ev.ID), ev.Username)
 		return err
 	})
 	events.Subscribe(bus, "auth.org_purged", func(ctx context.Context, tx *events.Tx, ev directory.OrgPurged) error {
-		for _, q := range []string{`DELETE FROM sessions WHERE org_id = $1`, `DELETE FROM api_tokens WHERE org_id = $1`} {
+		for _, q := range []string{`DELETE FROM sessions WHERE org_id = $1`, `DELETE FROM api_tokens WHERE org_id = $1`,
+			`DELETE FROM signin_known_addresses WHERE org_id = $1`} {
 			if _, err := tx.ExecContext(ctx, q, string(ev.Org)); err != nil {
 				return err
 			}
@@ -212,6 +216,5 @@ func (s *Service) purgeSessions(ctx context.Context, _ *jobs.Job) error {
 	if _, err := s.db.Write().ExecContext(ctx, `DELETE FROM sessions WHERE expires_at < $1`, now); err != nil {
 		return err
 	}
-	_, err := s.db.Write().ExecContext(ctx, `DELETE FROM signin_throttle WHERE locked_until < $1 AND window_start < $2`, now, now-(24*time.Hour).Microseconds())
-	return err
+	return s.pruneThrottle(ctx)
 }

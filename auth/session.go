@@ -38,8 +38,9 @@ var errBadCredentials = &atrium.Error{Code: atrium.CodeUnauthenticated, Message:
 
 // SignIn checks a username and password and opens a session, returning its secret token
 // (for the cookie or a bearer header). Wrong credentials get one message whether or not
-// the username exists; repeated failures get rate_limited for a while. When too many
-// sign-ins are being checked at once it returns unavailable.
+// the username exists; repeated failures get rate_limited for a while (see
+// ThrottlePolicy), with the time left for Retry-After. When too many sign-ins are being
+// checked at once it returns unavailable.
 func (s *Service) SignIn(ctx context.Context, in SignInInput) (*Identity, string, error) {
 	username := strings.ToLower(strings.TrimSpace(in.Username))
 	p := atrium.Problems{}
@@ -56,15 +57,12 @@ func (s *Service) SignIn(ctx context.Context, in SignInInput) (*Identity, string
 	if err := p.Err(); err != nil {
 		return nil, "", err
 	}
-	acct, addr := accountKey(username), addressKey(in.SourceIP)
-	if err := s.checkLocked(ctx, acct, addr); err != nil {
+	keys := keysFor(username, in.SourceIP)
+	if err := s.checkLocked(ctx, keys); err != nil {
 		return nil, "", err
 	}
 	fail := func() (*Identity, string, error) {
-		if err := s.recordFailure(ctx, acct, s.Throttle.AccountFailures); err != nil {
-			return nil, "", err
-		}
-		if err := s.recordFailure(ctx, addr, s.Throttle.AddressFailures); err != nil {
+		if err := s.recordFailure(ctx, keys); err != nil {
 			return nil, "", err
 		}
 		return nil, "", errBadCredentials
@@ -93,7 +91,6 @@ func (s *Service) SignIn(ctx context.Context, in SignInInput) (*Identity, string
 	if !c.CanSignIn() {
 		return nil, "", &atrium.Error{Code: atrium.CodeForbidden, Message: "your organization is " + string(c.OrgState) + "; sign-in is not possible"}
 	}
-	s.clearFailures(ctx, acct)
 	now := s.clock.Now()
 	token := newToken(sessionPrefix)
 	expires := now.Add(BrowserIdleTimeout)
@@ -112,6 +109,9 @@ func (s *Service) SignIn(ctx context.Context, in SignInInput) (*Identity, string
 			return err
 		}
 		if err := s.dir.RecordSignIn(ctx, tx, c.User, now); err != nil {
+			return err
+		}
+		if err := s.signedIn(ctx, tx, keys, c.User, c.Org); err != nil {
 			return err
 		}
 		ctx := audit.WithActor(ctx, audit.Actor{ID: string(c.User), Name: c.Username, SourceIP: in.SourceIP})

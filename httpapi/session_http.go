@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/auth"
 	"github.com/atrium-admin/atrium/directory"
@@ -49,10 +48,11 @@ func (s *Server) ClearSessionCookie(w http.ResponseWriter, r *http.Request) {
 		Secure: s.SecureCookies || r.TLS != nil, MaxAge: -1})
 }
 
-// SignIn runs a sign-in with per-address rate limiting; the console uses it too.
+// SignIn runs a sign-in with per-address rate limiting; the console uses it too. A
+// refusal for too many attempts says, for Retry-After, when to try again.
 func (s *Server) SignIn(r *http.Request, in auth.SignInInput) (*auth.Identity, string, error) {
-	if !s.signIns.Allow(ClientIP(r), s.Clock.Now()) {
-		return nil, "", atrium.Errorf(atrium.CodeRateLimited, "too many sign-in attempts from your address; try again in a minute")
+	if ok, wait := s.signIns.Take(ClientIP(r), s.Clock.Now()); !ok {
+		return nil, "", RateLimited(wait, "Too many sign-in attempts from your address.")
 	}
 	in.SourceIP, in.UserAgent = ClientIP(r), r.UserAgent()
 	return s.Auth.SignIn(r.Context(), in)
@@ -68,7 +68,7 @@ func (s *Server) registerSessions() {
 			}
 			id, token, err := s.SignIn(r, in)
 			if err != nil {
-				return err
+				return s.writeRetryable(w, r, err)
 			}
 			expires := s.Clock.Now().Add(auth.BrowserIdleTimeout)
 			if id.Persistent {

@@ -21,8 +21,8 @@ func (s *Server) registerSignup() {
 	s.handle(Route{Method: "POST", Path: "/api/v1/signup", Summary: "Sign up a new organization and its first Global administrator", Tag: "organizations",
 		Public: true, Request: directory.SignupInput{}, Response: signupResponse{}, Status: http.StatusCreated},
 		func(w http.ResponseWriter, r *http.Request) error {
-			if !s.signups.Allow(ClientIP(r), s.Clock.Now()) {
-				return atrium.Errorf(atrium.CodeRateLimited, "too many sign-ups from your address; try again in a minute")
+			if ok, wait := s.signups.Take(ClientIP(r), s.Clock.Now()); !ok {
+				return s.writeRetryable(w, r, RateLimited(wait, "Too many sign-ups from your address."))
 			}
 			var in directory.SignupInput
 			if err := decode(w, r, &in); err != nil {

@@ -46,7 +46,7 @@ func (c *console) signIn(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		status := httpapi.Status(err)
-		httpapi.SetRetryAfter(w.Header(), atrium.ErrorCode(err))
+		httpapi.SetRetryAfterOf(w.Header(), err)
 		c.render(w, r, status, "signin.html", v)
 		return nil
 	}

@@ -110,9 +110,11 @@ func (c *console) signUp(w http.ResponseWriter, r *http.Request) error {
 		c.render(w, r, http.StatusOK, "signup.html", c.signupView(r, form, 2))
 		return nil
 	}
-	if !c.signups.Allow(httpapi.ClientIP(r), c.Clock.Now()) {
+	if ok, wait := c.signups.Take(httpapi.ClientIP(r), c.Clock.Now()); !ok {
+		err := httpapi.RateLimited(wait, "Too many sign-ups from your address.")
 		v := c.signupView(r, form, 2)
-		v.Error = "Too many sign-ups from your address; try again in a minute."
+		v.Error = messageOf(err)
+		httpapi.SetRetryAfterOf(w.Header(), err)
 		c.render(w, r, http.StatusTooManyRequests, "signup.html", v)
 		return nil
 	}

@@ -30,10 +30,16 @@ type APIToken struct {
 
 // TokenInput creates an API token.
 type TokenInput struct {
-	Name      string      `json:"name"`
-	Role      access.Role `json:"role"`
-	ExpiresAt *time.Time  `json:"expires_at"`
+	Name string      `json:"name"`
+	Role access.Role `json:"role"`
+	// ExpiresAt defaults to DefaultTokenLifetime from now; a token that never expires
+	// is an explicit choice (NeverExpires), never a default.
+	ExpiresAt    *time.Time `json:"expires_at,omitempty"`
+	NeverExpires bool       `json:"never_expires,omitempty"`
 }
+
+// DefaultTokenLifetime is how long a token lives when its creator names no expiry.
+const DefaultTokenLifetime = 90 * 24 * time.Hour
 
 // CreateToken creates an API token for p's organization with one organization role and
 // returns it with its secret. Nobody can mint a token more powerful than themselves: p
@@ -56,8 +62,15 @@ func (s *Service) CreateToken(ctx context.Context, p *access.Principal, in Token
 		probs.Add("role", "you can only give a token a role you hold yourself")
 	}
 	now := s.clock.Now()
-	if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
+	switch {
+	case in.NeverExpires && in.ExpiresAt != nil:
+		probs.Add("expires_at", "give an expiry date or never_expires, not both")
+		probs.Add("never_expires", "give an expiry date or never_expires, not both")
+	case in.ExpiresAt != nil && !in.ExpiresAt.After(now):
 		probs.Add("expires_at", "must be in the future")
+	case in.ExpiresAt == nil && !in.NeverExpires:
+		e := now.Add(DefaultTokenLifetime)
+		in.ExpiresAt = &e
 	}
 	if err := probs.Err(); err != nil {
 		return nil, "", err

@@ -141,6 +141,7 @@ func (OrgCreated) EventType() events.Type          { return "org.created" }
 func (OrgActivated) EventType() events.Type        { return "org.activated" }
 func (OrgSuspendedEvent) EventType() events.Type   { return "org.suspended" }
 func (OrgReactivatedEvent) EventType() events.Type { return "org.reactivated" }
+func (OrgUpdated) EventType() events.Type          { return "org.updated" }
 func (OrgDeletedEvent) EventType() events.Type     { return "org.deleted" }
 func (OrgRestoredEvent) EventType() events.Type    { return "org.restored" }
 func (OrgPurged) EventType() events.Type           { return "org.purged" }

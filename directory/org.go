@@ -40,8 +40,13 @@ type Organization struct {
 	Operator      bool         `json:"operator"`
 	SeatsPlanned  int          `json:"seats_planned"`
 	ContactEmail  string       `json:"contact_email"`
-	CreatedAt     time.Time    `json:"created_at"`
-	UpdatedAt     time.Time    `json:"updated_at"`
+	// The profile Global admins edit (UpdateOrgProfile).
+	Country          string    `json:"country"`
+	Address          string    `json:"address"`
+	TechnicalContact string    `json:"technical_contact"`
+	Language         string    `json:"language"`
+	CreatedAt        time.Time `json:"created_at"`
+	UpdatedAt        time.Time `json:"updated_at"`
 	// DeletedAt and PurgeAt are set on a deleted organization.
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
 	PurgeAt   *time.Time `json:"purge_at,omitempty"`
@@ -102,9 +107,7 @@ func (in *SignupInput) validate() error {
 	if in.Seats < 1 || in.Seats > 1_000_000 {
 		p.Add("seats", "must be between 1 and 1000000")
 	}
-	if !countryRE.MatchString(in.UsageLocation) {
-		p.Add("usage_location", "must be a two-letter country code such as US or DE")
-	}
+	checkCountry(p, "usage_location", in.UsageLocation) // normalize defaults it to US
 	if len(in.Addons) > 20 {
 		p.Add("addons", "choose at most 20 add-ons")
 	}
@@ -147,8 +150,10 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*SignupResult, er
 // createOrg inserts the organization, its initial domain, the admin user and the admin's
 // Global administrator role in tx.
 func (s *Service) createOrg(ctx context.Context, tx *store.Tx, in SignupInput, hash string, operator bool) (*Organization, *User, error) {
-	now := s.clock.Now()
+	now := tx.Now()
 	org := &Organization{
+		Country:       in.UsageLocation,
+		Language:      "en",
 		ID:            atrium.OrgID(uuid.Must(uuid.NewV7()).String()),
 		Name:          in.OrganizationName,
 		DomainPrefix:  in.DomainPrefix,
@@ -173,9 +178,11 @@ func (s *Service) createOrg(ctx context.Context, tx *store.Tx, in SignupInput, h
 		return nil, nil, &atrium.Error{Code: atrium.CodeConflict, Message: "this domain prefix is taken",
 			Fields: map[string]string{"domain_prefix": "is taken"}}
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO organizations (id, name, name_key, domain_prefix, initial_domain, state, operator, seats_planned, contact_email, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`,
-		string(org.ID), org.Name, strings.ToLower(org.Name), org.DomainPrefix, org.InitialDomain, string(org.State), operator, org.SeatsPlanned, org.ContactEmail, store.Micros(now))
+	_, err := tx.ExecContext(ctx, `INSERT INTO organizations (id, name, name_key, domain_prefix, initial_domain, state, operator, seats_planned, contact_email,
+			created_at, updated_at, country, language)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12)`,
+		string(org.ID), org.Name, strings.ToLower(org.Name), org.DomainPrefix, org.InitialDomain, string(org.State), operator, org.SeatsPlanned, org.ContactEmail,
+		store.Micros(now), org.Country, org.Language)
 	if err != nil {
 		if store.IsUniqueViolation(err) {
 			return nil, nil, &atrium.Error{Code: atrium.CodeConflict, Message: "an organization with this name or domain prefix already exists", Cause: err,
@@ -309,13 +316,15 @@ func (s *Service) provisionOrg(ctx context.Context, j *jobs.Job) error {
 	})
 }
 
-const orgColumns = `id, name, domain_prefix, initial_domain, state, operator, seats_planned, contact_email, created_at, updated_at, version, deleted_at`
+const orgColumns = `id, name, domain_prefix, initial_domain, state, operator, seats_planned, contact_email, created_at, updated_at, version, deleted_at,
+	country, address, technical_contact, language`
 
 func scanOrg(row interface{ Scan(...any) error }) (*Organization, error) {
 	var o Organization
 	var created, updated int64
 	var deleted *int64
-	if err := row.Scan(&o.ID, &o.Name, &o.DomainPrefix, &o.InitialDomain, &o.State, &o.Operator, &o.SeatsPlanned, &o.ContactEmail, &created, &updated, &o.Version, &deleted); err != nil {
+	if err := row.Scan(&o.ID, &o.Name, &o.DomainPrefix, &o.InitialDomain, &o.State, &o.Operator, &o.SeatsPlanned, &o.ContactEmail, &created, &updated, &o.Version, &deleted,
+		&o.Country, &o.Address, &o.TechnicalContact, &o.Language); err != nil {
 		return nil, err
 	}
 	o.CreatedAt, o.UpdatedAt = store.Time(created), store.Time(updated)

@@ -84,9 +84,7 @@ func checkProfile(p atrium.Problems, u *User) {
 	checkEmail(p, "contact_email", u.ContactEmail, false)
 	checkText(p, "job_title", u.JobTitle, false, 128)
 	checkText(p, "department", u.Department, false, 128)
-	if u.UsageLocation != "" && !countryRE.MatchString(u.UsageLocation) {
-		p.Add("usage_location", "must be a two-letter country code such as US or DE")
-	}
+	checkCountry(p, "usage_location", u.UsageLocation)
 }
 
 // searchText is the lower-cased text the user list's substring search runs over.

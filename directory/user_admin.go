@@ -33,6 +33,14 @@ func (s *Service) CreateUser(ctx context.Context, p *access.Principal, in UserIn
 	u := &User{Org: p.Org, DisplayName: in.DisplayName, FirstName: in.FirstName, LastName: in.LastName, ContactEmail: in.ContactEmail,
 		JobTitle: in.JobTitle, Department: in.Department, UsageLocation: in.UsageLocation}
 	probs := atrium.Problems{}
+	if u.UsageLocation == "" {
+		// New users work where their organization is, unless told otherwise.
+		org, err := getOrg(ctx, s.db.Read(), p.Org)
+		if err != nil {
+			return nil, "", err
+		}
+		u.UsageLocation = org.Country
+	}
 	checkProfile(probs, u)
 	generated := ""
 	pw := in.Password

@@ -14,7 +14,6 @@ import (
 var (
 	localPartRE    = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$`)
 	domainPrefixRE = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$`)
-	countryRE      = regexp.MustCompile(`^[A-Z]{2}$`)
 )
 
 // checkText records a problem when s is empty (if required), longer than max
@@ -53,6 +52,23 @@ func checkLocalPart(p atrium.Problems, field, s string) {
 		return
 	}
 	if !localPartRE.MatchString(strings.ToLower(s)) {
-		p.Add(field, "may contain letters, digits, dots, dashes and underscores, up to 64 characters, starting and ending with a letter or digit")
+		p.Add(field, "may contain only ASCII letters (a–z), digits and . _ -, up to 64 characters, starting and ending with a letter or digit")
+	}
+}
+
+// checkCountry records a problem unless s is empty or an ISO 3166-1 alpha-2 country
+// code.
+func checkCountry(p atrium.Problems, field, s string) {
+	if s != "" && !IsCountry(s) {
+		p.Add(field, "must be an ISO 3166-1 country code, such as US or DE")
+	}
+}
+
+// checkLanguage records a problem unless s is a language the console speaks.
+func checkLanguage(p atrium.Problems, field, s string) {
+	switch s {
+	case "en", "sv", "nb", "pl":
+	default:
+		p.Add(field, "must be en, sv, nb or pl")
 	}
 }

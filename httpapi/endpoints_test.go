@@ -28,6 +28,7 @@ var happyRoutes = []string{
 	"GET /api/v1/audit-log", "GET /api/v1/organizations", "GET /api/v1/organizations/{id}",
 	"POST /api/v1/organizations/{id}/suspend", "POST /api/v1/organizations/{id}/reactivate", "GET /api/v1/outgoing-mail",
 	"POST /api/v1/organizations/{id}/delete", "POST /api/v1/organizations/{id}/restore",
+	"GET /api/v1/organization", "PATCH /api/v1/organization",
 }
 
 // foundationTags are the route tags of the foundation modules; other modules test
@@ -270,6 +271,19 @@ func TestEndpointsHappyPath(t *testing.T) {
 		admin.Do("GET", "/api/v1/organizations/"+string(org.ID), nil).Want(http.StatusOK).Decode(&o)
 		if o.ID != org.ID || o.State != directory.OrgActive {
 			t.Errorf("own org = %+v", o)
+		}
+		ores := admin.Do("GET", "/api/v1/organization", nil).Want(http.StatusOK)
+		var mine directory.Organization
+		ores.Decode(&mine)
+		if mine.ID != org.ID || ores.Header.Get("ETag") == "" {
+			t.Errorf("GET /api/v1/organization = %+v, ETag %q", mine, ores.Header.Get("ETag"))
+		}
+		var renamed directory.Organization
+		pres := admin.DoHeader("PATCH", "/api/v1/organization", map[string]any{"address": "1 Main St"}, http.Header{"If-Match": {ores.Header.Get("ETag")}}).
+			Want(http.StatusOK)
+		pres.Decode(&renamed)
+		if renamed.Address != "1 Main St" || pres.Header.Get("ETag") == ores.Header.Get("ETag") {
+			t.Errorf("PATCH /api/v1/organization = %+v, ETag %q", renamed, pres.Header.Get("ETag"))
 		}
 
 		// Operator: organizations, suspend, reactivate, outgoing mail.

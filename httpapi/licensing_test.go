@@ -339,6 +339,8 @@ func TestBulkLicensesOverHTTP(t *testing.T) {
 			users = append(users, licensedUser(o.Admin, fmt.Sprintf("bulk%d", i)).ID)
 		}
 		noLocation := o.Admin.CreateUser("nowhere")
+		// New users get the organization's country; this one has none.
+		o.Admin.Do("PATCH", "/api/v1/users/"+string(noLocation.ID), map[string]any{"usage_location": ""}).Want(http.StatusOK)
 		o.Admin.Do("PUT", "/api/v1/users/"+string(users[0])+"/licenses", licenseSet(co)).Want(http.StatusOK)
 
 		var res httpapi.List[licensing.BulkResult]

@@ -8,6 +8,38 @@ import (
 )
 
 func (s *Server) registerOrganizations() {
+	writeOrg := func(w http.ResponseWriter, org *directory.Organization) error {
+		w.Header().Set("ETag", org.ETag())
+		return writeJSON(w, http.StatusOK, org)
+	}
+	s.handle(Route{Method: "GET", Path: "/api/v1/organization", Summary: "Your organization, with its profile", Tag: "organizations",
+		Response: directory.Organization{}, ETag: true},
+		func(w http.ResponseWriter, r *http.Request) error {
+			p := principal(r)
+			org, err := s.Directory.GetOrganization(r.Context(), p, p.Org)
+			if err != nil {
+				return err
+			}
+			return writeOrg(w, org)
+		})
+	s.handle(Route{Method: "PATCH", Path: "/api/v1/organization",
+		Summary: "Edit your organization's profile: name, country (new users' default usage location), address, technical contact, language (Global admins)",
+		Tag:     "organizations", Request: directory.OrgProfilePatch{}, Response: directory.Organization{}, ETag: true},
+		func(w http.ResponseWriter, r *http.Request) error {
+			version, err := ifMatch(r)
+			if err != nil {
+				return err
+			}
+			var patch directory.OrgProfilePatch
+			if err := decode(w, r, &patch); err != nil {
+				return err
+			}
+			org, err := s.Directory.UpdateOrgProfile(r.Context(), principal(r), patch, version)
+			if err != nil {
+				return err
+			}
+			return writeOrg(w, org)
+		})
 	s.handle(Route{Method: "GET", Path: "/api/v1/organizations", Summary: "All organizations with their state (operator staff)", Tag: "organizations",
 		Query: []string{"q", "state", "limit", "cursor"}, Response: List[directory.Organization]{}},
 		func(w http.ResponseWriter, r *http.Request) error {

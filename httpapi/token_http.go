@@ -30,15 +30,16 @@ func (s *Server) registerTokens() {
 			}
 			return writeJSON(w, http.StatusOK, List[auth.APIToken]{Items: list, NextCursor: next})
 		})
-	s.handle(Route{Method: "POST", Path: "/api/v1/api-tokens", Summary: "Create an API token; its secret is shown once", Tag: "api-tokens",
+	s.handle(Route{Method: "POST", Path: "/api/v1/api-tokens", Summary: "Create an API token; its secret is shown once. It expires after 90 days unless expires_at is given or never_expires is true", Tag: "api-tokens",
 		Request: auth.TokenInput{}, Response: tokenCreated{}, Status: http.StatusCreated},
 		func(w http.ResponseWriter, r *http.Request) error {
 			// The role is read as a pointer: the zero Role is global_admin, so a request
 			// without one must not silently mint a Global administrator token.
 			var in struct {
-				Name      string       `json:"name"`
-				Role      *access.Role `json:"role"`
-				ExpiresAt *time.Time   `json:"expires_at"`
+				Name         string       `json:"name"`
+				Role         *access.Role `json:"role"`
+				ExpiresAt    *time.Time   `json:"expires_at"`
+				NeverExpires bool         `json:"never_expires"`
 			}
 			if err := decode(w, r, &in); err != nil {
 				return err
@@ -46,7 +47,7 @@ func (s *Server) registerTokens() {
 			if in.Role == nil {
 				return atrium.FieldError("role", "is required; see GET /api/v1/roles")
 			}
-			t, secret, err := s.Auth.CreateToken(r.Context(), principal(r), auth.TokenInput{Name: in.Name, Role: *in.Role, ExpiresAt: in.ExpiresAt})
+			t, secret, err := s.Auth.CreateToken(r.Context(), principal(r), auth.TokenInput{Name: in.Name, Role: *in.Role, ExpiresAt: in.ExpiresAt, NeverExpires: in.NeverExpires})
 			if err != nil {
 				return err
 			}

@@ -66,6 +66,17 @@ func (f *fixture) licensesOf(id atrium.UserID) []string {
 
 // newUser adds a Contoso user with a password, a usage location (when loc is not
 // empty) and roles.
+// clearUsageLocation leaves u without a usage location.
+func (f *fixture) clearUsageLocation(u *directory.User) {
+	f.t.Helper()
+	empty := ""
+	got, err := f.m.Directory.UpdateUser(context.Background(), f.adminPrincipal(), u.ID, directory.UserPatch{UsageLocation: &empty}, 0)
+	if err != nil {
+		f.t.Fatalf("clear usage location of %s: %v", u.Username, err)
+	}
+	*u = *got
+}
+
 func (f *fixture) newUser(username, name, loc string, roles ...access.Role) *directory.User {
 	f.t.Helper()
 	ctx := context.Background()
@@ -74,6 +85,11 @@ func (f *fixture) newUser(username, name, loc string, roles ...access.Role) *dir
 		UsageLocation: loc, Password: memberPassword, MustChangePassword: &no})
 	if err != nil {
 		f.t.Fatalf("create %s: %v", username, err)
+	}
+	if loc == "" {
+		// New users get the organization's country; this one has none, as users
+		// synced or made before the country setting may.
+		f.clearUsageLocation(u)
 	}
 	for _, r := range roles {
 		if u, err = f.m.Directory.AssignRole(ctx, f.adminPrincipal(), u.ID, r); err != nil {
@@ -385,6 +401,7 @@ func TestUserLicenseToggles(t *testing.T) {
 		}
 
 		// A user without a usage location: the message with a link to edit them.
+		f.clearUsageLocation(f.member)
 		mia := "/users/" + string(f.member.ID) + "/licenses"
 		p = b.postForm(mia, mia, url.Values{"product": {se.ID}})
 		wantStatus(t, p, http.StatusBadRequest)
@@ -506,6 +523,7 @@ func TestBulkLicenses(t *testing.T) {
 			`href="/users/licenses/upload"`)
 
 		// Assign to three: Mia has no usage location, the others succeed.
+		f.clearUsageLocation(f.member)
 		p := b.postForm("/users", "/users/licenses/bulk", url.Values{"user": {string(u1.ID), string(u2.ID), string(f.member.ID)},
 			"product_id": {se.ID}, "action": {"assign"}})
 		wantStatus(t, p, http.StatusOK)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/atrium-admin/atrium/access"
+	"github.com/atrium-admin/atrium/directory"
 )
 
 // section is a group of the console navigation (DESIGN.md's console sections), in the
@@ -70,6 +71,8 @@ func (c *console) hasApp(r *http.Request, s *session, app string) bool {
 func (c *console) templateFuncs() template.FuncMap {
 	f := maps.Clone(funcs)
 	f["appTitle"] = c.appTitle
+	f["countries"] = directory.Countries
+	f["countryName"] = directory.CountryName
 	return f
 }
 

@@ -144,7 +144,7 @@ func TestFormErrorsBesideFields(t *testing.T) {
 		wantContains(t, p,
 			`<p class="field-error" id="f-display_name-error">is required</p>`,
 			`<p class="field-error" id="f-contact_email-error">must be an email address such as ada@example.com</p>`,
-			`<p class="field-error" id="f-usage_location-error">must be a two-letter country code such as US or DE</p>`,
+			`<p class="field-error" id="f-usage_location-error">must be an ISO 3166-1 country code, such as US or DE</p>`,
 			`<p class="field-error" id="f-password-error">must be at least 8 characters</p>`,
 			`value="not-an-address"`, `aria-invalid="true"`)
 		wantNotContains(t, p, `value="short"`)

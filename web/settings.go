@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+	"net/url"
+	"strconv"
 
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
@@ -15,12 +17,40 @@ type settingsPage struct {
 	Org      *directory.Organization
 	Domains  []string
 	Sessions []auth.Session
+	// CanEdit: the viewer may edit the organization profile (Global admins).
+	CanEdit bool
 }
+
+// orgProfileFields are the organization profile form's fields.
+var orgProfileFields = []string{"name", "country", "address", "technical_contact", "language"}
 
 // settings shows the organization and the signed-in person's sessions.
 func (c *console) settings(w http.ResponseWriter, r *http.Request) error {
+	return c.settingsPage(w, r, nil, nil)
+}
+
+// orgProfileSave saves the organization profile form (Settings > Organization profile).
+func (c *console) orgProfileSave(w http.ResponseWriter, r *http.Request) error {
 	s := sessionFrom(r.Context())
-	p := settingsPage{}
+	f := r.PostForm
+	version, _ := strconv.ParseInt(f.Get("version"), 10, 64)
+	if version <= 0 {
+		version = -1 // a form without its version cannot match
+	}
+	get := func(k string) *string { v := f.Get(k); return &v }
+	_, err := c.Directory.UpdateOrgProfile(r.Context(), s.P(), directory.OrgProfilePatch{Name: get("name"), Country: get("country"),
+		Address: get("address"), TechnicalContact: get("technical_contact"), Language: get("language")}, version)
+	if err != nil {
+		return c.settingsPage(w, r, f, err)
+	}
+	return c.redirect(w, r, "/settings", "The organization profile is saved.")
+}
+
+// settingsPage renders the settings page; after a failed save, form and err put the
+// typed values and the problems back beside their fields.
+func (c *console) settingsPage(w http.ResponseWriter, r *http.Request, form url.Values, saveErr error) error {
+	s := sessionFrom(r.Context())
+	p := settingsPage{CanEdit: s.Can(access.OrgUpdate)}
 	if s.Can(access.OrgRead) {
 		org, err := c.Directory.GetOrganization(r.Context(), s.P(), s.ID.Principal.Org)
 		if err != nil {
@@ -39,7 +69,17 @@ func (c *console) settings(w http.ResponseWriter, r *http.Request) error {
 	p.Sessions = sessions
 	v := c.newView(r, "Organization settings")
 	v.Data = p
-	c.render(w, r, http.StatusOK, "settings.html", v)
+	status := http.StatusOK
+	if saveErr != nil {
+		if !v.formError(saveErr, orgProfileFields...) {
+			return saveErr
+		}
+		v.Form, status = form, statusOf(saveErr)
+	} else if p.Org != nil {
+		v.Form = url.Values{"name": {p.Org.Name}, "country": {p.Org.Country}, "address": {p.Org.Address},
+			"technical_contact": {p.Org.TechnicalContact}, "language": {p.Org.Language}}
+	}
+	c.render(w, r, status, "settings.html", v)
 	return nil
 }
 

@@ -59,11 +59,12 @@ func (c *console) tokenList(w http.ResponseWriter, r *http.Request) error {
 func (c *console) tokenCreate(w http.ResponseWriter, r *http.Request) error {
 	s := sessionFrom(r.Context())
 	f := r.PostForm
-	in := auth.TokenInput{Name: f.Get("name")}
+	in := auth.TokenInput{Name: f.Get("name"), NeverExpires: f.Get("never_expires") != ""}
 	probs := atrium.Problems{}
+	// No role is chosen for the admin: the list starts empty.
 	role, ok := access.ParseRole(f.Get("role"))
 	if !ok {
-		probs.Add("role", "choose a role")
+		probs.Add("role", "Choose the role the token acts with.")
 	}
 	in.Role = role
 	if e := strings.TrimSpace(f.Get("expires_at")); e != "" {
@@ -87,7 +88,7 @@ func (c *console) tokenCreate(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil {
 		v.Form = f
-		if !v.formError(err, "name", "role", "expires_at") {
+		if !v.formError(err, "name", "role", "expires_at", "never_expires") {
 			return err
 		}
 		c.render(w, r, statusOf(err), "tokens.html", v)

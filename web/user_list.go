@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -96,6 +97,8 @@ func (c *console) userNewForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := c.newView(r, "Add a user")
 	v.Data = s.Org.InitialDomain
+	// New users work where the organization is, unless the admin picks another country.
+	v.Form = url.Values{"usage_location": {s.Org.Country}, "must_change_password": {"1"}}
 	c.render(w, r, http.StatusOK, "user_new.html", v)
 	return nil
 }

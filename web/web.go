@@ -115,6 +115,7 @@ func New(d Deps, modules ...Module) http.Handler {
 	c.page("POST /tokens/{id}/revoke", c.tokenRevoke)
 	c.page("GET /audit", c.auditList)
 	c.page("GET /settings", c.settings)
+	c.page("POST /settings/organization", c.orgProfileSave)
 	c.page("GET /settings/sessions/{id}/revoke", c.sessionRevokeConfirm)
 	c.page("POST /settings/sessions/{id}/revoke", c.sessionRevoke)
 	c.page("GET /organizations", c.orgList)

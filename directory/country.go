@@ -1,0 +1,70 @@
+package directory
+
+import (
+	"sort"
+	"sync"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
+)
+
+// Country is an ISO 3166-1 alpha-2 country, with its name.
+type Country struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
+// notAssigned are codes the language tables know that ISO 3166-1 does not assign to a
+// country today: exceptionally or transitionally reserved, and withdrawn ones.
+var notAssigned = map[string]bool{
+	"AC": true, "BU": true, "CP": true, "CT": true, "DD": true, "DG": true, "DY": true, "EA": true, "EZ": true, "FX": true,
+	"HV": true, "IC": true, "JT": true, "MI": true, "NH": true, "NQ": true, "PU": true, "PZ": true, "RH": true, "TA": true,
+	"TP": true, "UK": true, "UN": true, "VD": true, "WK": true, "YD": true, "ZR": true,
+}
+
+var countries = sync.OnceValues(func() ([]Country, map[string]bool) {
+	names := display.Regions(language.English)
+	var list []Country
+	known := map[string]bool{}
+	for a := 'A'; a <= 'Z'; a++ {
+		for b := 'A'; b <= 'Z'; b++ {
+			code := string([]rune{a, b})
+			r, err := language.ParseRegion(code)
+			// ParseRegion also knows private-use and grouping codes (QO, EU, UN, ZZ):
+			// only real countries and territories with a name count.
+			if err != nil || !r.IsCountry() || r.IsPrivateUse() || r.String() != code || notAssigned[code] {
+				continue
+			}
+			name := names.Name(r)
+			if name == "" || name == code {
+				continue
+			}
+			list = append(list, Country{Code: code, Name: name})
+			known[code] = true
+		}
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+	return list, known
+})
+
+// Countries returns every ISO 3166-1 alpha-2 country, by English name.
+func Countries() []Country {
+	list, _ := countries()
+	return list
+}
+
+// IsCountry reports whether code is an ISO 3166-1 alpha-2 country code (upper case).
+func IsCountry(code string) bool {
+	_, known := countries()
+	return known[code]
+}
+
+// CountryName returns the English name of the country code, or code itself.
+func CountryName(code string) string {
+	for _, c := range Countries() {
+		if c.Code == code {
+			return c.Name
+		}
+	}
+	return code
+}

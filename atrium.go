@@ -58,6 +58,16 @@ func FieldError(field, message string) *Error {
 	return &Error{Code: CodeInvalid, Message: field + ": " + message, Fields: map[string]string{field: message}}
 }
 
+// FieldMessage returns what err says about field, or "" (also when err wraps no
+// *Error): for moving a check's problem onto another field's name.
+func FieldMessage(err error, field string) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Fields[field]
+	}
+	return ""
+}
+
 // Internal wraps an unexpected error; its cause is logged and never shown.
 func Internal(cause error) *Error {
 	return &Error{Code: CodeInternal, Message: "internal error", Cause: cause}

@@ -101,7 +101,7 @@ func (in *SignupInput) validate() error {
 	checkText(p, "admin_display_name", in.AdminDisplayName, true, 256)
 	checkLocalPart(p, "admin_username", in.AdminUsername)
 	if err := password.Check("admin_password", in.AdminPassword); err != nil {
-		p.Add("admin_password", err.(*atrium.Error).Fields["admin_password"])
+		p.Add("admin_password", atrium.FieldMessage(err, "admin_password"))
 	}
 	checkEmail(p, "contact_email", in.ContactEmail, true)
 	if in.Seats < 1 || in.Seats > 1_000_000 {

@@ -48,7 +48,7 @@ func (s *Service) CreateUser(ctx context.Context, p *access.Principal, in UserIn
 		pw = password.Generate()
 		generated = pw
 	} else if err := password.Check("password", pw); err != nil {
-		probs.Add("password", err.(*atrium.Error).Fields["password"])
+		probs.Add("password", atrium.FieldMessage(err, "password"))
 	}
 	domains, err := s.Domains(ctx, p.Org)
 	if err != nil {

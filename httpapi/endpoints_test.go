@@ -29,6 +29,7 @@ var happyRoutes = []string{
 	"POST /api/v1/organizations/{id}/suspend", "POST /api/v1/organizations/{id}/reactivate", "GET /api/v1/outgoing-mail",
 	"POST /api/v1/organizations/{id}/delete", "POST /api/v1/organizations/{id}/restore",
 	"GET /api/v1/organization", "PATCH /api/v1/organization",
+	"GET /api/v1/users/{id}/sign-in-lock", "DELETE /api/v1/users/{id}/sign-in-lock",
 }
 
 // foundationTags are the route tags of the foundation modules; other modules test
@@ -185,6 +186,20 @@ func TestEndpointsHappyPath(t *testing.T) {
 			t.Error("grace must_change_password not set")
 		}
 
+		// Sign-in lock: five failures lock ada out from this address; an admin unlocks her.
+		for range 5 {
+			anon.Do("POST", "/api/v1/sessions", map[string]any{"username": ada.Username, "password": "Wrong-Passw0rd!"}).Want(http.StatusUnauthorized)
+		}
+		var lock auth.SignInLock
+		admin.Do("GET", "/api/v1/users/"+string(ada.ID)+"/sign-in-lock", nil).Want(http.StatusOK).Decode(&lock)
+		if !lock.Locked || lock.Addresses != 1 || lock.Failures != 5 {
+			t.Errorf("sign-in lock = %+v", lock)
+		}
+		admin.Do("DELETE", "/api/v1/users/"+string(ada.ID)+"/sign-in-lock", nil).Want(http.StatusNoContent)
+		if n := e.Count("SELECT count(*) FROM signin_throttle WHERE account = $1", ada.Username); n != 0 {
+			t.Errorf("%d throttle rows of ada after unlock", n)
+		}
+
 		// Roles.
 		var roles httpapi.List[httpapi.RoleInfo]
 		admin.Do("GET", "/api/v1/roles", nil).Want(http.StatusOK).Decode(&roles)
@@ -260,7 +275,7 @@ func TestEndpointsHappyPath(t *testing.T) {
 			actions = append(actions, en.Action)
 		}
 		for _, want := range []string{"org.create", "org.activate", "session.create", "user.create", "user.update", "user.reset_password",
-			"role.assign", "role.remove", "user.delete", "user.restore", "token.create", "token.revoke"} {
+			"role.assign", "role.remove", "user.delete", "user.restore", "token.create", "token.revoke", "user.unlock"} {
 			if !slices.Contains(actions, want) {
 				t.Errorf("audit log lacks %s: %v", want, actions)
 			}

@@ -65,6 +65,8 @@ var crossTenantCases = map[string]crossTenantCase{
 	"PUT /api/v1/users/{id}/roles/{role}":    userPaths("/roles/global_admin", nil),
 	"DELETE /api/v1/users/{id}/roles/{role}": userPaths("/roles/global_admin", nil),
 	"GET /api/v1/users/{id}/licenses":        userPaths("/licenses", nil),
+	"GET /api/v1/users/{id}/sign-in-lock":    userPaths("/sign-in-lock", nil),
+	"DELETE /api/v1/users/{id}/sign-in-lock": userPaths("/sign-in-lock", nil),
 	"PUT /api/v1/users/{id}/licenses":        userPaths("/licenses", map[string]any{"licenses": []any{}}),
 	"GET /api/v1/users/{id}/licenses/removal-preview": func(b *tenantB) []crossTenantRequest {
 		return userPaths("/licenses/removal-preview?product_id="+b.product, nil)(b)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/auth"
 	"github.com/atrium-admin/atrium/directory"
 )
 
@@ -169,5 +170,23 @@ func (s *Server) registerUsers() {
 				return err
 			}
 			return writeJSON(w, http.StatusOK, passwordResetResponse{GeneratedPassword: generated, MustChange: true})
+		})
+	s.handle(Route{Method: "GET", Path: "/api/v1/users/{id}/sign-in-lock", Summary: "How failed sign-ins lock a user out now", Tag: "users",
+		Response: auth.SignInLock{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			l, err := s.Auth.SignInLock(r.Context(), principal(r), atrium.UserID(r.PathValue("id")))
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, l)
+		})
+	s.handle(Route{Method: "DELETE", Path: "/api/v1/users/{id}/sign-in-lock", Summary: "Unlock sign-in after failed attempts (audited as user.unlock)",
+		Tag: "users", Status: http.StatusNoContent},
+		func(w http.ResponseWriter, r *http.Request) error {
+			if _, err := s.Auth.Unlock(r.Context(), principal(r), atrium.UserID(r.PathValue("id"))); err != nil {
+				return err
+			}
+			w.WriteHeader(http.StatusNoContent)
+			return nil
 		})
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
+	"github.com/atrium-admin/atrium/auth"
 	"github.com/atrium-admin/atrium/directory"
 )
 
@@ -21,6 +22,10 @@ type userPage struct {
 	CanLicenses bool
 	// Assignable are the roles the user does not hold that may be given here.
 	Assignable []access.Role
+	// Lock says how failed sign-ins lock the user out, when they do; CanUnlock shows the
+	// action that ends it.
+	Lock      string
+	CanUnlock bool
 }
 
 // profileFields are the editable fields of the user page.
@@ -62,6 +67,9 @@ func (c *console) userView(r *http.Request, u *directory.User) *view {
 				data.Assignable = append(data.Assignable, role)
 			}
 		}
+	}
+	if lock := c.signInLock(r, u); lock != nil {
+		data.Lock, data.CanUnlock = lockMessage(lock), data.CanBlock
 	}
 	v := c.newView(r, u.DisplayName)
 	v.Data = data
@@ -163,6 +171,78 @@ func (c *console) setBlocked(w http.ResponseWriter, r *http.Request, blocked boo
 		msg = "Sign-in is blocked for " + u.DisplayName + "."
 	}
 	return c.redirect(w, r, "/users/"+string(u.ID), msg)
+}
+
+// signInLock returns u's sign-in lock, or nil when there is none. The page shows what it
+// can without it: a failure to read it is logged, not shown.
+func (c *console) signInLock(r *http.Request, u *directory.User) *auth.SignInLock {
+	l, err := c.Auth.SignInLock(r.Context(), sessionFrom(r.Context()).P(), u.ID)
+	if err != nil {
+		if atrium.ErrorCode(err) == atrium.CodeInternal {
+			c.Log.Error("web: read sign-in lock", "user", u.ID, "err", err)
+		}
+		return nil
+	}
+	if !l.Locked {
+		return nil
+	}
+	return l
+}
+
+// lockMessage says in a sentence how l locks the user out.
+func lockMessage(l *auth.SignInLock) string {
+	attempts := strconv.Itoa(l.Failures) + " failed attempts"
+	if l.Failures == 1 {
+		attempts = "1 failed attempt"
+	}
+	if l.Account {
+		return "Sign-in is locked until " + formatTime(l.LockedUntil) + " after " + attempts +
+			" from many addresses. Only addresses they signed in from before can still sign in."
+	}
+	addresses := strconv.Itoa(l.Addresses) + " addresses"
+	if l.Addresses == 1 {
+		addresses = "one address"
+	}
+	return "Sign-in from " + addresses + " is locked until " + formatTime(l.LockedUntil) + " after " + attempts + "."
+}
+
+func unlockConfirm(u *directory.User, lock *auth.SignInLock) confirmPage {
+	return confirmPage{Heading: "Unlock sign-in for " + u.DisplayName + "?",
+		Message: lockMessage(lock) + " Unlocking lets every address try again at once. If someone is guessing " + u.Username +
+			"'s password, they can carry on; consider resetting it.",
+		Action: "/users/" + string(u.ID) + "/unlock", Button: "Unlock sign-in", Cancel: "/users/" + string(u.ID)}
+}
+
+// userUnlockConfirm asks before unlocking a user's sign-in.
+func (c *console) userUnlockConfirm(w http.ResponseWriter, r *http.Request) error {
+	u, err := c.activeUser(r)
+	if err != nil {
+		return err
+	}
+	if err := access.Require(sessionFrom(r.Context()).P(), access.UserBlock, targetOf(u)); err != nil {
+		return err
+	}
+	lock := c.signInLock(r, u)
+	if lock == nil {
+		return c.redirect(w, r, "/users/"+string(u.ID), "Sign-in is not locked for "+u.DisplayName+".")
+	}
+	return c.confirm(w, r, unlockConfirm(u, lock), http.StatusOK, "")
+}
+
+// userUnlock ends the locks failed sign-ins put on a user, after confirmation.
+func (c *console) userUnlock(w http.ResponseWriter, r *http.Request) error {
+	u, err := c.activeUser(r)
+	if err != nil {
+		return err
+	}
+	was, err := c.Auth.Unlock(r.Context(), sessionFrom(r.Context()).P(), u.ID)
+	if err != nil {
+		return err
+	}
+	if !was.Locked {
+		return c.redirect(w, r, "/users/"+string(u.ID), "Sign-in is not locked for "+u.DisplayName+".")
+	}
+	return c.redirect(w, r, "/users/"+string(u.ID), "Sign-in is unlocked for "+u.DisplayName+".")
 }
 
 // resetPage is the data of the password reset form and its result.

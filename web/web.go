@@ -99,6 +99,8 @@ func New(d Deps, modules ...Module) http.Handler {
 	c.page("GET /users/{id}/block", c.userBlockConfirm)
 	c.page("POST /users/{id}/block", c.userBlock)
 	c.page("POST /users/{id}/unblock", c.userUnblock)
+	c.page("GET /users/{id}/unlock", c.userUnlockConfirm)
+	c.page("POST /users/{id}/unlock", c.userUnlock)
 	c.page("GET /users/{id}/reset-password", c.userResetForm)
 	c.page("POST /users/{id}/reset-password", c.userReset)
 	c.page("GET /users/{id}/delete", c.userDeleteConfirm)

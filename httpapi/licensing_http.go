@@ -160,7 +160,17 @@ func (s *Server) registerLicensing() {
 			}
 			return writeSubscription(w, http.StatusOK, sub)
 		})
-	s.handle(Route{Method: "POST", Path: "/api/v1/subscriptions/{id}/cancel", Summary: "Cancel at the end of the period; licenses work until then",
+	s.handle(Route{Method: "GET", Path: "/api/v1/subscriptions/{id}/cancel-preview",
+		Summary: "What ending the subscription takes, counted with today's licenses: its seats, which users lose which license, and their app data per kind",
+		Tag:     "licensing", Response: licensing.EndingPreview{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			prev, err := s.Licensing.CancelPreview(r.Context(), principal(r), r.PathValue("id"))
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, prev)
+		})
+	s.handle(Route{Method: "POST", Path: "/api/v1/subscriptions/{id}/cancel", Summary: "Cancel at the end of the period; licenses work until then (GET cancel-preview says what goes then)",
 		Tag: "licensing", Response: licensing.Subscription{}},
 		func(w http.ResponseWriter, r *http.Request) error {
 			sub, err := s.Licensing.Cancel(r.Context(), principal(r), r.PathValue("id"))

@@ -93,6 +93,9 @@ var crossTenantCases = map[string]crossTenantCase{
 	"PATCH /api/v1/subscriptions/{id}": func(b *tenantB) []crossTenantRequest {
 		return []crossTenantRequest{{"/api/v1/subscriptions/" + b.subscription, map[string]any{"quantity": 1}}}
 	},
+	"GET /api/v1/subscriptions/{id}/cancel-preview": func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/subscriptions/" + b.subscription + "/cancel-preview", nil}}
+	},
 	"POST /api/v1/subscriptions/{id}/cancel": func(b *tenantB) []crossTenantRequest {
 		return []crossTenantRequest{{"/api/v1/subscriptions/" + b.subscription + "/cancel", nil}}
 	},

@@ -285,7 +285,7 @@ func (s *Service) applyLicenses(ctx context.Context, tx *store.Tx, org atrium.Or
 		}
 	}
 	if len(removed) > 0 {
-		if err := s.publishRemovals(ctx, tx, org, u, have, removed); err != nil {
+		if _, _, err := s.publishRemovals(ctx, tx, org, u, have, removed); err != nil {
 			return nil, err
 		}
 	}
@@ -406,17 +406,19 @@ func lostApps(ctx context.Context, q store.Querier, user atrium.UserID, removed 
 }
 
 // publishRemovals publishes LicenseRemoved for each removed product, naming the apps
-// the user lost with it, and audits what the app modules deleted.
-func (s *Service) publishRemovals(ctx context.Context, tx *store.Tx, org atrium.OrgID, u *directory.User, have map[string]License, removed []string) error {
+// the user lost with it, and audits what the app modules deleted. It returns the apps
+// lost and, per kind, what the app modules counted.
+func (s *Service) publishRemovals(ctx context.Context, tx *store.Tx, org atrium.OrgID, u *directory.User, have map[string]License, removed []string) ([]string, map[string]int, error) {
 	lost, err := lostApps(ctx, tx, u.ID, removed)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
+	counts := map[string]int{}
 	told := map[string]bool{} // each lost app is named by one event only
 	for _, id := range removed {
 		gives, err := appsOf(ctx, tx, []string{id})
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		apps := []string{}
 		for _, app := range lost {
@@ -427,7 +429,10 @@ func (s *Service) publishRemovals(ctx context.Context, tx *store.Tx, org atrium.
 		}
 		rep, err := s.events.Publish(ctx, tx, org, string(u.ID), LicenseRemoved{User: u.ID, Org: org, ProductID: id, ProductName: have[id].ProductName, LostApps: apps})
 		if err != nil {
-			return err
+			return nil, nil, err
+		}
+		for k, v := range rep.Counts {
+			counts[k] += v
 		}
 		if len(apps) == 0 {
 			continue
@@ -438,10 +443,13 @@ func (s *Service) publishRemovals(ctx context.Context, tx *store.Tx, org atrium.
 		}
 		if err := audit.Record(ctx, tx, tx.Now(), audit.Entry{Org: org, Action: "app_data.cleanup", TargetType: "user", TargetID: string(u.ID),
 			TargetName: u.Username, After: summary}); err != nil {
-			return err
+			return nil, nil, err
 		}
 	}
-	return nil
+	if lost == nil {
+		lost = []string{}
+	}
+	return lost, counts, nil
 }
 
 // RemovalPreview tells, for removing products from a user's current licenses, which
@@ -605,57 +613,61 @@ func (s *Service) changeOne(ctx context.Context, p *access.Principal, user atriu
 }
 
 // trimAssignments removes the most recent assignments of product in org until no more
-// are assigned than purchased; it returns how many it removed.
-func (s *Service) trimAssignments(ctx context.Context, tx *store.Tx, org atrium.OrgID, product string) (int, error) {
+// are assigned than purchased, and says who lost which license and what app data went.
+func (s *Service) trimAssignments(ctx context.Context, tx *store.Tx, org atrium.OrgID, product string) ([]LicenseLoss, error) {
 	purchased, assigned, err := seatCounts(ctx, tx, org, product)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	excess := assigned - max(purchased, 0)
 	if excess <= 0 {
-		return 0, nil
+		return nil, nil
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT user_id FROM license_assignments WHERE org_id = $1 AND product_id = $2 ORDER BY created_at DESC, user_id DESC LIMIT $3`,
 		string(org), product, excess)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	var users []atrium.UserID
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
 			rows.Close()
-			return 0, err
+			return nil, err
 		}
 		users = append(users, atrium.UserID(id))
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return 0, err
+		return nil, err
 	}
+	name, err := productName(ctx, tx, product)
+	if err != nil {
+		return nil, err
+	}
+	losses := make([]LicenseLoss, 0, len(users))
 	for _, id := range users {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM license_assignments WHERE user_id = $1 AND product_id = $2`, string(id), product); err != nil {
-			return 0, err
+			return nil, err
 		}
 		if err := s.releaseSeat(ctx, tx, org, product); err != nil {
-			return 0, err
+			return nil, err
 		}
 		u, err := s.dir.GetUserUnchecked(ctx, org, id)
 		if atrium.ErrorCode(err) == atrium.CodeNotFound {
 			u, err = &directory.User{ID: id, Org: org}, nil
 		}
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
-		name, err := productName(ctx, tx, product)
+		lost, counts, err := s.publishRemovals(ctx, tx, org, u, map[string]License{product: {ProductID: product, ProductName: name}}, []string{product})
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
-		if err := s.publishRemovals(ctx, tx, org, u, map[string]License{product: {ProductID: product, ProductName: name}}, []string{product}); err != nil {
-			return 0, err
-		}
+		losses = append(losses, LicenseLoss{UserID: id, Username: u.Username, DisplayName: u.DisplayName, ProductID: product, ProductName: name,
+			LostApps: lost, Data: counts})
 	}
-	return len(users), nil
+	return losses, nil
 }
 
 // productName returns the name of a catalog product.

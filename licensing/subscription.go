@@ -650,21 +650,29 @@ func (s *Service) endOrRenew(ctx context.Context, tx *store.Tx, org atrium.OrgID
 			store.Micros(start), store.Micros(end), store.Micros(now), sub.ID)
 		return err
 	}
+	_, err = s.end(ctx, tx, sub, now)
+	return err
+}
+
+// end expires sub: its seats leave the pool, the licenses beyond the seats that remain
+// go (the most recent first), and with them the app data the app modules delete. It
+// returns who lost which license; CancelPreview runs it in a transaction it rolls back.
+func (s *Service) end(ctx context.Context, tx *store.Tx, sub *Subscription, now time.Time) ([]LicenseLoss, error) {
 	if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET state = 'expired', updated_at = $1, version = version + 1 WHERE id = $2`,
 		store.Micros(now), sub.ID); err != nil {
-		return err
+		return nil, err
 	}
-	if err := removeSeats(ctx, tx, org, sub.ProductID, sub.Quantity, true); err != nil {
-		return err
+	if err := removeSeats(ctx, tx, sub.Org, sub.ProductID, sub.Quantity, true); err != nil {
+		return nil, err
 	}
-	removed, err := s.trimAssignments(ctx, tx, org, sub.ProductID)
+	losses, err := s.trimAssignments(ctx, tx, sub.Org, sub.ProductID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	action := "subscription.expire"
 	if sub.Trial {
 		action = "subscription.trial_expire"
 	}
-	return audit.Record(ctx, tx, now, audit.Entry{Org: org, Action: action, TargetType: "subscription", TargetID: sub.ID, TargetName: sub.ProductName,
-		After: map[string]any{"seats_removed": sub.Quantity, "licenses_removed": removed}})
+	return losses, audit.Record(ctx, tx, now, audit.Entry{Org: sub.Org, Action: action, TargetType: "subscription", TargetID: sub.ID, TargetName: sub.ProductName,
+		After: map[string]any{"seats_removed": sub.Quantity, "licenses_removed": len(losses)}})
 }

@@ -239,23 +239,60 @@ func (c *console) subscriptionFailed(w http.ResponseWriter, r *http.Request, id 
 	return nil
 }
 
-func cancelConfirm(sub *licensing.Subscription) confirmPage {
-	return confirmPage{Heading: "Cancel " + sub.ProductName + "?",
-		Message: fmt.Sprintf("The subscription ends at the end of its current period, on %s. Its %d licenses keep working until then; after that the seats are gone and licenses beyond the remaining seats are removed.",
-			formatDate(sub.PeriodEnd), sub.Quantity),
-		Action: "/billing/subscriptions/" + sub.ID + "/cancel", Button: "Cancel subscription", Cancel: "/billing/purchase"}
+// cancelPage asks before a subscription is cancelled, saying what its end takes: its
+// seats, which users lose which license, and their app data (the service's preview,
+// counted with today's licenses). Its buttons read "Cancel subscription" and "Keep
+// subscription".
+type cancelPage struct {
+	Preview *licensing.EndingPreview
+	Losses  []cancelLoss
+	// More is how many users lose a license beyond those listed.
+	More int
+	// Data says what app data goes in all, in words.
+	Data   string
+	Action string
 }
 
-func (c *console) subscriptionCancelConfirm(w http.ResponseWriter, r *http.Request) error {
-	s := sessionFrom(r.Context())
-	if err := requireBilling(r); err != nil {
-		return err
+// cancelLoss is one user's loss, in words.
+type cancelLoss struct {
+	licensing.LicenseLoss
+	// Data says what of the user's app data goes; empty when they keep every app.
+	Data string
+}
+
+func cancelView(prev *licensing.EndingPreview) cancelPage {
+	p := cancelPage{Preview: prev, More: prev.UsersLosing - len(prev.Losses), Data: licensing.DataSummary(prev.Data),
+		Action: "/billing/subscriptions/" + prev.Subscription.ID + "/cancel"}
+	for _, l := range prev.Losses {
+		cl := cancelLoss{LicenseLoss: l}
+		if len(l.LostApps) > 0 {
+			cl.Data = licensing.DataSummary(l.Data)
+		}
+		p.Losses = append(p.Losses, cl)
 	}
-	sub, err := c.Licensing.Subscription(r.Context(), s.P(), r.PathValue("id"))
+	return p
+}
+
+// renderCancel shows the cancel confirmation of subscription id; errMsg, when set, says
+// why the last attempt failed.
+func (c *console) renderCancel(w http.ResponseWriter, r *http.Request, id string, status int, errMsg string) error {
+	s := sessionFrom(r.Context())
+	prev, err := c.Licensing.CancelPreview(r.Context(), s.P(), id)
 	if err != nil {
 		return err
 	}
-	return c.confirm(w, r, cancelConfirm(sub), http.StatusOK, "")
+	v := c.newView(r, "Cancel "+prev.Subscription.ProductName+"?")
+	v.Error = errMsg
+	v.Data = cancelView(prev)
+	c.render(w, r, status, "purchase_cancel.html", v)
+	return nil
+}
+
+func (c *console) subscriptionCancelConfirm(w http.ResponseWriter, r *http.Request) error {
+	if err := requireBilling(r); err != nil {
+		return err
+	}
+	return c.renderCancel(w, r, r.PathValue("id"), http.StatusOK, "")
 }
 
 // subscriptionCancel cancels at the end of the period, after confirmation.
@@ -264,11 +301,9 @@ func (c *console) subscriptionCancel(w http.ResponseWriter, r *http.Request) err
 	sub, err := c.Licensing.Cancel(r.Context(), s.P(), r.PathValue("id"))
 	if err != nil {
 		if atrium.ErrorCode(err) == atrium.CodeConflict {
-			cur, gerr := c.Licensing.Subscription(r.Context(), s.P(), r.PathValue("id"))
-			if gerr != nil {
-				return err
+			if rerr := c.renderCancel(w, r, r.PathValue("id"), statusOf(err), messageOf(err)); rerr == nil {
+				return nil
 			}
-			return c.confirm(w, r, cancelConfirm(cur), statusOf(err), messageOf(err))
 		}
 		return err
 	}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -252,31 +251,15 @@ type removalPage struct {
 	Apps                                   []appLoss
 }
 
-// appLoss is what one lost app deletes and keeps, in words.
+// appLoss is what one lost app deletes and keeps, counted per kind.
 type appLoss struct {
-	App     string
-	Deleted []string
-	Kept    []string
+	App    string
+	Counts map[string]int
 }
 
 // Summary is the loss in one sentence, such as "Social Engagement: 3 alerts, 2
 // settings will be deleted; 2 search topics are kept".
-func (a appLoss) Summary() string {
-	s := a.App + ": "
-	if len(a.Deleted) == 0 {
-		s += "no data will be deleted"
-	} else {
-		s += strings.Join(a.Deleted, ", ") + " will be deleted"
-	}
-	if len(a.Kept) > 0 {
-		verb := "are"
-		if len(a.Kept) == 1 && strings.HasPrefix(a.Kept[0], "1 ") {
-			verb = "is"
-		}
-		s += "; " + strings.Join(a.Kept, ", ") + " " + verb + " kept"
-	}
-	return s
-}
+func (a appLoss) Summary() string { return a.App + ": " + licensing.DataSummary(a.Counts) }
 
 func (c *console) confirmRemoval(w http.ResponseWriter, r *http.Request, p removalPage) error {
 	v := c.newView(r, p.Heading)
@@ -285,58 +268,16 @@ func (c *console) confirmRemoval(w http.ResponseWriter, r *http.Request, p remov
 	return nil
 }
 
-// dataKinds names the kinds of app data the cleaners count, singular and plural.
-var dataKinds = map[string][2]string{
-	"settings":       {"setting", "settings"},
-	"alerts":         {"alert", "alerts"},
-	"streams":        {"stream", "streams"},
-	"shared_streams": {"share of another user's stream", "shares of other users' streams"},
-	"search_topics":  {"search topic", "search topics"},
-}
-
-// keptSuffix marks the counts of data a cleaner keeps.
-const keptSuffix = "_kept"
-
-func countWords(kind string, n int) string {
-	names, ok := dataKinds[kind]
-	if !ok {
-		names = [2]string{strings.ReplaceAll(kind, "_", " "), strings.ReplaceAll(kind, "_", " ")}
-	}
-	if n == 1 {
-		return "1 " + names[0]
-	}
-	return fmt.Sprintf("%d %s", n, names[1])
-}
-
-// appLosses turns a removal preview into sentences, apps and kinds in a stable order;
-// kinds with nothing to delete are left out.
+// appLosses turns a removal preview into sentences, apps in a stable order.
 func (c *console) appLosses(preview map[string]map[string]int) []appLoss {
 	apps := make([]string, 0, len(preview))
 	for app := range preview {
 		apps = append(apps, app)
 	}
 	sort.Strings(apps)
-	var out []appLoss
+	out := make([]appLoss, 0, len(apps))
 	for _, app := range apps {
-		counts := preview[app]
-		kinds := make([]string, 0, len(counts))
-		for k := range counts {
-			kinds = append(kinds, k)
-		}
-		sort.Strings(kinds)
-		loss := appLoss{App: c.appTitle(app)}
-		for _, k := range kinds {
-			n := counts[k]
-			if n == 0 {
-				continue
-			}
-			if base, ok := strings.CutSuffix(k, keptSuffix); ok {
-				loss.Kept = append(loss.Kept, countWords(base, n))
-			} else {
-				loss.Deleted = append(loss.Deleted, countWords(k, n))
-			}
-		}
-		out = append(out, loss)
+		out = append(out, appLoss{App: c.appTitle(app), Counts: preview[app]})
 	}
 	return out
 }

@@ -1014,3 +1014,57 @@ func TestUnassignedProductsTickNoPlans(t *testing.T) {
 		}
 	})
 }
+
+// TestCancelConfirmationListsLosses: the cancel confirmation lists, before anything
+// changes, which users lose which license and what of their app data goes, and its
+// buttons read "Cancel subscription" and "Keep subscription".
+func TestCancelConfirmationListsLosses(t *testing.T) {
+	eachDialect(t, func(t *testing.T, f *fixture) {
+		se := f.product("SOCIAL_ENGAGEMENT")
+		subs, _, err := f.m.Licensing.Subscriptions(context.Background(), f.adminPrincipal(), licensing.ListQuery{})
+		if err != nil || len(subs) != 1 || !subs[0].Trial {
+			t.Fatalf("sign-up trial = %+v, %v", subs, err)
+		}
+		trial := subs[0]
+		rita := f.newUser("rita", "Rita Reyes", "US")
+		f.setLicenses(rita.ID, se.ID)
+		f.socialData(f.principalOf(rita))
+		before := f.socialCounts(rita.ID)
+
+		b := f.browser()
+		b.signIn("admin@contoso.atrium.localhost", adminPassword, false)
+		cancel := "/billing/subscriptions/" + trial.ID + "/cancel"
+		wantContains(t, b.get("/billing/purchase"), "When the trial ends on "+trial.PeriodEnd.UTC().Format("2006-01-02")+", its seats go")
+		p := b.get(cancel)
+		wantStatus(t, p, http.StatusOK)
+		wantContains(t, p, "Cancel Social Engagement?", "then its 10 seats go",
+			"<strong>2 users lose their Social Engagement license</strong>. Their app data: 3 alerts, 2 settings, 1 stream will be deleted; 2 search topics are kept.",
+			`<td class="any">Ada Admin<br>`, `<td class="any">Rita Reyes<br><span class="muted">rita@contoso.atrium.localhost</span>`,
+			"<td>3 alerts, 2 settings, 1 stream will be deleted; 2 search topics are kept</td>",
+			`<button type="submit" class="danger">Cancel subscription</button>`,
+			`class="button secondary">Keep subscription</a>`)
+		wantNotContains(t, p, ">Cancel</a>")
+		// The preview changed nothing.
+		if got := f.socialCounts(rita.ID); fmt.Sprint(got) != fmt.Sprint(before) {
+			t.Fatalf("the preview deleted app data: %v, had %v", got, before)
+		}
+		if got := f.licensesOf(rita.ID); len(got) != 1 {
+			t.Fatalf("the preview removed Rita's license: %v", got)
+		}
+		if got := f.subscription(trial.ID); got.CancelAtPeriodEnd || got.State != licensing.StateTrial {
+			t.Fatalf("the preview changed the subscription: %+v", got)
+		}
+
+		// Seats of another subscription cover one of the two licenses: only the most recent goes.
+		f.order(se.ID, 1)
+		p = b.get(cancel)
+		wantContains(t, p, "(1 seat of Social Engagement on your other subscriptions remains)", "<strong>1 user loses their Social Engagement license</strong>",
+			`<td class="any">Rita Reyes<br>`)
+		wantNotContains(t, p, `<td class="any">Ada Admin<br>`)
+
+		wantStatus(t, b.postForm(cancel, cancel, nil), http.StatusSeeOther)
+		if !f.subscription(trial.ID).CancelAtPeriodEnd {
+			t.Fatal("confirming did not cancel")
+		}
+	})
+}

@@ -230,6 +230,7 @@ func wireAccess(ctx context.Context, k *Kernel) error {
 func wireDirectory(_ context.Context, k *Kernel) error {
 	Provide(k, directory.New(k.DB, k.Clock, k.Queue, k.Events, k.Outbox,
 		directory.Config{BaseDomain: k.Config.BaseDomain, PublicURL: k.Config.PublicURL, Passwords: k.Config.passwords()}))
+	k.API(httpapi.UserExport())
 	return nil
 }
 

@@ -126,7 +126,7 @@ func TestListUsersRejectsBadInput(t *testing.T) {
 	})
 }
 
-func testSearchOrg(t *testing.T, db *store.DB, prefix string) atrium.OrgID {
+func testSearchOrg(t testing.TB, db *store.DB, prefix string) atrium.OrgID {
 	t.Helper()
 	id := atrium.OrgID(uuid.Must(uuid.NewV7()).String())
 	now := store.Micros(time.Now())

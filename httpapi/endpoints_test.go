@@ -29,6 +29,7 @@ var happyRoutes = []string{
 	"POST /api/v1/organizations/{id}/suspend", "POST /api/v1/organizations/{id}/reactivate", "GET /api/v1/outgoing-mail",
 	"POST /api/v1/organizations/{id}/delete", "POST /api/v1/organizations/{id}/restore",
 	"GET /api/v1/organization", "PATCH /api/v1/organization",
+	"GET /api/v1/users/export",
 	"GET /api/v1/users/{id}/sign-in-lock", "DELETE /api/v1/users/{id}/sign-in-lock",
 }
 
@@ -299,6 +300,9 @@ func TestEndpointsHappyPath(t *testing.T) {
 		pres.Decode(&renamed)
 		if renamed.Address != "1 Main St" || pres.Header.Get("ETag") == ores.Header.Get("ETag") {
 			t.Errorf("PATCH /api/v1/organization = %+v, ETag %q", renamed, pres.Header.Get("ETag"))
+		}
+		if csv := admin.Do("GET", "/api/v1/users/export", nil).Want(http.StatusOK); !strings.HasPrefix(string(csv.Body), "username,display_name") {
+			t.Errorf("GET /api/v1/users/export = %q", csv.Body)
 		}
 
 		// Operator: organizations, suspend, reactivate, outgoing mail.

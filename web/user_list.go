@@ -32,6 +32,8 @@ type userListPage struct {
 	Pager     pager
 	Sort      []sortHeader
 	CanCreate bool
+	// ExportURL streams the list with its current search and sort as CSV.
+	ExportURL string
 	// CanRestore holds, for deleted users, whom the signed-in person may restore.
 	CanRestore map[atrium.UserID]bool
 	Restorable map[atrium.UserID]string
@@ -69,6 +71,7 @@ func (c *console) userListView(r *http.Request) (*view, error) {
 	v.Form = q
 	data := userListPage{
 		Users: page.Items, Pager: pageLinks(r, page.NextCursor), CanCreate: s.Can(access.UserCreate),
+		ExportURL: "/api/v1/users/export?" + url.Values{"q": {q.Get("q")}, "sort": {q.Get("sort")}, "order": {q.Get("order")}}.Encode(),
 		Sort: []sortHeader{
 			sortLink("/users", q, "display_name", "Display name"),
 			sortLink("/users", q, "username", "Username"),

@@ -43,8 +43,24 @@ func TestCancelPreviewOverHTTP(t *testing.T) {
 		e.SignIn(helper.Username, apptest.Password).Do("GET", "/api/v1/subscriptions/"+trial.ID+"/cancel-preview", nil).
 			WantProblem(http.StatusForbidden, atrium.CodeForbidden)
 
+		// A week and a day before the trial ends, its Global administrator is mailed.
+		mails := func() []string {
+			return e.Strings("SELECT to_addr FROM mail_outbox WHERE template = 'subscription_ending' AND org_id = $1 ORDER BY created_at", string(o.ID))
+		}
+		runPeriodic(e, trial.PeriodEnd.Sub(e.Clock.Now())-7*24*time.Hour+time.Hour)
+		if got := mails(); !slices.Equal(got, []string{o.ContactEmail}) {
+			t.Errorf("a week before the end, warnings went to %v, want %s", got, o.ContactEmail)
+		}
+		runPeriodic(e, trial.PeriodEnd.Sub(e.Clock.Now())-24*time.Hour+time.Hour)
+		if got := mails(); len(got) != 2 {
+			t.Errorf("a day before the end, %d warnings, want 2", len(got))
+		}
+
 		// After the trial expired there is nothing left to preview.
 		runPeriodic(e, trial.PeriodEnd.Sub(e.Clock.Now())+time.Hour)
 		signInAgain(e, o).Do("GET", "/api/v1/subscriptions/"+trial.ID+"/cancel-preview", nil).WantProblem(http.StatusConflict, atrium.CodeConflict)
+		if got := mails(); len(got) != 2 {
+			t.Errorf("after the end, %d warnings, want still 2", len(got))
+		}
 	})
 }

@@ -10,13 +10,24 @@ import (
 
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
+	"github.com/atrium-admin/atrium/jobs"
+	"github.com/atrium-admin/atrium/mail"
 	"github.com/atrium-admin/atrium/store"
 )
 
 // When a subscription ends (a cancelled one at its period's end, a trial that is not
 // converted at the trial's end), its seats leave the pool and the licenses beyond the
 // seats that remain go, with the app data the app modules delete. CancelPreview says
-// beforehand who loses what, by running that very code in a transaction it rolls back.
+// beforehand who loses what, by running that very code in a transaction it rolls back,
+// and the warning sweep mails it to the organization's Global and Billing
+// administrators a week and a day before.
+
+// JobWarnEnding mails the warnings of subscriptions that end within a week.
+const JobWarnEnding jobs.Kind = "licensing.warn_ending"
+
+// WarnBefore are how long before a subscription ends its warnings are mailed, the
+// earliest first.
+var WarnBefore = []time.Duration{7 * 24 * time.Hour, 24 * time.Hour}
 
 // MaxPreviewLosses bounds the users an EndingPreview lists by name; it counts all.
 const MaxPreviewLosses = 200
@@ -107,6 +118,142 @@ func (s *Service) endingPreview(ctx context.Context, org atrium.OrgID, id string
 		return nil, err
 	}
 	return out, nil
+}
+
+// warnEnding mails, for every subscription that ends within a week and will not
+// renew or convert, the warning of the threshold it has reached — a week before, then a
+// day before — once per subscription, period and threshold. A subscription that
+// reaches a threshold late (cancelled three days before its end) gets that one warning.
+func (s *Service) warnEnding(ctx context.Context, _ *jobs.Job) error {
+	now := s.now()
+	day := WarnBefore[len(WarnBefore)-1]
+	for {
+		rows, err := s.db.Read().QueryContext(ctx, `SELECT s.id, s.org_id, s.period_end FROM subscriptions s
+			WHERE s.state <> 'expired' AND s.period_end > $1 AND s.period_end <= $2
+			AND (s.cancel_at_period_end OR (s.trial AND NOT s.convert_at_trial_end))
+			AND NOT EXISTS (SELECT 1 FROM subscription_end_warnings w WHERE w.subscription_id = s.id AND w.period_end = s.period_end
+				AND w.days_before = CASE WHEN s.period_end <= $3 THEN CAST($4 AS INTEGER) ELSE CAST($5 AS INTEGER) END)
+			ORDER BY s.period_end, s.id LIMIT 100`,
+			store.Micros(now), store.Micros(now.Add(WarnBefore[0])), store.Micros(now.Add(day)), days(day), days(WarnBefore[0]))
+		if err != nil {
+			return store.Translate(err)
+		}
+		type due struct {
+			id, org string
+			end     int64
+		}
+		var batch []due
+		for rows.Next() {
+			var d due
+			if err := rows.Scan(&d.id, &d.org, &d.end); err != nil {
+				rows.Close()
+				return store.Translate(err)
+			}
+			batch = append(batch, d)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return store.Translate(err)
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		for _, d := range batch {
+			before := WarnBefore[0]
+			if store.Time(d.end).Sub(now) <= day {
+				before = day
+			}
+			if err := s.warnOne(ctx, atrium.OrgID(d.org), d.id, d.end, before, now); err != nil {
+				return fmt.Errorf("licensing: warn of the end of %s: %w", d.id, err)
+			}
+		}
+	}
+}
+
+func days(d time.Duration) int { return int(d / (24 * time.Hour)) }
+
+// warnOne mails one subscription's warning to its organization's Global and Billing
+// administrators that have a contact address, and records that it was sent.
+func (s *Service) warnOne(ctx context.Context, org atrium.OrgID, id string, end int64, before time.Duration, now time.Time) error {
+	prev, err := s.endingPreview(ctx, org, id)
+	if atrium.ErrorCode(err) == atrium.CodeConflict || atrium.ErrorCode(err) == atrium.CodeNotFound {
+		return nil // it ended, or its organization went, since the sweep read it
+	}
+	if err != nil {
+		return err
+	}
+	return s.db.Tx(ctx, func(tx *store.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO subscription_end_warnings (subscription_id, org_id, period_end, days_before, sent_at)
+			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (subscription_id, period_end, days_before) DO NOTHING`,
+			id, string(org), end, days(before), store.Micros(tx.Now()))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 || s.mailer == nil {
+			return nil // another node sent it
+		}
+		var ids []atrium.UserID
+		seen := map[atrium.UserID]bool{}
+		for _, role := range []access.Role{access.GlobalAdmin, access.BillingAdmin} {
+			holders, err := access.Holders(ctx, tx, org, role)
+			if err != nil {
+				return err
+			}
+			for _, h := range holders {
+				if !seen[h] {
+					seen[h] = true
+					ids = append(ids, h)
+				}
+			}
+		}
+		cards, err := s.dir.Cards(ctx, tx, org, ids)
+		if err != nil {
+			return err
+		}
+		data := endingMail(prev, store.Time(end).Sub(now))
+		for _, c := range cards {
+			if c.ContactEmail == "" {
+				continue
+			}
+			m := map[string]any{"DisplayName": c.DisplayName}
+			for k, v := range data {
+				m[k] = v
+			}
+			if err := s.mailer.Enqueue(ctx, tx, mail.Message{Org: org, To: c.ContactEmail, Template: "subscription_ending", Data: m}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// mailLosses bounds the users a warning mail names.
+const mailLosses = 20
+
+// endingMail is the data of the subscription_ending mail but the recipient's name.
+func endingMail(prev *EndingPreview, left time.Duration) map[string]any {
+	when := "tomorrow"
+	if n := int((left + 24*time.Hour - 1) / (24 * time.Hour)); n > 1 {
+		when = fmt.Sprintf("in %d days", n)
+	}
+	losses := []string{}
+	for _, l := range prev.Losses[:min(len(prev.Losses), mailLosses)] {
+		line := l.DisplayName + " (" + l.Username + ")"
+		if len(l.LostApps) > 0 {
+			line += ": " + DataSummary(l.Data)
+		}
+		losses = append(losses, line)
+	}
+	return map[string]any{
+		"Product":    prev.Subscription.ProductName,
+		"Trial":      prev.Subscription.Trial,
+		"When":       when,
+		"EndsOn":     prev.EndsAt.UTC().Format("2006-01-02"),
+		"Seats":      prev.SeatsRemoved,
+		"Losses":     losses,
+		"MoreLosses": prev.UsersLosing - len(losses),
+		"Data":       DataSummary(prev.Data),
+	}
 }
 
 // dataKinds names the kinds of app data the app modules count, singular and plural.

@@ -15,6 +15,7 @@ func (s *Service) forgetOrg(ctx context.Context, tx *events.Tx, ev directory.Org
 	for _, q := range []string{
 		`DELETE FROM invoice_lines WHERE invoice_id IN (SELECT id FROM invoices WHERE org_id = $1)`,
 		`DELETE FROM invoices WHERE org_id = $1`,
+		`DELETE FROM subscription_end_warnings WHERE org_id = $1`,
 		`DELETE FROM subscription_changes WHERE subscription_id IN (` + subs + `) OR root_id IN (` + subs + `)`,
 		`DELETE FROM held_licenses WHERE org_id = $1`,
 		`DELETE FROM license_assignments WHERE org_id = $1`,

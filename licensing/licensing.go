@@ -42,7 +42,8 @@ type Service struct {
 }
 
 // New returns the licensing service, registers its jobs and subscribes it to the
-// directory's events; mailer sends the low-seat warnings.
+// directory's events; mailer sends the low-seat warnings and the warnings before a
+// subscription ends.
 func New(db *store.DB, clock atrium.Clock, dir *directory.Service, queue *jobs.Queue, bus *events.Bus, mailer directory.Mailer) *Service {
 	s := &Service{db: db, clock: clock, dir: dir, events: bus, mailer: mailer}
 	s.subscribe(bus)
@@ -50,6 +51,8 @@ func New(db *store.DB, clock atrium.Clock, dir *directory.Service, queue *jobs.Q
 	queue.Every(JobExpireSubscriptions, time.Hour)
 	queue.Register(JobIssueInvoices, s.issueInvoices, jobs.Options{Timeout: 10 * time.Minute})
 	queue.Every(JobIssueInvoices, time.Hour)
+	queue.Register(JobWarnEnding, s.warnEnding, jobs.Options{Timeout: 10 * time.Minute})
+	queue.Every(JobWarnEnding, time.Hour)
 	return s
 }
 

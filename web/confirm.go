@@ -9,6 +9,8 @@ type confirmPage struct {
 	// Type, when set, asks the person to type it into the field "confirm" (an
 	// organization's name before deleting it): ConfirmLabel says so.
 	Type, ConfirmLabel string
+	// Hidden are fields the confirmation posts again with its own (the role chosen).
+	Hidden [][2]string
 }
 
 // confirm renders a confirmation page; errMsg, when set, says why the last attempt

@@ -77,7 +77,9 @@ func orgConfirm(o *directory.Organization, ch orgChange) confirmPage {
 	switch ch {
 	case "suspend":
 		p.Heading, p.Button = "Suspend "+o.Name+"?", "Suspend organization"
-		p.Message = "Nobody of " + o.Name + " can sign in while it is suspended, and their sessions and API tokens stop working."
+		p.Message = "Nobody of " + o.Name + " can sign in while it is suspended: their sessions end and their API tokens stop working. " +
+			"Its users, licenses and data are kept. Reactivating it lets its members sign in again and its API tokens work again; " +
+			"the sessions that ended stay ended."
 	case "reactivate":
 		p.Heading, p.Button = "Reactivate "+o.Name+"?", "Reactivate organization"
 		p.Message = "Members of " + o.Name + " can sign in again."

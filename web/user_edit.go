@@ -341,8 +341,20 @@ func (c *console) userDelete(w http.ResponseWriter, r *http.Request) error {
 func (c *console) userRoleAssign(w http.ResponseWriter, r *http.Request) error {
 	s := sessionFrom(r.Context())
 	role, ok := access.ParseRole(r.PostForm.Get("role"))
+	if ok && role == access.GlobalAdmin && r.PostForm.Get("confirmed") == "" {
+		// Everything in the organization, including removing the other admins: asked once more.
+		cur, err := c.activeUser(r)
+		if err != nil {
+			return err
+		}
+		return c.confirm(w, r, confirmPage{Heading: "Make " + cur.DisplayName + " a Global administrator?",
+			Message: cur.DisplayName + " will be able to do everything in the organization: add and delete users, reset any password, " +
+				"assign and remove every role (yours too), buy and cancel subscriptions and create API tokens.",
+			Action: "/users/" + string(cur.ID) + "/roles", Button: "Make Global administrator", Cancel: "/users/" + string(cur.ID),
+			Hidden: [][2]string{{"role", role.String()}, {"confirmed", "1"}}}, http.StatusOK, "")
+	}
 	var u *directory.User
-	err := error(atrium.FieldError("role", "choose a role"))
+	err := error(atrium.FieldError("role", "Choose the role to assign."))
 	if ok {
 		u, err = c.Directory.AssignRole(r.Context(), s.P(), atrium.UserID(r.PathValue("id")), role)
 	}

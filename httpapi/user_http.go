@@ -148,7 +148,7 @@ func (s *Server) registerUsers() {
 			w.WriteHeader(http.StatusNoContent)
 			return nil
 		})
-	s.handle(Route{Method: "POST", Path: "/api/v1/users/{id}/restore", Summary: "Restore a deleted user", Tag: "users", Response: directory.User{}},
+	s.handle(Route{Method: "POST", Path: "/api/v1/users/{id}/restore", Summary: "Restore a deleted user; notices say which licenses could not be given back", Tag: "users", Response: directory.User{}},
 		func(w http.ResponseWriter, r *http.Request) error {
 			u, err := s.Directory.RestoreUser(r.Context(), principal(r), atrium.UserID(r.PathValue("id")))
 			if err != nil {

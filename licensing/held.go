@@ -64,7 +64,7 @@ func (s *Service) restoreLicenses(ctx context.Context, etx *events.Tx, u directo
 	for _, x := range list {
 		err := s.takeSeat(ctx, tx, u.Org, x.id, x.name)
 		if atrium.ErrorCode(err) == atrium.CodeNoSeatsAvailable {
-			etx.Notice(fmt.Sprintf("the %s license could not be restored: no seats are available", x.name))
+			etx.Notice(fmt.Sprintf("The %s license was not given back: no seats are available. Buy seats or free one, then assign it.", x.name))
 			continue
 		}
 		if err != nil {

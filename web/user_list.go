@@ -187,10 +187,8 @@ func (c *console) userRestore(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	msg := u.DisplayName + " was restored and can sign in again."
-	if len(u.Notices) > 0 {
-		msg += " Not restored: " + strings.Join(u.Notices, "; ") + "."
-	}
+	// The notices say, in sentences, what the restore could not give back.
+	msg := strings.Join(append([]string{u.DisplayName + " was restored and can sign in again."}, u.Notices...), " ")
 	return c.redirect(w, r, "/users/"+string(u.ID), msg)
 }
 

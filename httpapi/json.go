@@ -10,7 +10,10 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/atrium-admin/atrium"
 )
@@ -18,9 +21,9 @@ import (
 // MaxBodyBytes bounds request bodies.
 const MaxBodyBytes = 1 << 20
 
-// decode reads a JSON body into v strictly: one object, known fields only, right types,
-// at most MaxBodyBytes. Every failure is an invalid (or too_large) error naming the
-// field where it can.
+// decode reads a JSON body into v strictly: one object (never null), known fields only,
+// right types, every string valid UTF-8 without NUL, at most MaxBodyBytes. Every failure
+// is an invalid (or too_large) error naming the field where it can.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
@@ -34,6 +37,14 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	if err != nil {
 		return decodeError(err, nil, nil)
 	}
+	if bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
+		// json.Decode takes null as "leave v as it is", which would make null an empty
+		// request: a PUT of null would replace a whole set with nothing.
+		return &atrium.Error{Code: atrium.CodeInvalid, Message: "the body must be a JSON object, not null"}
+	}
+	if err := checkJSONText(data); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -46,6 +57,124 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 		return &atrium.Error{Code: atrium.CodeInvalid, Message: "the body must hold a single JSON object"}
 	}
 	return nil
+}
+
+// checkJSONText returns an invalid error naming the first string of the JSON document
+// data, key or value, that is not valid UTF-8, holds a UTF-16 surrogate escape without
+// its other half (such as "\ud800"), or holds a NUL ("\u0000"). encoding/json would
+// quietly turn the first two into U+FFFD and pass NUL on to the database, which
+// PostgreSQL refuses. A document that is not valid JSON is left to the decoder: nil.
+func checkJSONText(data []byte) error {
+	type frame struct {
+		object  bool
+		key     string
+		wantKey bool
+	}
+	var stack []frame
+	// path is the dotted keys leading to the current value, the way the decoder's type
+	// errors name fields (array positions are not part of it).
+	path := func() string {
+		var keys []string
+		for _, f := range stack {
+			if f.object && !f.wantKey {
+				keys = append(keys, f.key)
+			}
+		}
+		return strings.Join(keys, ".")
+	}
+	valueDone := func() {
+		if n := len(stack); n > 0 && stack[n-1].object {
+			stack[n-1].wantKey = true
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	for {
+		start := dec.InputOffset()
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		switch tok := tok.(type) {
+		case json.Delim:
+			switch tok {
+			case '{', '[':
+				stack = append(stack, frame{object: tok == '{', wantKey: tok == '{'})
+			default:
+				stack = stack[:len(stack)-1]
+				valueDone()
+			}
+			continue
+		case string:
+			raw := data[start:dec.InputOffset()]
+			if i := bytes.IndexByte(raw, '"'); i >= 0 {
+				raw = raw[i:]
+			}
+			isKey := len(stack) > 0 && stack[len(stack)-1].object && stack[len(stack)-1].wantKey
+			if isKey {
+				top := &stack[len(stack)-1]
+				top.key, top.wantKey = tok, false
+			}
+			if msg := badJSONString(raw); msg != "" {
+				field := path()
+				if field == "" {
+					return &atrium.Error{Code: atrium.CodeInvalid, Message: "the body " + msg}
+				}
+				if isKey {
+					msg = "is a field name that " + msg
+				}
+				return &atrium.Error{Code: atrium.CodeInvalid, Message: field + ": " + msg, Fields: map[string]string{field: msg}}
+			}
+			if isKey {
+				continue
+			}
+		}
+		valueDone()
+	}
+}
+
+// badJSONString says what is wrong with the text of lit, a JSON string literal with its
+// quotes, or returns "" when it is valid text without NUL.
+func badJSONString(lit []byte) string {
+	if !utf8.Valid(lit) {
+		return "must be valid UTF-8 text"
+	}
+	for i := 0; i < len(lit); i++ {
+		if lit[i] != '\\' || i+1 >= len(lit) {
+			continue
+		}
+		i++
+		if lit[i] != 'u' {
+			continue
+		}
+		r, ok := hex4(lit[i+1:])
+		if !ok {
+			return "must be valid JSON text"
+		}
+		i += 4
+		switch {
+		case r == 0:
+			return "must not contain NUL characters (\\u0000)"
+		case utf16.IsSurrogate(r):
+			if r < 0xdc00 && i+2 < len(lit) && lit[i+1] == '\\' && lit[i+2] == 'u' {
+				if low, ok := hex4(lit[i+3:]); ok && low >= 0xdc00 && low < 0xe000 {
+					i += 6
+					continue
+				}
+			}
+			return "must be valid UTF-8 text: it holds half of a UTF-16 surrogate pair"
+		}
+	}
+	return ""
+}
+
+// hex4 reads the four hex digits of a \u escape at the start of b.
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(b[:4]), 16, 16)
+	return rune(n), err == nil
 }
 
 func decodeError(err error, data []byte, v any) error {

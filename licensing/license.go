@@ -43,8 +43,13 @@ func (s *Service) Licenses(ctx context.Context, p *access.Principal) ([]LicenseC
 	if err := access.Require(p, access.LicenseRead, access.Resource{Org: p.Org}); err != nil {
 		return nil, err
 	}
+	return s.licenseCounts(ctx, p.Org)
+}
+
+// licenseCounts returns org's seats per product, by product name.
+func (s *Service) licenseCounts(ctx context.Context, org atrium.OrgID) ([]LicenseCount, error) {
 	rows, err := s.db.Read().QueryContext(ctx, `SELECT ss.product_id, pr.name, SUM(ss.capacity), SUM(ss.assigned) FROM seat_stripes ss
-		JOIN products pr ON pr.id = ss.product_id WHERE ss.org_id = $1 GROUP BY ss.product_id, pr.name ORDER BY pr.name, ss.product_id`, string(p.Org))
+		JOIN products pr ON pr.id = ss.product_id WHERE ss.org_id = $1 GROUP BY ss.product_id, pr.name ORDER BY pr.name, ss.product_id`, string(org))
 	if err != nil {
 		return nil, store.Translate(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/directory"
+	"github.com/atrium-admin/atrium/licensing"
 )
 
 // orgsPage is the data of the operator's organization list.
@@ -17,6 +18,9 @@ type orgsPage struct {
 	CanDelete bool
 	// CanInvoices links each organization's invoices for staff who mark them paid.
 	CanInvoices bool
+	// Users and Seats count each listed organization's active users and licenses.
+	Users map[atrium.OrgID]int
+	Seats map[atrium.OrgID]licensing.SeatTotals
 }
 
 // orgList lists every organization for operator staff, with search, a state filter
@@ -43,11 +47,62 @@ func (c *console) orgList(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := orgsPage{Orgs: list, Pager: pageLinks(r, next), CanManage: map[atrium.OrgID]bool{}, CanInvoices: s.CanInstance(access.InvoiceManage),
 		CanDelete: s.CanInstance(access.InstanceOrgDelete)}
-	for _, o := range list {
+	ids := make([]atrium.OrgID, len(list))
+	for i, o := range list {
 		p.CanManage[o.ID] = !o.Operator && access.Can(s.P(), access.InstanceOrgManage, access.Resource{Org: o.ID})
+		ids[i] = o.ID
+	}
+	if p.Users, err = c.Directory.UserCountsOf(r.Context(), s.P(), ids); err != nil {
+		return err
+	}
+	if p.Seats, err = c.Licensing.SeatTotalsOf(r.Context(), s.P(), ids); err != nil {
+		return err
 	}
 	v.Data = p
 	c.render(w, r, http.StatusOK, "orgs.html", v)
+	return nil
+}
+
+// orgDetailPage is one organization as operator staff see it.
+type orgDetailPage struct {
+	Org       *directory.Organization
+	Domains   []string
+	Users     int
+	Licenses  []licensing.LicenseCount
+	CanManage bool
+	CanDelete bool
+	// CanInvoices links the organization's invoices for staff who mark them paid.
+	CanInvoices bool
+}
+
+// orgDetail is Operator > Organizations > an organization: its profile, domains, users
+// and licenses, with the actions staff may take on it.
+func (c *console) orgDetail(w http.ResponseWriter, r *http.Request) error {
+	s := sessionFrom(r.Context())
+	id := atrium.OrgID(r.PathValue("id"))
+	if err := access.Require(s.P(), access.InstanceOrgRead, access.Resource{Org: id}); err != nil {
+		return err
+	}
+	o, err := c.Directory.GetOrganization(r.Context(), s.P(), id)
+	if err != nil {
+		return err
+	}
+	p := orgDetailPage{Org: o, CanManage: !o.Operator && access.Can(s.P(), access.InstanceOrgManage, access.Resource{Org: id}),
+		CanDelete: !o.Operator && s.CanInstance(access.InstanceOrgDelete), CanInvoices: !o.Operator && s.CanInstance(access.InvoiceManage)}
+	if p.Domains, err = c.Directory.Domains(r.Context(), id); err != nil {
+		return err
+	}
+	users, err := c.Directory.UserCountsOf(r.Context(), s.P(), []atrium.OrgID{id})
+	if err != nil {
+		return err
+	}
+	p.Users = users[id]
+	if p.Licenses, err = c.Licensing.LicensesOf(r.Context(), s.P(), id); err != nil {
+		return err
+	}
+	v := c.newView(r, o.Name)
+	v.Data = p
+	c.render(w, r, http.StatusOK, "org.html", v)
 	return nil
 }
 

@@ -121,6 +121,7 @@ func New(d Deps, modules ...Module) http.Handler {
 	c.page("GET /settings/sessions/{id}/revoke", c.sessionRevokeConfirm)
 	c.page("POST /settings/sessions/{id}/revoke", c.sessionRevoke)
 	c.page("GET /organizations", c.orgList)
+	c.page("GET /organizations/{id}", c.orgDetail)
 	c.page("GET /organizations/{id}/{change}", c.orgStateConfirm)
 	c.page("POST /organizations/{id}/{change}", c.orgStateChange)
 	c.page("GET /mail", c.mailList)

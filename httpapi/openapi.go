@@ -23,8 +23,12 @@ type Route struct {
 	Public bool
 	// DuringPasswordChange routes stay open while the caller must change their password.
 	DuringPasswordChange bool
-	// Request is a value of the JSON body type, or nil.
+	// Request is a value of the JSON body type, or nil. A route with a Request refuses
+	// a request without a body unless OptionalBody is set.
 	Request any
+	// OptionalBody marks a Request body the route may go without (the document says it
+	// is not required); null is still refused.
+	OptionalBody bool
 	// Response is a value of the JSON response type, or nil for no body.
 	Response any
 	// Status is the success status; default 200.
@@ -68,7 +72,7 @@ func (s *Server) OpenAPI() (map[string]any, error) {
 			op["parameters"] = params
 		}
 		if rt.Request != nil {
-			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+			op["requestBody"] = map[string]any{"required": !rt.OptionalBody, "content": map[string]any{
 				"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(rt.Request), schemas)}}}
 		}
 		status := rt.Status

@@ -217,6 +217,9 @@ func (s *Server) serve(rt Route, h Handler, w http.ResponseWriter, r *http.Reque
 	ctx := audit.WithActor(r.Context(), audit.Actor{ID: "anonymous", Name: "anonymous", SourceIP: ClientIP(r)})
 	r = r.WithContext(ctx)
 	if rt.Public {
+		if err := checkBody(rt, r); err != nil {
+			return err
+		}
 		return h(w, r)
 	}
 	id, cookie, err := Identify(ctx, s.Auth, r)
@@ -232,7 +235,19 @@ func (s *Server) serve(rt Route, h Handler, w http.ResponseWriter, r *http.Reque
 	if id.MustChangePassword && !rt.DuringPasswordChange {
 		return atrium.Errorf(atrium.CodePasswordChange, "you must change your password first: POST /api/v1/me/password")
 	}
+	if err := checkBody(rt, r); err != nil {
+		return err
+	}
 	return h(w, r.WithContext(WithIdentity(ctx, id, ClientIP(r))))
+}
+
+// checkBody refuses a request without a body to a route whose Request body is required,
+// so that no handler can take a missing body as an empty one.
+func checkBody(rt Route, r *http.Request) error {
+	if rt.Request != nil && !rt.OptionalBody && r.ContentLength == 0 {
+		return &atrium.Error{Code: atrium.CodeInvalid, Message: "the body is empty; send a JSON object"}
+	}
+	return nil
 }
 
 // principal returns the caller's principal; handle guarantees one on non-public routes.

@@ -157,7 +157,7 @@ func (s *Server) registerUsers() {
 			return writeUser(w, http.StatusOK, u)
 		})
 	s.handle(Route{Method: "POST", Path: "/api/v1/users/{id}/password-reset", Summary: "Reset a user's password; they must change it at next sign-in",
-		Tag: "users", Request: passwordReset{}, Response: passwordResetResponse{}},
+		Tag: "users", Request: passwordReset{}, OptionalBody: true, Response: passwordResetResponse{}},
 		func(w http.ResponseWriter, r *http.Request) error {
 			var in passwordReset
 			if r.ContentLength != 0 {

@@ -80,7 +80,8 @@ func (e *env) product(t *testing.T, sku string) licensing.Product {
 	return licensing.Product{}
 }
 
-// users adds n users with a usage location to p's organization.
+// users adds n users with the usage location location (none when empty) to p's
+// organization.
 func (e *env) users(t *testing.T, p *access.Principal, n int, location string) []atrium.UserID {
 	t.Helper()
 	ids := make([]atrium.UserID, n)
@@ -89,6 +90,14 @@ func (e *env) users(t *testing.T, p *access.Principal, n int, location string) [
 			DisplayName: fmt.Sprintf("User %d", i), UsageLocation: location, Password: "Correct-Horse-9"})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if location == "" && u.UsageLocation != "" {
+			// New users get the organization's country; these have none, as users synced
+			// or made before the country setting may.
+			empty := ""
+			if _, err := e.dir.UpdateUser(context.Background(), p, u.ID, directory.UserPatch{UsageLocation: &empty}, 0); err != nil {
+				t.Fatal(err)
+			}
 		}
 		ids[i] = u.ID
 	}

@@ -1,7 +1,10 @@
 package httpapi_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +13,7 @@ import (
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/app/apptest"
 	"github.com/atrium-admin/atrium/directory"
+	"github.com/atrium-admin/atrium/httpapi"
 )
 
 // TestBadInput: every kind of bad input gets a 4xx problem+json with a stable code and,
@@ -161,6 +165,66 @@ func TestBadInput(t *testing.T) {
 			{"orgs: reactivate active org", op, "POST", "/api/v1/organizations/" + string(a.ID) + "/reactivate", nil, nil, 409, atrium.CodeConflict, ""},
 			{"mail: bad limit", op, "GET", "/api/v1/outgoing-mail?limit=1000", nil, nil, 400, atrium.CodeInvalid, "limit"},
 			{"mail: bad cursor", op, "GET", "/api/v1/outgoing-mail?cursor=x", nil, nil, 400, atrium.CodeInvalid, "cursor"},
+
+			// Text no database should store: invalid UTF-8, lone UTF-16 surrogates, NUL.
+			{"invalid UTF-8 in name", nil, "POST", "/api/v1/signup", withRaw(signup(nil), "organization_name", "\"Evil\xff\xfeCo\""), nil, 400, atrium.CodeInvalid, "organization_name"},
+			{"truncated UTF-8 in name", nil, "POST", "/api/v1/signup", withRaw(signup(nil), "organization_name", "\"Caf\xc3\""), nil, 400, atrium.CodeInvalid, "organization_name"},
+			{"lone high surrogate", nil, "POST", "/api/v1/signup", withRaw(signup(nil), "organization_name", `"Evil\ud800Co"`), nil, 400, atrium.CodeInvalid, "organization_name"},
+			{"lone low surrogate", nil, "POST", "/api/v1/signup", withRaw(signup(nil), "organization_name", `"Evil\udc00Co"`), nil, 400, atrium.CodeInvalid, "organization_name"},
+			{"high surrogate before a letter", nil, "POST", "/api/v1/signup", withRaw(signup(nil), "organization_name", `"\ud800\u0041"`), nil, 400, atrium.CodeInvalid, "organization_name"},
+			{"surrogates in the wrong order", nil, "POST", "/api/v1/signup", withRaw(signup(nil), "organization_name", `"\ude00\ud83d"`), nil, 400, atrium.CodeInvalid, "organization_name"},
+			{"NUL in contact email", nil, "POST", "/api/v1/signup", withRaw(signup(nil), "contact_email", `"owner\u0000@fresh.example.com"`), nil, 400, atrium.CodeInvalid, "contact_email"},
+			{"NUL in admin password", nil, "POST", "/api/v1/signup", withRaw(signup(nil), "admin_password", `"Fresh-Passw0rd!\u0000"`), nil, 400, atrium.CodeInvalid, "admin_password"},
+			{"surrogate in admin username", nil, "POST", "/api/v1/signup", withRaw(signup(nil), "admin_username", `"\udfff"`), nil, 400, atrium.CodeInvalid, "admin_username"},
+			{"invalid UTF-8 field name", nil, "POST", "/api/v1/signup", "{\"\xff\": 1}", nil, 400, atrium.CodeInvalid, ""},
+			{"sign-in: NUL in username", nil, "POST", "/api/v1/sessions", `{"username":"admin\u0000","password":"x"}`, nil, 400, atrium.CodeInvalid, "username"},
+			{"sign-in: invalid UTF-8 username", nil, "POST", "/api/v1/sessions", "{\"username\":\"\xff\xfe\",\"password\":\"x\"}", nil, 400, atrium.CodeInvalid, "username"},
+			{"sign-in: surrogate in password", nil, "POST", "/api/v1/sessions", `{"username":"admin","password":"\ud800"}`, nil, 400, atrium.CodeInvalid, "password"},
+			{"user: NUL in display name", a.Admin, "POST", "/api/v1/users", withRaw(newUser(nil), "display_name", `"Da\u0000ve"`), nil, 400, atrium.CodeInvalid, "display_name"},
+			{"user: invalid UTF-8 username", a.Admin, "POST", "/api/v1/users", withRaw(newUser(nil), "username", "\"d\xe9ve\""), nil, 400, atrium.CodeInvalid, "username"},
+			{"patch: invalid UTF-8 job title", a.Admin, "PATCH", user, "{\"job_title\":\"\xc3\x28\"}", nil, 400, atrium.CodeInvalid, "job_title"},
+			{"licenses: NUL in a nested id", a.Admin, "PUT", user + "/licenses", `{"licenses":[{"product_id":"p\u0000"}]}`, nil, 400, atrium.CodeInvalid, "licenses.product_id"},
+			{"licenses: surrogate in a nested list", a.Admin, "PUT", user + "/licenses", `{"licenses":[{"product_id":"p","disabled_service_plans":["ok","\udbff"]}]}`, nil, 400, atrium.CodeInvalid, "licenses.disabled_service_plans"},
+			{"token: NUL in name", a.Admin, "POST", "/api/v1/api-tokens", `{"name":"\u0000","role":"global_reader"}`, nil, 400, atrium.CodeInvalid, "name"},
+
+			// null, and no body where the document requires one.
+			{"null body", nil, "POST", "/api/v1/signup", `null`, nil, 400, atrium.CodeInvalid, ""},
+			{"null body with spaces", nil, "POST", "/api/v1/signup", " null\n", nil, 400, atrium.CodeInvalid, ""},
+			{"sign-in: null", nil, "POST", "/api/v1/sessions", `null`, nil, 400, atrium.CodeInvalid, ""},
+			{"sign-in: no body", nil, "POST", "/api/v1/sessions", nil, nil, 400, atrium.CodeInvalid, ""},
+			{"user: null", a.Admin, "POST", "/api/v1/users", `null`, nil, 400, atrium.CodeInvalid, ""},
+			{"user: no body", a.Admin, "POST", "/api/v1/users", nil, nil, 400, atrium.CodeInvalid, ""},
+			{"patch: null", a.Admin, "PATCH", user, `null`, nil, 400, atrium.CodeInvalid, ""},
+			{"reset: null", a.Admin, "POST", user + "/password-reset", `null`, nil, 400, atrium.CodeInvalid, ""},
+			{"licenses: null", a.Admin, "PUT", user + "/licenses", `null`, nil, 400, atrium.CodeInvalid, ""},
+			{"licenses: no body", a.Admin, "PUT", user + "/licenses", nil, nil, 400, atrium.CodeInvalid, ""},
+			{"token: no body", a.Admin, "POST", "/api/v1/api-tokens", nil, nil, 400, atrium.CodeInvalid, ""},
+			{"password change: null", a.Admin, "POST", "/api/v1/me/password", `null`, nil, 400, atrium.CodeInvalid, ""},
+
+			// Path ids and query parameters that are not text: nothing has such an id.
+			{"id: NUL", a.Admin, "GET", "/api/v1/users/%00", nil, nil, 404, atrium.CodeNotFound, ""},
+			{"id: invalid UTF-8", a.Admin, "GET", "/api/v1/users/%FF", nil, nil, 404, atrium.CodeNotFound, ""},
+			{"id: NUL after a real id", a.Admin, "GET", user + "%00", nil, nil, 404, atrium.CodeNotFound, ""},
+			{"id: patch NUL", a.Admin, "PATCH", "/api/v1/users/%00", map[string]any{"job_title": "x"}, nil, 404, atrium.CodeNotFound, ""},
+			{"id: delete invalid UTF-8", a.Admin, "DELETE", "/api/v1/users/%FF", nil, nil, 404, atrium.CodeNotFound, ""},
+			{"id: role NUL", a.Admin, "PUT", user + "/roles/%00", nil, nil, 404, atrium.CodeNotFound, ""},
+			{"id: token invalid UTF-8", a.Admin, "DELETE", "/api/v1/api-tokens/%FF", nil, nil, 404, atrium.CodeNotFound, ""},
+			{"id: session NUL", a.Admin, "DELETE", "/api/v1/me/sessions/%00", nil, nil, 404, atrium.CodeNotFound, ""},
+			{"id: organization NUL", op, "GET", "/api/v1/organizations/%00", nil, nil, 404, atrium.CodeNotFound, ""},
+			{"id: anonymous", nil, "GET", "/api/v1/users/%FF", nil, nil, 404, atrium.CodeNotFound, ""},
+			{"list: q NUL", a.Admin, "GET", "/api/v1/users?q=%00", nil, nil, 400, atrium.CodeInvalid, "q"},
+			{"list: q invalid UTF-8", a.Admin, "GET", "/api/v1/users?q=a%FFb", nil, nil, 400, atrium.CodeInvalid, "q"},
+			{"list: cursor NUL", a.Admin, "GET", "/api/v1/users?cursor=%00", nil, nil, 400, atrium.CodeInvalid, "cursor"},
+			{"list: sort invalid UTF-8", a.Admin, "GET", "/api/v1/users?sort=%C3", nil, nil, 400, atrium.CodeInvalid, "sort"},
+			{"list: two bad parameters", a.Admin, "GET", "/api/v1/users?q=%00&order=%FF", nil, nil, 400, atrium.CodeInvalid, "order"},
+			{"list: unknown parameter NUL", a.Admin, "GET", "/api/v1/users?nope=%00", nil, nil, 400, atrium.CodeInvalid, "nope"},
+			{"deleted: q NUL", a.Admin, "GET", "/api/v1/deleted-users?q=%00", nil, nil, 400, atrium.CodeInvalid, "q"},
+			{"audit: actor NUL", a.Admin, "GET", "/api/v1/audit-log?actor=%00", nil, nil, 400, atrium.CodeInvalid, "actor"},
+			{"audit: target invalid UTF-8", a.Admin, "GET", "/api/v1/audit-log?target=%FF", nil, nil, 400, atrium.CodeInvalid, "target"},
+			{"tokens: q NUL", a.Admin, "GET", "/api/v1/api-tokens?q=%00", nil, nil, 400, atrium.CodeInvalid, "q"},
+			{"orgs: q NUL", op, "GET", "/api/v1/organizations?q=%00", nil, nil, 400, atrium.CodeInvalid, "q"},
+			{"mail: q invalid UTF-8", op, "GET", "/api/v1/outgoing-mail?q=%FF", nil, nil, 400, atrium.CodeInvalid, "q"},
+			{"sign-in: query NUL", nil, "POST", "/api/v1/sessions?x=%00", map[string]any{"username": "admin", "password": "x"}, nil, 400, atrium.CodeInvalid, "x"},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
@@ -189,6 +253,17 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("users table lost rows: %d", n)
 		}
 	})
+}
+
+// withRaw returns body as JSON with field's value replaced by literal, JSON text that
+// json.Marshal would never write (invalid UTF-8, lone surrogate escapes).
+func withRaw(body map[string]any, field, literal string) string {
+	body[field] = "@raw@"
+	data, err := json.Marshal(body)
+	if err != nil {
+		panic(err)
+	}
+	return strings.Replace(string(data), `"@raw@"`, literal, 1)
 }
 
 // nameCursor returns a cursor of the user list sorted by name.
@@ -269,4 +344,149 @@ func TestSearchMetacharacters(t *testing.T) {
 			t.Errorf("users = %d", n)
 		}
 	})
+}
+
+// badBody is one request body no route may take.
+type badBody struct {
+	name string
+	body any
+}
+
+// badBodies returns the bodies every route with a Request must refuse: null, nothing
+// (unless the body is optional), and a field of the request type holding a lone
+// surrogate, NUL or invalid UTF-8.
+func badBodies(rt httpapi.Route) []badBody {
+	field := requestField(rt.Request)
+	out := []badBody{
+		{"null body", "null"},
+		{"lone surrogate", `{"` + field + `":"a\ud800"}`},
+		{"NUL", `{"` + field + `":"a\u0000"}`},
+		{"invalid UTF-8", "{\"" + field + "\":\"a\xffb\"}"},
+		{"invalid UTF-8 in a field name", "{\"\xfe\":\"a\"}"},
+	}
+	if !rt.OptionalBody {
+		out = append(out, badBody{"no body", nil})
+	}
+	return out
+}
+
+// requestField returns the JSON name of the first string field of the request type v,
+// or of its first field when it has no string field.
+func requestField(v any) string {
+	t := reflect.TypeOf(v)
+	first := ""
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if !f.IsExported() || name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		if f.Type.Kind() == reflect.String {
+			return name
+		}
+		if first == "" {
+			first = name
+		}
+	}
+	return first
+}
+
+// TestEveryRouteRefusesBadInput walks every registered route with ids, query values and
+// bodies that are not text a database can hold: each answers a 4xx problem, never 5xx,
+// as an anonymous caller, a tenant's Global administrator and the operator, on both
+// databases, and nothing is written. Bodies are sent to paths naming the caller's own
+// objects, so that a body taken by mistake would reach the service.
+func TestEveryRouteRefusesBadInput(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		a := e.Signup("Sweep Co", "sweep")
+		own := &tenantB{org: a, aAdmin: a.AdminID, aOrg: a.ID,
+			operatorOrg: atrium.OrgID(e.Strings("SELECT id FROM organizations WHERE operator = TRUE")[0])}
+		own.user = a.Admin.CreateUser("sam", "user_admin")
+		own.deletedUser = a.Admin.CreateUser("dee")
+		a.Admin.Do("DELETE", "/api/v1/users/"+string(own.deletedUser.ID), nil).Want(http.StatusNoContent)
+		own.tokenID = createToken(t, a.Admin, map[string]any{"name": "sweep-ci", "role": "global_reader"}).ID
+		e.SignIn(own.user.Username, apptest.Password)
+		own.sessionID = e.Strings("SELECT id FROM sessions WHERE user_id = $1", string(own.user.ID))[0]
+		own.product = products(t, a.Admin)["COLLABORATE"]
+		own.subscription = buy(a.Admin, own.product, 2).ID
+		if _, err := e.Main.Licensing.IssueInvoices(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		own.invoice = firstOr(e.Strings("SELECT id FROM invoices WHERE org_id = $1", string(a.ID)), "no-invoice")
+		a.Admin.Do("POST", "/api/v1/social/search-topics", map[string]any{"name": "Sweep launch", "keywords": "sweep"})
+		own.topic = firstOr(e.Strings("SELECT id FROM social_search_topics WHERE org_id = $1", string(a.ID)), "no-topic")
+		callers := map[string]*apptest.Client{"anonymous": e.Anonymous(), "admin": a.Admin, "operator": e.Operator()}
+
+		for _, rt := range e.Main.API.Routes() {
+			key := rt.Method + " " + rt.Path
+			type request struct {
+				name, path string
+				body       any
+				status     int    // 0: any 4xx
+				field      string // named in the problem's errors
+			}
+			var reqs []request
+			if pathParamRE.MatchString(rt.Path) {
+				for _, id := range []string{"%00", "%FF", "x%00y", "%C3%28"} {
+					reqs = append(reqs, request{name: "path id " + id, path: pathParamRE.ReplaceAllString(rt.Path, id), status: http.StatusNotFound})
+				}
+			}
+			params := rt.Query
+			if len(params) == 0 {
+				params = []string{"q"}
+			}
+			base := pathParamRE.ReplaceAllString(rt.Path, "x")
+			for _, p := range params {
+				for _, v := range []string{"%00", "a%FF", "%ED%A0%80"} { // the last is a surrogate in UTF-8
+					reqs = append(reqs, request{name: "query " + p + "=" + v, path: base + "?" + p + "=" + v, status: http.StatusBadRequest, field: p})
+				}
+			}
+			if rt.Request != nil {
+				paths := []string{base}
+				if build, ok := crossTenantCases[key]; ok {
+					paths = nil
+					for _, r := range build(own) {
+						paths = append(paths, r.path)
+					}
+				}
+				for _, b := range badBodies(rt) {
+					for _, p := range paths {
+						reqs = append(reqs, request{name: b.name, path: p, body: b.body})
+					}
+				}
+			}
+			before := rowCounts(e)
+			for _, req := range reqs {
+				for name, c := range callers {
+					if rt.Public || name == "anonymous" {
+						// Stay under the per-address sign-up and sign-in limits.
+						e.Clock.Advance(time.Minute + time.Second)
+					}
+					res := c.Do(rt.Method, req.path, req.body)
+					what := fmt.Sprintf("%s: %s as %s (%s %s)", key, req.name, name, rt.Method, req.path)
+					if res.Status < 400 || res.Status >= 500 || (req.status != 0 && res.Status != req.status) {
+						t.Errorf("%s = %d, want %s: %s", what, res.Status, wantStatusWords(req.status), res.Body)
+						continue
+					}
+					p := res.Problem()
+					if _, ok := p.Errors[req.field]; req.field != "" && !ok {
+						t.Errorf("%s: errors %v do not name %q", what, p.Errors, req.field)
+					}
+				}
+			}
+			wantCounts(t, e, before, key)
+		}
+		// Still signed in: no sign-out, password change or session revocation went through.
+		a.Admin.Do("GET", "/api/v1/me", nil).Want(http.StatusOK)
+	})
+}
+
+func wantStatusWords(status int) string {
+	if status == 0 {
+		return "a 4xx"
+	}
+	return fmt.Sprint(status)
 }

@@ -214,6 +214,11 @@ func (s *Server) handle(rt Route, h Handler) {
 }
 
 func (s *Server) serve(rt Route, h Handler, w http.ResponseWriter, r *http.Request) error {
+	// Malformed ids and parameters are refused before anything, authentication
+	// included, reads the database with them.
+	if err := checkParams(rt, r); err != nil {
+		return err
+	}
 	ctx := audit.WithActor(r.Context(), audit.Actor{ID: "anonymous", Name: "anonymous", SourceIP: ClientIP(r)})
 	r = r.WithContext(ctx)
 	if rt.Public {

@@ -5,6 +5,8 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -103,8 +105,60 @@ func New(d Deps, modules ...Module) *Server {
 // Mux returns the router, for mounting beside the console.
 func (s *Server) Mux() *http.ServeMux { return s.mux }
 
-// ServeHTTP serves the API.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// ServeHTTP serves the API. A path no route has answers 404, and a method the path's
+// routes do not take 405 with Allow, both as problem+json like every other error.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := s.mux.Handler(r); pattern == "" {
+		w = &noRouteWriter{ResponseWriter: w, r: r, log: s.Log}
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// noRouteWriter turns the router's own text/plain 404 and 405 into problems; anything
+// else it writes (a redirect to the cleaned path) goes through as it is.
+type noRouteWriter struct {
+	http.ResponseWriter
+	r       *http.Request
+	log     *slog.Logger
+	problem bool
+}
+
+func (w *noRouteWriter) WriteHeader(code int) {
+	switch code {
+	case http.StatusNotFound:
+		w.problem = true
+		WriteError(w.ResponseWriter, w.r, w.log, atrium.Errorf(atrium.CodeNotFound, "there is no API endpoint at this path; see /api/v1/openapi.json"))
+	case http.StatusMethodNotAllowed:
+		w.problem = true
+		writeMethodNotAllowed(w.ResponseWriter, w.r)
+	default:
+		w.ResponseWriter.WriteHeader(code)
+	}
+}
+
+func (w *noRouteWriter) Write(b []byte) (int, error) {
+	if w.problem {
+		// The router's text body; the problem is written already.
+		return len(b), nil
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// codeMethodNotAllowed is the code of the one problem no service returns: it is the
+// router's answer, written here rather than through the code → status map.
+const codeMethodNotAllowed atrium.Code = "method_not_allowed"
+
+// writeMethodNotAllowed answers 405 as a problem; the router has set Allow.
+func writeMethodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	allow := w.Header().Get("Allow")
+	p := Problem{Type: "https://atrium.dev/problems/" + string(codeMethodNotAllowed), Title: http.StatusText(http.StatusMethodNotAllowed),
+		Status: http.StatusMethodNotAllowed, Code: codeMethodNotAllowed,
+		Detail: fmt.Sprintf("this path does not take %s, only %s", r.Method, allow)}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusMethodNotAllowed)
+	json.NewEncoder(w).Encode(p)
+}
 
 // Handler is an API handler: it returns an error instead of writing one.
 type Handler func(w http.ResponseWriter, r *http.Request) error

@@ -14,7 +14,8 @@ import (
 	"github.com/atrium-admin/atrium/store"
 )
 
-// PartnerInput names the partner of record by organization id or by one of its domains.
+// PartnerInput names the partner of record by organization id or by one of its domains,
+// not both.
 type PartnerInput struct {
 	PartnerOrgID  atrium.OrgID `json:"partner_org_id"`
 	PartnerDomain string       `json:"partner_domain"`
@@ -48,6 +49,10 @@ func (s *Service) SetPartner(ctx context.Context, p *access.Principal, subID str
 	var partner *directory.Organization
 	var err error
 	switch {
+	case in.PartnerOrgID != "" && in.PartnerDomain != "":
+		// Either names one partner; both could name two, and neither may be dropped silently.
+		const msg = "name the partner by partner_org_id or by partner_domain, not both"
+		return nil, &atrium.Error{Code: atrium.CodeInvalid, Message: msg, Fields: map[string]string{"partner_org_id": msg, "partner_domain": msg}}
 	case in.PartnerOrgID != "":
 		partner, err = s.dir.Org(ctx, in.PartnerOrgID)
 		if err != nil {

@@ -159,10 +159,18 @@ func New(d Deps, modules ...Module) http.Handler {
 	}
 	c.pages = loadTemplates(c.templateFuncs())
 
-	mux.Handle("/", c.wrap(func(w http.ResponseWriter, r *http.Request) error {
-		return atrium.Errorf(atrium.CodeNotFound, "there is no page at this address")
-	}))
+	mux.Handle("/", c.wrap(c.notFound))
 	return c
+}
+
+// notFound answers every address no page has. A signed-in person gets the page inside
+// the layout, with the navigation, so they can carry on from it.
+func (c *console) notFound(w http.ResponseWriter, r *http.Request) error {
+	if s, err := c.signedIn(r); err == nil && s != nil {
+		r = withSession(r, s)
+	}
+	c.renderError(w, r, atrium.Errorf(atrium.CodeNotFound, "there is no page at this address"))
+	return nil
 }
 
 // session is the signed-in person of a console request.
@@ -241,6 +249,30 @@ func (c *console) public(pattern string, h handlerFunc) {
 	}))
 }
 
+// signedIn returns the session of r's cookie, or nil when it has none that is valid.
+func (c *console) signedIn(r *http.Request) (*session, error) {
+	id, cookie, err := httpapi.Identify(r.Context(), c.Auth, r)
+	if err != nil && atrium.ErrorCode(err) != atrium.CodeUnauthenticated {
+		return nil, err
+	}
+	if id == nil || !cookie || id.SessionID == "" {
+		return nil, nil
+	}
+	org, err := c.Directory.Org(r.Context(), id.Principal.Org)
+	if err != nil {
+		return nil, err
+	}
+	token := httpapi.SessionToken(r)
+	return &session{ID: id, Token: token, CSRF: auth.CSRFToken(token), Org: org}, nil
+}
+
+// withSession returns r carrying s, for the services (the caller's identity) and the
+// pages (the layout's account menu and navigation).
+func withSession(r *http.Request, s *session) *http.Request {
+	ctx := httpapi.WithIdentity(r.Context(), s.ID, httpapi.ClientIP(r))
+	return r.WithContext(context.WithValue(ctx, sessionKey{}, s))
+}
+
 // sameOrigin reports whether r's Origin header, when present, names r's host.
 func sameOrigin(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
@@ -256,15 +288,16 @@ func sameOrigin(r *http.Request) bool {
 
 // page registers a page that needs a session. Unauthenticated requests go to sign-in;
 // POSTs must carry the session's CSRF token; people who must change their password go
-// to the change-password page unless opts says the page is allowed meanwhile.
+// to the change-password page unless opts says the page is allowed meanwhile. Every
+// error after sign-in is shown inside the layout, with the navigation.
 func (c *console) page(pattern string, h handlerFunc, opts ...pageOption) {
 	allowDuringChange := len(opts) > 0 && opts[0] == duringPasswordChange
 	c.mux.Handle(pattern, c.wrap(func(w http.ResponseWriter, r *http.Request) error {
-		id, cookie, err := httpapi.Identify(r.Context(), c.Auth, r)
-		if err != nil && atrium.ErrorCode(err) != atrium.CodeUnauthenticated {
+		s, err := c.signedIn(r)
+		if err != nil {
 			return err
 		}
-		if id == nil || !cookie || id.SessionID == "" {
+		if s == nil {
 			if httpapi.SessionToken(r) != "" {
 				c.API.ClearSessionCookie(w, r)
 			}
@@ -278,26 +311,21 @@ func (c *console) page(pattern string, h handlerFunc, opts ...pageOption) {
 			http.Redirect(w, r, target, http.StatusSeeOther)
 			return nil
 		}
-		token := httpapi.SessionToken(r)
+		r = withSession(r, s)
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
-			if !auth.CheckCSRF(token, r.PostFormValue(csrfField)) {
-				return atrium.Errorf(atrium.CodeForbidden, "the form's security token is missing or out of date; go back, reload the page and try again")
+			if !auth.CheckCSRF(s.Token, r.PostFormValue(csrfField)) {
+				err = atrium.Errorf(atrium.CodeForbidden, "the form's security token is missing or out of date; go back, reload the page and try again")
 			}
 		}
-		if id.MustChangePassword && !allowDuringChange {
+		if err == nil && s.ID.MustChangePassword && !allowDuringChange {
 			http.Redirect(w, r, "/account/password", http.StatusSeeOther)
 			return nil
 		}
-		org, err := c.Directory.Org(r.Context(), id.Principal.Org)
-		if err != nil {
-			return err
+		if err == nil {
+			err = h(w, r)
 		}
-		s := &session{ID: id, Token: token, CSRF: auth.CSRFToken(token), Org: org}
-		ctx := httpapi.WithIdentity(r.Context(), id, httpapi.ClientIP(r))
-		ctx = context.WithValue(ctx, sessionKey{}, s)
-		r = r.WithContext(ctx)
-		if err := h(w, r); err != nil {
+		if err != nil {
 			// Rendered here so the error page keeps the navigation.
 			c.renderError(w, r, err)
 		}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -245,8 +246,41 @@ func (c *console) public(pattern string, h handlerFunc) {
 		if r.Method == http.MethodPost && !sameOrigin(r) {
 			return atrium.Errorf(atrium.CodeForbidden, "this form was sent from another site; open the page here and try again")
 		}
+		if err := checkRequest(w, r, 64<<10); err != nil {
+			return err
+		}
 		return h(w, r)
 	}))
+}
+
+// checkRequest refuses a request whose path ids, query or form (read here, at most
+// maxForm bytes) are not text a database can hold, so that no page hands invalid
+// UTF-8 or NUL to a service: a path id answers 404, the rest 400.
+func checkRequest(w http.ResponseWriter, r *http.Request, maxForm int64) error {
+	if err := httpapi.CheckPath(r, r.Pattern); err != nil {
+		return err
+	}
+	if err := httpapi.CheckValues(r.URL.Query()); err != nil {
+		return err
+	}
+	if r.Method != http.MethodPost {
+		return nil
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	var err error
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		err = r.ParseMultipartForm(32 << 20)
+	} else {
+		err = r.ParseForm()
+	}
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return atrium.Errorf(atrium.CodeTooLarge, "the form is larger than %d KB", maxForm>>10)
+	case err != nil:
+		return atrium.Errorf(atrium.CodeInvalid, "the form could not be read; go back, reload the page and try again")
+	}
+	return httpapi.CheckValues(r.PostForm)
 }
 
 // signedIn returns the session of r's cookie, or nil when it has none that is valid.
@@ -312,11 +346,9 @@ func (c *console) page(pattern string, h handlerFunc, opts ...pageOption) {
 			return nil
 		}
 		r = withSession(r, s)
-		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
-			if !auth.CheckCSRF(s.Token, r.PostFormValue(csrfField)) {
-				err = atrium.Errorf(atrium.CodeForbidden, "the form's security token is missing or out of date; go back, reload the page and try again")
-			}
+		err = checkRequest(w, r, 1<<20)
+		if err == nil && r.Method == http.MethodPost && !auth.CheckCSRF(s.Token, r.PostForm.Get(csrfField)) {
+			err = atrium.Errorf(atrium.CodeForbidden, "the form's security token is missing or out of date; go back, reload the page and try again")
 		}
 		if err == nil && s.ID.MustChangePassword && !allowDuringChange {
 			http.Redirect(w, r, "/account/password", http.StatusSeeOther)

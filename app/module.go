@@ -165,6 +165,7 @@ func NewModules(ctx context.Context, db *store.DB, cfg Config, clock atrium.Cloc
 	k.Events = events.New(db, k.Queue, clock)
 	k.Events.SetRetention(cfg.EventRetention)
 	k.Outbox = mail.NewOutbox(db, k.Queue, clock, sender, cfg.MailFrom)
+	k.Outbox.SetLog(log)
 	Provide(k, k.Outbox)
 	for _, m := range Modules() {
 		if m.Wire == nil {

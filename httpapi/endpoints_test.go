@@ -29,7 +29,7 @@ var happyRoutes = []string{
 	"POST /api/v1/organizations/{id}/suspend", "POST /api/v1/organizations/{id}/reactivate", "GET /api/v1/outgoing-mail",
 	"POST /api/v1/organizations/{id}/delete", "POST /api/v1/organizations/{id}/restore",
 	"GET /api/v1/organization", "PATCH /api/v1/organization",
-	"GET /api/v1/users/export",
+	"GET /api/v1/users/export", "POST /api/v1/outgoing-mail/{id}/resend",
 	"GET /api/v1/users/{id}/sign-in-lock", "DELETE /api/v1/users/{id}/sign-in-lock",
 }
 
@@ -335,6 +335,11 @@ func TestEndpointsHappyPath(t *testing.T) {
 		op.Do("GET", "/api/v1/outgoing-mail?q=owner@acme", nil).Want(http.StatusOK).Decode(&outbox)
 		if len(outbox.Items) != 1 || outbox.Items[0].To != "owner@acme.example.com" || !strings.Contains(outbox.Items[0].Text, "admin@acme.atrium.localhost") {
 			t.Errorf("welcome mail = %+v", outbox)
+		}
+		var again mail.Rendered
+		op.Do("POST", "/api/v1/outgoing-mail/"+outbox.Items[0].ID+"/resend", nil).Want(http.StatusCreated).Decode(&again)
+		if again.ResendOf != outbox.Items[0].ID || again.To != outbox.Items[0].To || again.From == "" || again.ID == outbox.Items[0].ID {
+			t.Errorf("resent mail = %+v", again)
 		}
 
 		// Own sessions, password change, sign-out. Suspension ended the admin's session.

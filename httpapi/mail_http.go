@@ -20,4 +20,14 @@ func (s *Server) registerMail() {
 			}
 			return writeJSON(w, http.StatusOK, List[mail.Rendered]{Items: list, NextCursor: next})
 		})
+	s.handle(Route{Method: "POST", Path: "/api/v1/outgoing-mail/{id}/resend",
+		Summary: "Send a message again: a copy with a new id is queued for the SMTP server (operator staff)", Tag: "mail",
+		Response: mail.Rendered{}, Status: http.StatusCreated},
+		func(w http.ResponseWriter, r *http.Request) error {
+			m, err := s.Outbox.ResendFor(r.Context(), principal(r), r.PathValue("id"))
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusCreated, m)
+		})
 }

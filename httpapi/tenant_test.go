@@ -22,6 +22,7 @@ type tenantB struct {
 	topic        string
 	product      string
 	invoice      string
+	mail         string
 	// aAdmin and aOrg are A's, for bodies that must be valid in A.
 	aAdmin atrium.UserID
 	aOrg   atrium.OrgID
@@ -70,6 +71,9 @@ var crossTenantCases = map[string]crossTenantCase{
 	"PUT /api/v1/users/{id}/licenses":        userPaths("/licenses", map[string]any{"licenses": []any{}}),
 	"GET /api/v1/users/{id}/licenses/removal-preview": func(b *tenantB) []crossTenantRequest {
 		return userPaths("/licenses/removal-preview?product_id="+b.product, nil)(b)
+	},
+	"POST /api/v1/outgoing-mail/{id}/resend": func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/outgoing-mail/" + b.mail + "/resend", nil}}
 	},
 	"DELETE /api/v1/api-tokens/{id}": func(b *tenantB) []crossTenantRequest {
 		return []crossTenantRequest{{"/api/v1/api-tokens/" + b.tokenID, nil}}
@@ -180,6 +184,7 @@ func TestCrossTenant(t *testing.T) {
 			t.Fatal(err)
 		}
 		b.invoice = firstOr(e.Strings("SELECT id FROM invoices WHERE org_id = $1", string(b.org.ID)), "no-invoice")
+		b.mail = firstOr(e.Strings("SELECT id FROM mail_outbox WHERE org_id = $1", string(b.org.ID)), "no-mail")
 		b.org.Admin.Do("POST", "/api/v1/social/search-topics", map[string]any{"name": "Beta launch", "keywords": "beta"})
 		b.topic = firstOr(e.Strings("SELECT id FROM social_search_topics WHERE org_id = $1", string(b.org.ID)), "no-topic")
 

@@ -318,6 +318,7 @@ func (q *Queue) run(ctx context.Context, j *Job) {
 	cfg, ok := q.kinds[j.Kind]
 	q.mu.RUnlock()
 	var err error
+	start := time.Now()
 	if !ok {
 		err = fmt.Errorf("no handler for job kind %q", j.Kind)
 	} else {
@@ -333,11 +334,13 @@ func (q *Queue) run(ctx context.Context, j *Job) {
 			// The job is another worker's now (or gone): recording this run would
 			// overwrite that worker's state, and the conditional updates below would
 			// match nothing anyway.
+			q.log.Warn("job lost its lease", "job", j.ID, "kind", j.Kind, "attempt", j.Attempt, "duration_ms", time.Since(start).Milliseconds())
 			return
 		}
 	}
 	now := q.clock.Now()
 	if err == nil {
+		q.log.Info("job ran", "job", j.ID, "kind", j.Kind, "attempt", j.Attempt, "duration_ms", time.Since(start).Milliseconds())
 		_, err = q.db.Write().ExecContext(ctx, `DELETE FROM jobs WHERE id = $1 AND locked_by = $2 AND attempts = $3`,
 			j.ID, q.worker, j.Attempt)
 		if err != nil {
@@ -349,7 +352,8 @@ func (q *Queue) run(ctx context.Context, j *Job) {
 	if j.Attempt >= j.Attempts {
 		state = "failed"
 	}
-	q.log.Warn("jobs: attempt failed", "job", j.ID, "kind", j.Kind, "attempt", j.Attempt, "state", state, "err", err)
+	q.log.Warn("job failed", "job", j.ID, "kind", j.Kind, "attempt", j.Attempt, "of", j.Attempts, "state", state,
+		"duration_ms", time.Since(start).Milliseconds(), "err", err)
 	msg := err.Error()
 	if len(msg) > 2000 {
 		msg = msg[:2000]

@@ -10,6 +10,7 @@ import (
 	"embed"
 	"fmt"
 	htmltemplate "html/template"
+	"log/slog"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -82,6 +83,10 @@ type Rendered struct {
 	Created time.Time `json:"created_at"`
 	Sent    time.Time `json:"sent_at,omitzero"`
 	Error   string    `json:"last_error,omitempty"`
+	// Attempts counts delivery attempts to the SMTP server.
+	Attempts int `json:"attempts"`
+	// ResendOf is the message this one repeats, if it is a resend.
+	ResendOf string `json:"resend_of,omitempty"`
 }
 
 // Outbox queues and delivers mail.
@@ -91,11 +96,15 @@ type Outbox struct {
 	clock  atrium.Clock
 	sender Sender // nil: mail stays in the outbox
 	from   string
+	log    *slog.Logger
 }
+
+// SetLog makes l the logger of delivery attempts (one line each).
+func (o *Outbox) SetLog(l *slog.Logger) { o.log = l }
 
 // NewOutbox returns an outbox; sender may be nil. It registers its job with queue.
 func NewOutbox(db *store.DB, queue *jobs.Queue, clock atrium.Clock, sender Sender, from string) *Outbox {
-	o := &Outbox{db: db, queue: queue, clock: clock, sender: sender, from: from}
+	o := &Outbox{db: db, queue: queue, clock: clock, sender: sender, from: from, log: slog.New(slog.DiscardHandler)}
 	queue.Register(JobSend, o.deliver, jobs.Options{MaxAttempts: 8, Timeout: 2 * time.Minute})
 	return o
 }
@@ -126,9 +135,9 @@ func (o *Outbox) Enqueue(ctx context.Context, tx *store.Tx, m Message) error {
 		return err
 	}
 	id := uuid.Must(uuid.NewV7()).String()
-	_, err = tx.ExecContext(ctx, `INSERT INTO mail_outbox (id, org_id, to_addr, template, subject, text_body, html_body, state, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		id, string(m.Org), m.To, m.Template, subject, text, html, StateQueued, store.Micros(o.clock.Now()))
+	_, err = tx.ExecContext(ctx, `INSERT INTO mail_outbox (id, org_id, to_addr, template, subject, text_body, html_body, state, created_at, from_addr)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		id, string(m.Org), m.To, m.Template, subject, text, html, StateQueued, store.Micros(o.clock.Now()), o.from)
 	if err != nil {
 		return fmt.Errorf("mail: store message: %w", err)
 	}
@@ -157,8 +166,16 @@ func (o *Outbox) deliver(ctx context.Context, j *jobs.Job) error {
 	if m.State == StateSent || o.sender == nil {
 		return nil
 	}
-	m.From = o.from
+	if m.From == "" {
+		m.From = o.from // written before senders were kept
+	}
 	sendErr := o.sender.Send(ctx, m)
+	to := m.To[strings.LastIndexByte(m.To, '@')+1:] // the domain: enough to tell where it went, not who
+	if sendErr != nil {
+		o.log.Warn("mail attempt failed", "mail", m.ID, "to_domain", to, "attempt", j.Attempt, "of", j.Attempts, "err", sendErr)
+	} else {
+		o.log.Info("mail sent", "mail", m.ID, "to_domain", to, "attempt", j.Attempt)
+	}
 	state, sentAt, msg := StateSent, any(store.Micros(o.clock.Now())), ""
 	if sendErr != nil {
 		metricFailed.Inc()
@@ -180,8 +197,8 @@ func (o *Outbox) get(ctx context.Context, id string) (Rendered, error) {
 	var m Rendered
 	var created int64
 	var sent *int64
-	err := o.db.Read().QueryRowContext(ctx, `SELECT id, org_id, to_addr, subject, text_body, html_body, state, created_at, sent_at, last_error
-		FROM mail_outbox WHERE id = $1`, id).Scan(&m.ID, &m.Org, &m.To, &m.Subject, &m.Text, &m.HTML, &m.State, &created, &sent, &m.Error)
+	err := o.db.Read().QueryRowContext(ctx, `SELECT `+mailColumns+` FROM mail_outbox WHERE id = $1`, id).
+		Scan(&m.ID, &m.Org, &m.To, &m.Subject, &m.Text, &m.HTML, &m.State, &created, &sent, &m.Error, &m.From, &m.Attempts, &m.ResendOf)
 	if err != nil {
 		return m, store.Translate(err)
 	}
@@ -198,6 +215,8 @@ type ListFilter struct {
 	Limit  int
 	Cursor string
 }
+
+const mailColumns = `id, org_id, to_addr, subject, text_body, html_body, state, created_at, sent_at, last_error, from_addr, attempts, resend_of`
 
 // newestFirst is the order of the outbox list, on mail_outbox_created (created_at, id).
 var newestFirst = store.Keyset{Columns: []string{"created_at", "id"}, Desc: true}
@@ -222,8 +241,7 @@ func (o *Outbox) List(ctx context.Context, f ListFilter) ([]Rendered, string, er
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := o.db.Read().QueryContext(ctx, `SELECT id, org_id, to_addr, subject, text_body, html_body, state, created_at, sent_at, last_error
-		FROM mail_outbox WHERE `+where+` AND `+page.Where+` `+page.OrderLimit, page.Args...)
+	rows, err := o.db.Read().QueryContext(ctx, `SELECT `+mailColumns+` FROM mail_outbox WHERE `+where+` AND `+page.Where+` `+page.OrderLimit, page.Args...)
 	if err != nil {
 		return nil, "", store.Translate(err)
 	}
@@ -233,7 +251,7 @@ func (o *Outbox) List(ctx context.Context, f ListFilter) ([]Rendered, string, er
 		var m Rendered
 		var created int64
 		var sent *int64
-		if err := rows.Scan(&m.ID, &m.Org, &m.To, &m.Subject, &m.Text, &m.HTML, &m.State, &created, &sent, &m.Error); err != nil {
+		if err := rows.Scan(&m.ID, &m.Org, &m.To, &m.Subject, &m.Text, &m.HTML, &m.State, &created, &sent, &m.Error, &m.From, &m.Attempts, &m.ResendOf); err != nil {
 			return nil, "", store.Translate(err)
 		}
 		m.Created, m.Sent = store.Time(created), store.NullTime(sent)

@@ -12,6 +12,9 @@ type mailPage struct {
 	Messages []mail.Rendered
 	Pager    pager
 	Message  *mail.Rendered
+	// CanResend offers Resend; Delivering says whether mail leaves the outbox at all.
+	CanResend  bool
+	Delivering bool
 }
 
 func requireMailRead(r *http.Request) error {
@@ -50,7 +53,20 @@ func (c *console) mailView(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := c.newView(r, m.Subject)
-	v.Data = mailPage{Message: &m}
+	v.Data = mailPage{Message: &m, CanResend: sessionFrom(r.Context()).CanInstance(mail.Resend), Delivering: c.Outbox.Delivering()}
 	c.render(w, r, http.StatusOK, "mail_message.html", v)
 	return nil
+}
+
+// mailResend queues a copy of the message and opens it.
+func (c *console) mailResend(w http.ResponseWriter, r *http.Request) error {
+	m, err := c.Outbox.ResendFor(r.Context(), sessionFrom(r.Context()).P(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	msg := "A copy is queued for the SMTP server."
+	if !c.Outbox.Delivering() {
+		msg = "A copy is in the outbox; no SMTP server is configured, so it is not sent."
+	}
+	return c.redirect(w, r, "/mail/"+m.ID, msg)
 }

@@ -127,6 +127,7 @@ func New(d Deps, modules ...Module) http.Handler {
 	c.page("POST /organizations/{id}/{change}", c.orgStateChange)
 	c.page("GET /mail", c.mailList)
 	c.page("GET /mail/{id}", c.mailView)
+	c.page("POST /mail/{id}/resend", c.mailResend)
 
 	c.page("GET /billing/purchase", c.purchase)
 	c.page("GET /billing/purchase/review", c.purchaseReview)

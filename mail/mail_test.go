@@ -409,6 +409,11 @@ func TestTemplates(t *testing.T) {
 		{"low_seats", map[string]any{
 			"DisplayName": hostile, "Product": "Atrium Business <Premium>", "Purchased": 25, "Assigned": 23, "Available": 2,
 		}, "Atrium Business <Premium>: only 2 of 25 licenses left"},
+		{"subscription_ending", map[string]any{
+			"DisplayName": hostile, "Product": "Atrium Business <Premium>", "Trial": true, "When": "in 7 days", "EndsOn": "2031-04-13", "Seats": 10,
+			"Losses": []string{"Zoë <b>Ray</b> (zoe@contoso.example): 3 alerts will be deleted; 1 search topic is kept"}, "MoreLosses": 2,
+			"Data": "3 alerts, 2 settings will be deleted; 1 search topic is kept",
+		}, "Atrium Business <Premium> trial ends in 7 days, on 2031-04-13"},
 	}
 
 	// Every template has a case here, and every case a template.

@@ -210,7 +210,9 @@ func (q *Queue) Run(ctx context.Context) {
 				sem <- struct{}{}
 				wg.Add(1)
 				go func() {
-					defer func() { <-sem; wg.Done() }()
+					// A freed worker looks again at once: a job enqueued while every
+					// worker was busy would otherwise wait for the next poll.
+					defer func() { <-sem; wg.Done(); q.Wake() }()
 					q.run(context.WithoutCancel(ctx), j)
 				}()
 			}

@@ -925,3 +925,35 @@ func TestTimedOutHandlerStopsRenewing(t *testing.T) {
 		})
 	}
 }
+
+// TestFreedWorkerTakesTheNextJob: a job enqueued while every worker is busy runs as
+// soon as one is free, not at the next poll (an hour here).
+func TestFreedWorkerTakesTheNextJob(t *testing.T) {
+	storetest.Each(t, jobs.Migrations, func(t *testing.T, db *store.DB) {
+		q := newQueue(db, atrium.NewManualClock(t0))
+		q.SetPoll(time.Hour)
+		started, release, quick := make(chan struct{}, 4), make(chan struct{}), make(chan struct{})
+		q.Register("long", func(ctx context.Context, j *jobs.Job) error {
+			started <- struct{}{}
+			<-release
+			return nil
+		}, jobs.Options{})
+		q.Register("quick", func(ctx context.Context, j *jobs.Job) error { close(quick); return nil }, jobs.Options{})
+		ctx, cancel := context.WithCancel(context.Background())
+		runDone := make(chan struct{})
+		go func() {
+			defer close(runDone)
+			q.Run(ctx)
+		}()
+		defer func() { cancel(); <-runDone }()
+		for range 4 {
+			enqueue(t, db, q, "long", nil)
+		}
+		for range 4 {
+			wait(t, started, "the four workers to be busy")
+		}
+		enqueue(t, db, q, "quick", nil) // its wake-up finds no free worker
+		close(release)
+		wait(t, quick, "the quick job to run on a freed worker")
+	})
+}

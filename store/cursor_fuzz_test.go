@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -24,6 +25,9 @@ func FuzzCursor(f *testing.F) {
 	f.Fuzz(func(t *testing.T, cursor, text string, n int64) {
 		var name, id string
 		if store.DecodeCursor(cursor, &name, &id) {
+			if strings.IndexByte(name+id, 0) >= 0 || !utf8.ValidString(name+id) {
+				t.Fatalf("%q decodes to (%q, %q): a key no database text holds", cursor, name, id)
+			}
 			var name2, id2 string
 			if !store.DecodeCursor(store.EncodeCursor(name, id), &name2, &id2) || name2 != name || id2 != id {
 				t.Fatalf("%q decodes to (%q, %q), which does not round-trip: (%q, %q)", cursor, name, id, name2, id2)
@@ -45,8 +49,8 @@ func FuzzCursor(f *testing.F) {
 				t.Fatalf("%q decodes to (%d, %q), which does not round-trip: (%d, %q)", cursor, num, id, num2, id2)
 			}
 		}
-		// Keys the lists write: a text and a number, of any value.
-		if utf8.ValidString(text) {
+		// Keys the lists write: a text (valid UTF-8 without NUL, as stored) and a number.
+		if utf8.ValidString(text) && strings.IndexByte(text, 0) < 0 {
 			var text2 string
 			var n2 int64
 			if !store.DecodeCursor(store.EncodeCursor(text, n), &text2, &n2) || text2 != text || n2 != n {

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/atrium-admin/atrium"
 )
@@ -37,6 +38,11 @@ func DecodeCursor(cursor string, dst ...any) bool {
 			return false
 		}
 		if err := json.Unmarshal(p, dst[i]); err != nil {
+			return false
+		}
+		// A key is compared with stored text: NUL or invalid UTF-8 cannot be in it,
+		// and PostgreSQL refuses them as parameters.
+		if v, ok := dst[i].(*string); ok && (strings.IndexByte(*v, 0) >= 0 || !utf8.ValidString(*v)) {
 			return false
 		}
 	}

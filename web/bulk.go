@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
@@ -257,6 +258,9 @@ func readUploadLines(r *http.Request) ([]string, error) {
 		line = strings.Trim(strings.TrimSpace(line), `"`)
 		if line == "" || (n == 0 && (strings.EqualFold(line, "username") || strings.EqualFold(line, "user") || strings.EqualFold(line, "id"))) {
 			continue
+		}
+		if strings.IndexByte(line, 0) >= 0 || !utf8.ValidString(line) {
+			return nil, atrium.FieldError("file", fmt.Sprintf("line %d is not text: save the file as UTF-8, one username or user id per line", n+1))
 		}
 		if len(out) == licensing.BulkMaxUsers {
 			return nil, atrium.FieldError("file", fmt.Sprintf("has more than %d users; split it into several files", licensing.BulkMaxUsers))

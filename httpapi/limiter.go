@@ -123,26 +123,3 @@ type retryLater struct {
 func (e *retryLater) Error() string             { return e.err.Error() }
 func (e *retryLater) Unwrap() error             { return e.err }
 func (e *retryLater) RetryAfter() time.Duration { return e.wait }
-
-// writeRetryable writes err as WriteError does, but with Retry-After saying the wait err
-// carries, and returns nil; an err without one it returns for the handler to return.
-// WriteError sets the code's fixed default just before the status line, so the real
-// wait is set there, over it.
-func (s *Server) writeRetryable(w http.ResponseWriter, r *http.Request, err error) error {
-	d, ok := RetryAfter(err)
-	if !ok {
-		return err
-	}
-	WriteError(retryAfterWriter{ResponseWriter: w, seconds: retrySeconds(d)}, r, s.Log, err)
-	return nil
-}
-
-type retryAfterWriter struct {
-	http.ResponseWriter
-	seconds string
-}
-
-func (w retryAfterWriter) WriteHeader(code int) {
-	w.Header().Set("Retry-After", w.seconds)
-	w.ResponseWriter.WriteHeader(code)
-}

@@ -27,8 +27,8 @@ var statusOf = map[atrium.Code]int{
 }
 
 // retryAfterOf says, in seconds, when a client may try again after an error with the
-// code. Sign-in lockouts last longer than a minute, but a minute is a fair first wait:
-// the retry gets the same answer, with the same hint, until the lockout ends.
+// code that carries no wait of its own (RateLimited and sign-in lockouts carry theirs,
+// which WriteError sends instead).
 var retryAfterOf = map[atrium.Code]string{
 	atrium.CodeRateLimited: "60",
 	atrium.CodeUnavailable: "2",
@@ -88,7 +88,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	if p.Code == atrium.CodeUnauthenticated {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="atrium"`)
 	}
-	SetRetryAfter(w.Header(), p.Code)
+	SetRetryAfterOf(w.Header(), err)
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(p.Status)

@@ -68,7 +68,7 @@ func (s *Server) registerSessions() {
 			}
 			id, token, err := s.SignIn(r, in)
 			if err != nil {
-				return s.writeRetryable(w, r, err)
+				return err
 			}
 			expires := s.Clock.Now().Add(auth.BrowserIdleTimeout)
 			if id.Persistent {

@@ -22,7 +22,7 @@ func (s *Server) registerSignup() {
 		Public: true, Request: directory.SignupInput{}, Response: signupResponse{}, Status: http.StatusCreated},
 		func(w http.ResponseWriter, r *http.Request) error {
 			if ok, wait := s.signups.Take(ClientIP(r), s.Clock.Now()); !ok {
-				return s.writeRetryable(w, r, RateLimited(wait, "Too many sign-ups from your address."))
+				return RateLimited(wait, "Too many sign-ups from your address.")
 			}
 			var in directory.SignupInput
 			if err := decode(w, r, &in); err != nil {

@@ -34,7 +34,7 @@ type SignInInput struct {
 	UserAgent    string `json:"-"`
 }
 
-var errBadCredentials = &atrium.Error{Code: atrium.CodeUnauthenticated, Message: "the username or password is incorrect"}
+var errBadCredentials = &atrium.Error{Code: atrium.CodeUnauthenticated, Message: "The username or password is incorrect."}
 
 // SignIn checks a username and password and opens a session, returning its secret token
 // (for the cookie or a bearer header). Wrong credentials get one message whether or not

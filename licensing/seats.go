@@ -84,9 +84,13 @@ func removeSeats(ctx context.Context, tx *store.Tx, org atrium.OrgID, product st
 		return err
 	}
 	if !force && purchased-n < assigned {
-		return &atrium.Error{Code: atrium.CodeConflict, Fields: map[string]string{"quantity": fmt.Sprintf("%d licenses are assigned", assigned)},
-			Message: fmt.Sprintf("%d licenses of this product are assigned; remove licenses before lowering the quantity to fewer than that (at most %d seats can go)",
-				assigned, max(0, purchased-assigned))}
+		msg := fmt.Sprintf("%d licenses of this product are assigned, so the quantity cannot go below %d. ", assigned, assigned)
+		if free := max(0, purchased-assigned); free == 0 {
+			msg += "Every seat is in use: remove licenses first."
+		} else {
+			msg += fmt.Sprintf("You can remove up to %d unused seats now, or remove licenses first.", free)
+		}
+		return &atrium.Error{Code: atrium.CodeConflict, Fields: map[string]string{"quantity": fmt.Sprintf("%d licenses are assigned", assigned)}, Message: msg}
 	}
 	// Free seats go first, from the stripes with most of them; with force, then any.
 	sort.Slice(stripes, func(i, j int) bool {

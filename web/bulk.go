@@ -74,7 +74,7 @@ func (c *console) bulkLicenses(w http.ResponseWriter, r *http.Request) error {
 	product, assign, err := readBulkAction(f)
 	users := userIDs(f["user"])
 	if err == nil && len(users) == 0 && len(f["missing"]) == 0 {
-		err = atrium.FieldError("user", "select at least one user")
+		err = atrium.FieldError("user", "Select at least one user.")
 	}
 	if err == nil && len(users) > licensing.BulkMaxUsers {
 		err = atrium.FieldError("user", fmt.Sprintf("select at most %d users at once", licensing.BulkMaxUsers))

@@ -536,7 +536,8 @@ func TestBulkLicenses(t *testing.T) {
 		// Nothing selected: the error on the list.
 		p = b.postForm("/users", "/users/licenses/bulk", url.Values{"product_id": {se.ID}, "action": {"assign"}})
 		wantStatus(t, p, http.StatusBadRequest)
-		wantContains(t, p, "select at least one user")
+		wantContains(t, p, "Select at least one user.")
+		wantNotContains(t, p, "user: ")
 
 		// A CSV upload removes: by username, by id, and a line naming nobody. The removal
 		// asks first, since both lose the app.

@@ -24,7 +24,7 @@ func TestSignInRedirectsAndCookies(t *testing.T) {
 
 		bad := b.post("/signin", url.Values{"username": {"admin@contoso.atrium.localhost"}, "password": {"wrong"}})
 		wantStatus(t, bad, http.StatusUnauthorized)
-		wantContains(t, bad, "the username or password is incorrect")
+		wantContains(t, bad, "The username or password is incorrect.")
 
 		// Without "Stay signed in" the cookie ends with the browser.
 		p = b.signIn("admin@contoso.atrium.localhost", adminPassword, false)

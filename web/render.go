@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
@@ -115,7 +117,12 @@ func (v *view) formError(err error, fields ...string) bool {
 		if slices.Contains(fields, f) {
 			v.Errors[f] = msg
 		} else {
-			other = append(other, f+": "+msg)
+			// A sentence stands alone; a fragment ("is required") needs its field.
+			if r, _ := utf8.DecodeRuneInString(msg); unicode.IsUpper(r) {
+				other = append(other, msg)
+			} else {
+				other = append(other, f+": "+msg)
+			}
 		}
 	}
 	sort.Strings(other)

@@ -221,10 +221,11 @@ func isSafe(method string) bool {
 	return method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions
 }
 
-// statusRecorder remembers the status a handler wrote.
+// statusRecorder remembers the status a handler wrote, and whose request it was.
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	org    atrium.OrgID
 }
 
 func (r *statusRecorder) WriteHeader(code int) {
@@ -251,15 +252,18 @@ func (s *Server) handle(rt Route, h Handler) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
+		reqID := RequestID(r)
+		w.Header().Set("X-Request-Id", reqID)
 		defer func() {
 			if v := recover(); v != nil {
-				s.Log.Error("panic", "route", pattern, "panic", v)
+				s.Log.Error("panic", "route", pattern, "panic", v, "request_id", reqID)
 				if rec.status == 0 {
 					WriteError(rec, r, s.Log, atrium.Errorf(atrium.CodeInternal, "internal error"))
 				}
 			}
 			metricRequests.WithLabelValues(pattern, strconv.Itoa(rec.status)).Inc()
 			metricLatency.WithLabelValues(pattern).Observe(time.Since(start).Seconds())
+			LogRequest(s.Log, r, pattern, rec.status, start, rec.org, reqID)
 		}()
 		if err := s.serve(rt, h, rec, r); err != nil {
 			WriteError(rec, r, s.Log, err)
@@ -290,6 +294,9 @@ func (s *Server) serve(rt Route, h Handler, w http.ResponseWriter, r *http.Reque
 	}
 	if cookie && !isSafe(r.Method) && !auth.CheckCSRF(SessionToken(r), r.Header.Get(CSRFHeader)) {
 		return atrium.Errorf(atrium.CodeForbidden, "missing or wrong CSRF token: send the "+CSRFHeader+" header from GET /api/v1/me")
+	}
+	if rec, ok := w.(*statusRecorder); ok {
+		rec.org = id.Principal.Org
 	}
 	if id.MustChangePassword && !rt.DuringPasswordChange {
 		return atrium.Errorf(atrium.CodePasswordChange, "you must change your password first: POST /api/v1/me/password")

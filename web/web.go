@@ -161,7 +161,7 @@ func New(d Deps, modules ...Module) http.Handler {
 	}
 	c.pages = loadTemplates(c.templateFuncs())
 
-	mux.Handle("/", c.wrap(c.notFound))
+	mux.Handle("/", c.wrap("/", c.notFound))
 	return c
 }
 
@@ -225,13 +225,19 @@ func (c *console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // wrap turns a handlerFunc into an http.Handler that renders returned errors.
-func (c *console) wrap(h handlerFunc) http.Handler {
+func (c *console) wrap(pattern string, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusWriter{ResponseWriter: w}
+		w = rec
+		reqID := httpapi.RequestID(r)
+		w.Header().Set("X-Request-Id", reqID)
 		defer func() {
 			if v := recover(); v != nil {
-				c.Log.Error("web: panic", "method", r.Method, "path", r.URL.Path, "panic", v)
+				c.Log.Error("web: panic", "method", r.Method, "path", r.URL.Path, "panic", v, "request_id", reqID)
 				c.renderError(w, r, atrium.Errorf(atrium.CodeInternal, "internal error"))
 			}
+			httpapi.LogRequest(c.Log, r, pattern, rec.status, start, rec.org, reqID)
 		}()
 		ctx := audit.WithActor(r.Context(), audit.Actor{ID: "anonymous", Name: "anonymous", SourceIP: httpapi.ClientIP(r)})
 		if err := h(w, r.WithContext(ctx)); err != nil {
@@ -240,10 +246,27 @@ func (c *console) wrap(h handlerFunc) http.Handler {
 	})
 }
 
+// statusWriter remembers the status a page wrote, for its log line.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	org    atrium.OrgID
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the connection (streamed pages).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 // public registers a page that needs no session (sign-in, sign-up). POST requests must
 // come from this site: a cross-site Origin header is refused.
 func (c *console) public(pattern string, h handlerFunc) {
-	c.mux.Handle(pattern, c.wrap(func(w http.ResponseWriter, r *http.Request) error {
+	c.mux.Handle(pattern, c.wrap(pattern, func(w http.ResponseWriter, r *http.Request) error {
 		if r.Method == http.MethodPost && !sameOrigin(r) {
 			return atrium.Errorf(atrium.CodeForbidden, "this form was sent from another site; open the page here and try again")
 		}
@@ -327,7 +350,7 @@ func sameOrigin(r *http.Request) bool {
 // error after sign-in is shown inside the layout, with the navigation.
 func (c *console) page(pattern string, h handlerFunc, opts ...pageOption) {
 	allowDuringChange := len(opts) > 0 && opts[0] == duringPasswordChange
-	c.mux.Handle(pattern, c.wrap(func(w http.ResponseWriter, r *http.Request) error {
+	c.mux.Handle(pattern, c.wrap(pattern, func(w http.ResponseWriter, r *http.Request) error {
 		s, err := c.signedIn(r)
 		if err != nil {
 			return err
@@ -347,6 +370,9 @@ func (c *console) page(pattern string, h handlerFunc, opts ...pageOption) {
 			return nil
 		}
 		r = withSession(r, s)
+		if sw, ok := w.(*statusWriter); ok {
+			sw.org = s.ID.Principal.Org
+		}
 		err = checkRequest(w, r, 1<<20)
 		if err == nil && r.Method == http.MethodPost && !auth.CheckCSRF(s.Token, r.PostForm.Get(csrfField)) {
 			err = atrium.Errorf(atrium.CodeForbidden, "the form's security token is missing or out of date; go back, reload the page and try again")

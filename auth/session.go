@@ -22,7 +22,9 @@ type Session struct {
 	ExpiresAt  time.Time `json:"expires_at"`
 	UserAgent  string    `json:"user_agent"`
 	SourceIP   string    `json:"source_ip"`
-	Current    bool      `json:"current"`
+	// Via is where it was opened: "console" (the sign-in page) or "api".
+	Via     string `json:"via"`
+	Current bool   `json:"current"`
 }
 
 // SignInInput is a sign-in attempt.
@@ -32,7 +34,15 @@ type SignInInput struct {
 	StaySignedIn bool   `json:"stay_signed_in"`
 	SourceIP     string `json:"-"`
 	UserAgent    string `json:"-"`
+	// Via is where the session is opened: SessionConsole (default) or SessionAPI.
+	Via string `json:"-"`
 }
+
+// Where sessions are opened.
+const (
+	SessionConsole = "console"
+	SessionAPI     = "api"
+)
 
 var errBadCredentials = &atrium.Error{Code: atrium.CodeUnauthenticated, Message: "The username or password is incorrect."}
 
@@ -103,9 +113,13 @@ func (s *Service) SignIn(ctx context.Context, in SignInInput) (*Identity, string
 		ua = ua[:512]
 	}
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (id, token_hash, user_id, org_id, persistent, created_at, last_seen_at, expires_at, user_agent, source_ip)
-			VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9)`,
-			id, hashToken(token), string(c.User), string(c.Org), in.StaySignedIn, store.Micros(now), store.Micros(expires), ua, in.SourceIP); err != nil {
+		via := in.Via
+		if via != SessionAPI {
+			via = SessionConsole
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (id, token_hash, user_id, org_id, persistent, created_at, last_seen_at, expires_at, user_agent, source_ip, via)
+			VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10)`,
+			id, hashToken(token), string(c.User), string(c.Org), in.StaySignedIn, store.Micros(now), store.Micros(expires), ua, in.SourceIP, via); err != nil {
 			return err
 		}
 		if err := s.dir.RecordSignIn(ctx, tx, c.User, now); err != nil {
@@ -144,7 +158,7 @@ func (s *Service) SignOut(ctx context.Context, id *Identity) error {
 
 // Sessions lists the signed-in user's own sessions, newest first.
 func (s *Service) Sessions(ctx context.Context, id *Identity) ([]Session, error) {
-	rows, err := s.db.Read().QueryContext(ctx, `SELECT id, persistent, created_at, last_seen_at, expires_at, user_agent, source_ip
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT id, persistent, created_at, last_seen_at, expires_at, user_agent, source_ip, via
 		FROM sessions WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC LIMIT 200`, string(id.Principal.UserID), store.Micros(s.clock.Now()))
 	if err != nil {
 		return nil, store.Translate(err)
@@ -154,7 +168,7 @@ func (s *Service) Sessions(ctx context.Context, id *Identity) ([]Session, error)
 	for rows.Next() {
 		var ss Session
 		var c, l, e int64
-		if err := rows.Scan(&ss.ID, &ss.Persistent, &c, &l, &e, &ss.UserAgent, &ss.SourceIP); err != nil {
+		if err := rows.Scan(&ss.ID, &ss.Persistent, &c, &l, &e, &ss.UserAgent, &ss.SourceIP, &ss.Via); err != nil {
 			return nil, store.Translate(err)
 		}
 		ss.CreatedAt, ss.LastSeenAt, ss.ExpiresAt = store.Time(c), store.Time(l), store.Time(e)

@@ -66,6 +66,7 @@ func (s *Server) registerSessions() {
 			if err := decode(w, r, &in); err != nil {
 				return err
 			}
+			in.Via = auth.SessionAPI
 			id, token, err := s.SignIn(r, in)
 			if err != nil {
 				return err

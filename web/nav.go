@@ -73,6 +73,7 @@ func (c *console) templateFuncs() template.FuncMap {
 	f["appTitle"] = c.appTitle
 	f["countries"] = directory.Countries
 	f["countryName"] = directory.CountryName
+	f["navSections"] = navSections
 	return f
 }
 
@@ -90,13 +91,13 @@ func (c *console) coreNav() {
 		{sectionUsers, "Active users", "/users", org(access.UserRead)},
 		{sectionUsers, "Deleted users", "/deleted-users", org(access.UserRead)},
 		{sectionUsers, "Roles", "/roles", org(access.RoleRead)},
-		{sectionSettings, "API tokens", "/tokens", org(access.TokenRead)},
-		{sectionSettings, "Audit log", "/audit", org(access.AuditRead)},
 		{sectionBilling, "Purchase services", "/billing/purchase", org(access.BillingRead)},
 		{sectionBilling, "Licenses", "/billing/licenses", org(access.LicenseRead)},
 		{sectionBilling, "Bills & payments", "/billing/invoices", org(access.BillingRead)},
 		{sectionBilling, "Customers", "/partner/customers", org(access.BillingRead)},
-		{sectionSettings, "Settings", "/settings", always},
+		{sectionSettings, "Organization settings", "/settings", always},
+		{sectionSettings, "API tokens", "/tokens", org(access.TokenRead)},
+		{sectionSettings, "Audit log", "/audit", org(access.AuditRead)},
 		{sectionOperator, "Organizations", "/organizations", instance(access.InstanceOrgRead)},
 		{sectionOperator, "Catalog", "/catalog", instance(access.CatalogManage)},
 		{sectionOperator, "Outgoing mail", "/mail", instance(access.InstanceMailRead)},
@@ -119,4 +120,50 @@ func (c *console) navFor(r *http.Request, s *session) []navItem {
 		out = append(out, navItem{Label: e.Label, Href: e.Href, Current: cur, Section: sectionTitles[e.Section]})
 	}
 	return out
+}
+
+// navSection is one section of the navigation as the layout shows it: its title, an
+// id for the list it labels, and its entries. A section whose one entry bears its own
+// name (Home) needs no heading.
+type navSection struct {
+	Title, ID string
+	Heading   bool
+	Items     []navItem
+	// Current reports whether the page shown is one of the section's.
+	Current bool
+}
+
+// navSections groups items, which navFor returns section by section, into sections.
+func navSections(items []navItem) []navSection {
+	var out []navSection
+	for _, it := range items {
+		if n := len(out); n == 0 || out[n-1].Title != it.Section {
+			out = append(out, navSection{Title: it.Section, ID: "nav-" + slug(it.Section)})
+		}
+		sec := &out[len(out)-1]
+		sec.Items = append(sec.Items, it)
+		sec.Current = sec.Current || it.Current
+	}
+	for i := range out {
+		out[i].Heading = len(out[i].Items) > 1 || out[i].Items[0].Label != out[i].Title
+	}
+	return out
+}
+
+// slug turns a title into an HTML id fragment: "Teams & groups" becomes "teams-groups".
+func slug(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+		} else {
+			dash = true
+		}
+	}
+	return b.String()
 }

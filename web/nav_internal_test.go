@@ -1,0 +1,22 @@
+package web
+
+import "testing"
+
+func TestNavSections(t *testing.T) {
+	items := []navItem{{Label: "Home", Href: "/", Section: "Home"},
+		{Label: "Active users", Href: "/users", Section: "Users", Current: true}, {Label: "Roles", Href: "/roles", Section: "Users"},
+		{Label: "API tokens", Href: "/tokens", Section: "Settings"}}
+	got := navSections(items)
+	if len(got) != 3 {
+		t.Fatalf("sections %+v, want 3", got)
+	}
+	if got[0].Heading || !got[1].Heading || !got[2].Heading {
+		t.Errorf("headings %v %v %v, want Home without one", got[0].Heading, got[1].Heading, got[2].Heading)
+	}
+	if !got[1].Current || got[2].Current || got[1].ID != "nav-users" || len(got[1].Items) != 2 {
+		t.Errorf("users section %+v", got[1])
+	}
+	if s := slug("Teams & groups"); s != "teams-groups" {
+		t.Errorf("slug = %q", s)
+	}
+}

@@ -74,6 +74,8 @@ func (c *console) templateFuncs() template.FuncMap {
 	f["countries"] = directory.Countries
 	f["countryName"] = directory.CountryName
 	f["navSections"] = navSections
+	f["breakable"] = breakable
+	f["roleSentences"] = roleSentences
 	return f
 }
 

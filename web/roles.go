@@ -14,15 +14,16 @@ type rolesPage struct {
 
 type roleRow struct {
 	Name, Title, Description string
-	Actions                  []string
-	Holders                  []roleHolderRow
+	// Sentences say what the role may do (roleSentences).
+	Sentences []string
+	Holders   []roleHolderRow
 }
 
 type roleHolderRow struct {
 	ID, Username, DisplayName string
 }
 
-// roleList shows every admin role, what it allows, and who holds it.
+// roleList shows every admin role, what it allows in words, and who holds it.
 func (c *console) roleList(w http.ResponseWriter, r *http.Request) error {
 	s := sessionFrom(r.Context())
 	infos, err := c.API.RoleInfos(r, s.P())
@@ -31,7 +32,10 @@ func (c *console) roleList(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := rolesPage{CanAssign: s.Can(access.RoleAssign)}
 	for _, info := range infos {
-		row := roleRow{Name: info.Name, Title: info.Title, Description: info.Description, Actions: info.Actions}
+		row := roleRow{Name: info.Name, Title: info.Title, Description: info.Description}
+		if role, ok := access.LookupRole(info.Name); ok {
+			row.Sentences = roleSentences(role)
+		}
 		for _, h := range info.Holders {
 			row.Holders = append(row.Holders, roleHolderRow{ID: string(h.ID), Username: h.Username, DisplayName: h.DisplayName})
 		}

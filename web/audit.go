@@ -1,19 +1,37 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
+	"time"
 
+	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/audit"
 	"github.com/atrium-admin/atrium/httpapi"
 )
 
 // auditPage is the data of the audit log page.
 type auditPage struct {
-	Entries []audit.Entry
+	Entries []auditRow
 	Pager   pager
 	// ExportURL downloads every entry matching the filters as CSV from the API.
 	ExportURL string
+	// Actions are the actions the action filter suggests.
+	Actions []actionChoice
+}
+
+// auditRow is an audit entry as the console shows it: people by their display names and
+// the action in words.
+type auditRow struct {
+	audit.Entry
+	// Actor and Target are the display names of the actor and the target.
+	Actor, Target string
+	// Phrase says the action in general ("added a user"); Sentence says who did what to
+	// whom ("Ada Admin added Mia Member").
+	Phrase, Sentence string
+	// Changes are the fields of the before/after summaries.
+	Changes []summaryChange
 }
 
 var auditFields = []string{"actor", "action", "target", "since", "until"}
@@ -26,18 +44,31 @@ func (c *console) auditList(w http.ResponseWriter, r *http.Request) error {
 	for _, f := range auditFields {
 		v.Form.Set(f, q.Get(f))
 	}
+	data := auditPage{Actions: auditActionChoices()}
+	f, err := httpapi.AuditFilter(r)
+	// The date picker's "until" is a day the person wants to see, so the page shows the
+	// entries until the end of it; the filter, and the API the export calls, take the
+	// instant the entries must be before.
+	if err == nil && isDate(q.Get("until")) {
+		f.Until = f.Until.AddDate(0, 0, 1)
+	}
 	export := url.Values{"format": {"csv"}}
-	for _, f := range auditFields {
-		if val := q.Get(f); val != "" {
-			export.Set(f, val)
+	for _, name := range auditFields {
+		if val := q.Get(name); val != "" {
+			export.Set(name, val)
 		}
 	}
-	data := auditPage{ExportURL: "/api/v1/audit-log?" + export.Encode()}
-	f, err := httpapi.AuditFilter(r)
+	if err == nil && isDate(q.Get("until")) {
+		export.Set("until", f.Until.UTC().Format(time.RFC3339))
+	}
+	data.ExportURL = "/api/v1/audit-log?" + export.Encode()
 	if err == nil {
 		var page audit.Page
 		page, err = c.audit.List(r.Context(), s.P(), f)
-		data.Entries, data.Pager = page.Items, pageLinks(r, page.NextCursor)
+		if err == nil {
+			data.Pager = pageLinks(r, page.NextCursor)
+			data.Entries, err = c.auditRows(r.Context(), s.ID.Principal.Org, page.Items)
+		}
 	}
 	status := http.StatusOK
 	if err != nil {
@@ -49,4 +80,53 @@ func (c *console) auditList(w http.ResponseWriter, r *http.Request) error {
 	v.Data = data
 	c.render(w, r, status, "audit.html", v)
 	return nil
+}
+
+// isDate reports whether s is a calendar date such as 2026-11-21, as a date picker
+// sends it.
+func isDate(s string) bool {
+	_, err := time.Parse(time.DateOnly, s)
+	return err == nil
+}
+
+// auditRows puts entries of org in words, naming the users among their actors and
+// targets by display name, read in one query for the whole page. Users who are gone
+// keep the name the entry recorded.
+func (c *console) auditRows(ctx context.Context, org atrium.OrgID, entries []audit.Entry) ([]auditRow, error) {
+	seen := map[atrium.UserID]bool{}
+	var ids []atrium.UserID
+	add := func(id string) {
+		if id == "" || seen[atrium.UserID(id)] {
+			return
+		}
+		seen[atrium.UserID(id)] = true
+		ids = append(ids, atrium.UserID(id))
+	}
+	for _, e := range entries {
+		add(e.ActorID)
+		if e.TargetType == "user" {
+			add(e.TargetID)
+		}
+	}
+	names := map[string]string{}
+	if len(ids) > 0 {
+		cards, err := c.Directory.Cards(ctx, c.DB.Read(), org, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, card := range cards {
+			names[string(card.ID)] = card.DisplayName
+		}
+	}
+	out := make([]auditRow, len(entries))
+	for i, e := range entries {
+		row := auditRow{Entry: e, Actor: actorWords(e.ActorID, e.ActorName, names), Target: e.TargetName,
+			Phrase: actionPhrase(e.Action), Changes: summaryChanges(e.Before, e.After)}
+		if n := names[e.TargetID]; e.TargetType == "user" && n != "" {
+			row.Target = n
+		}
+		row.Sentence = row.Actor + " " + actionAbout(e.Action, row.Target, e.After, e.Before)
+		out[i] = row
+	}
+	return out, nil
 }

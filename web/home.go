@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/audit"
@@ -13,10 +14,24 @@ type homePage struct {
 	Users     int
 	Roles     []access.Role
 	ShowAudit bool
-	Recent    []audit.Entry
+	// Recent is the organization's latest activity, newest first, in words.
+	Recent []activity
 	// Apps are the apps the signed-in user is licensed for.
 	Apps []homeApp
 }
+
+// activity is one line of Home's recent activity: "Ada Admin added Mia Member", and
+// when ("5 minutes ago").
+type activity struct {
+	Sentence string
+	At       time.Time
+	Ago      string
+	// Action is the entry's code, for scripts and styles; people read Sentence.
+	Action string
+}
+
+// homeActivity is how many audit entries Home shows.
+const homeActivity = 10
 
 // home is the dashboard: the organization, its user count, the apps the user is
 // licensed for and recent activity.
@@ -36,11 +51,19 @@ func (c *console) home(w http.ResponseWriter, r *http.Request) error {
 		p.ShowUsers, p.Users = true, n
 	}
 	if s.Can(access.AuditRead) {
-		page, err := c.audit.List(r.Context(), s.P(), audit.Filter{Limit: 10})
+		page, err := c.audit.List(r.Context(), s.P(), audit.Filter{Limit: homeActivity})
 		if err != nil {
 			return err
 		}
-		p.ShowAudit, p.Recent = true, page.Items
+		rows, err := c.auditRows(r.Context(), s.ID.Principal.Org, page.Items)
+		if err != nil {
+			return err
+		}
+		now := c.Clock.Now()
+		p.ShowAudit = true
+		for _, row := range rows {
+			p.Recent = append(p.Recent, activity{Sentence: row.Sentence, At: row.At, Ago: ago(now, row.At), Action: row.Action})
+		}
 	}
 	apps, err := c.licensedApps(r)
 	if err != nil {

@@ -76,18 +76,22 @@ func (s *Service) ChangePassword(ctx context.Context, id atrium.UserID, current,
 	if err != nil {
 		return err
 	}
+	// Every problem at once: the new password's, and whether the current one is right.
+	probs := atrium.Problems{}
+	if err := password.Check("new_password", next); err != nil {
+		probs.Add("new_password", atrium.FieldMessage(err, "new_password"))
+	} else if current == next {
+		probs.Add("new_password", "must differ from your current password")
+	}
 	ok, err := s.Passwords().Verify(ctx, c.PasswordHash, current)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return atrium.FieldError("current_password", "is not your current password")
+		probs.Add("current_password", "is not your current password")
 	}
-	if err := password.Check("new_password", next); err != nil {
+	if err := probs.Err(); err != nil {
 		return err
-	}
-	if current == next {
-		return atrium.FieldError("new_password", "must differ from your current password")
 	}
 	hash, err := s.Passwords().Hash(ctx, next)
 	if err != nil {

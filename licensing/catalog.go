@@ -94,7 +94,11 @@ var (
 	appRE      = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
 )
 
-func (in *ProductInput) validate() error {
+func (in *ProductInput) validate() error { return in.Problems().Err() }
+
+// Problems returns every problem of in at once, per field (the catalog form adds its
+// own, such as a price it could not read, to the same set).
+func (in *ProductInput) Problems() atrium.Problems {
 	p := atrium.Problems{}
 	if !skuRE.MatchString(in.SKU) {
 		p.Add("sku", "must be 2 to 64 upper-case letters, digits and underscores")
@@ -138,7 +142,7 @@ func (in *ProductInput) validate() error {
 		}
 		seen[sp] = true
 	}
-	return p.Err()
+	return p
 }
 
 type catalogEntry struct {
@@ -342,6 +346,29 @@ func getProduct(ctx context.Context, s *Service, q store.Querier, id string) (*P
 	return p, nil
 }
 
+// checkProductRefs adds to probs a problem for each product in names (its parent, the
+// product it previews) that is not a product of the catalog.
+func (s *Service) checkProductRefs(ctx context.Context, q store.Querier, in ProductInput, probs atrium.Problems) error {
+	for field, id := range map[string]string{"parent_id": in.ParentID, "preview_of": in.PreviewOf} {
+		if id == "" {
+			continue
+		}
+		const msg = "must be the id of a product in the catalog"
+		ref, err := getProduct(ctx, s, q, id)
+		if atrium.ErrorCode(err) == atrium.CodeNotFound {
+			probs.Add(field, msg)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if ref.Kind != KindProduct {
+			probs.Add(field, msg)
+		}
+	}
+	return nil
+}
+
 // CreateProduct adds a product or add-on to the catalog (operator staff).
 func (s *Service) CreateProduct(ctx context.Context, pr *access.Principal, in ProductInput) (*Product, error) {
 	if err := access.Require(pr, access.CatalogManage, access.Resource{}); err != nil {
@@ -349,23 +376,23 @@ func (s *Service) CreateProduct(ctx context.Context, pr *access.Principal, in Pr
 	}
 	in.SKU = strings.ToUpper(strings.TrimSpace(in.SKU))
 	in.Currency = strings.ToUpper(strings.TrimSpace(in.Currency))
-	if err := in.validate(); err != nil {
+	// Every problem at once: the fields', and products they name that are not there.
+	probs := in.Problems()
+	if err := s.checkProductRefs(ctx, s.db.Read(), in, probs); err != nil {
+		return nil, err
+	}
+	if err := probs.Err(); err != nil {
 		return nil, err
 	}
 	var out *Product
 	err := s.db.Tx(ctx, func(tx *store.Tx) error {
-		for field, id := range map[string]string{"parent_id": in.ParentID, "preview_of": in.PreviewOf} {
-			if id == "" {
-				continue
-			}
-			const msg = "must be the id of a product in the catalog"
-			ref, err := getProduct(ctx, s, tx, id)
-			if err != nil {
-				return atrium.NotFoundAsField(err, field, msg)
-			}
-			if ref.Kind != KindProduct {
-				return atrium.FieldError(field, msg)
-			}
+		// Again in the transaction: a product named may have gone meanwhile.
+		refs := atrium.Problems{}
+		if err := s.checkProductRefs(ctx, tx, in, refs); err != nil {
+			return err
+		}
+		if err := refs.Err(); err != nil {
+			return err
 		}
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM products`).Scan(&n); err != nil {

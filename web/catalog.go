@@ -110,6 +110,12 @@ func (c *console) productCreate(w http.ResponseWriter, r *http.Request) error {
 	if err == nil {
 		in.PriceMinor = price
 		prod, err = c.Licensing.CreateProduct(r.Context(), s.P(), in)
+	} else {
+		// The price could not be read: report it with every other problem at once.
+		probs := in.Problems()
+		delete(probs, "price_minor")
+		probs.Add("price", atrium.FieldMessage(err, "price"))
+		err = probs.Err()
 	}
 	if err != nil {
 		v, verr := c.productFormView(r, nil)

@@ -752,7 +752,12 @@ func TestLicensesPageAndCatalog(t *testing.T) {
 		p = op.postForm("/catalog/new", "/catalog/new", url.Values{"sku": {"bad sku"}, "kind": {"product"}, "name": {"Voice"}, "apps": {"voice"},
 			"price": {"12.5.0"}, "currency": {"USD"}, "billing_period": {"monthly"}})
 		wantStatus(t, p, http.StatusBadRequest)
-		wantContains(t, p, `id="f-price-error">must be an amount such as 15.00<`)
+		// Every problem at once: the price it could not read and the SKU.
+		wantContains(t, p, `id="f-price-error">must be an amount such as 15.00<`, `id="f-sku-error">must be 2 to 64 upper-case letters`)
+		p = op.postForm("/catalog/new", "/catalog/new", url.Values{"sku": {"bad sku"}, "kind": {"addon"}, "parent_id": {"no-such-product"}, "name": {"Voice"},
+			"apps": {"voice"}, "price": {"12.5"}, "currency": {"USD"}, "billing_period": {"monthly"}})
+		wantStatus(t, p, http.StatusBadRequest)
+		wantContains(t, p, `id="f-sku-error">must be 2 to 64`, "must be the id of a product in the catalog")
 		p = op.postForm("/catalog/new", "/catalog/new", url.Values{"sku": {"bad sku"}, "kind": {"product"}, "name": {"Voice"}, "apps": {"voice"},
 			"price": {"12.5"}, "currency": {"USD"}, "billing_period": {"monthly"}})
 		wantStatus(t, p, http.StatusBadRequest)

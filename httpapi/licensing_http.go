@@ -25,6 +25,9 @@ type bulkRequest struct {
 	Action    string          `json:"action"` // assign or remove
 	ProductID string          `json:"product_id"`
 	UserIDs   []atrium.UserID `json:"user_ids"`
+	// UsageLocation, on assign, is given first to the users who have none (needs
+	// user.update too), so they can be licensed in the same call.
+	UsageLocation string `json:"usage_location,omitempty"`
 }
 
 func writeSubscription(w http.ResponseWriter, status int, sub *licensing.Subscription) error {
@@ -232,6 +235,14 @@ func (s *Server) registerLicensing() {
 			}
 			if in.Action != "assign" && in.Action != "remove" {
 				return atrium.FieldError("action", "must be assign or remove")
+			}
+			if in.UsageLocation != "" {
+				if in.Action != "assign" {
+					return atrium.FieldError("usage_location", "is given only when assigning")
+				}
+				if _, err := s.Directory.FillUsageLocation(r.Context(), principal(r), in.UserIDs, in.UsageLocation); err != nil {
+					return err
+				}
 			}
 			res, err := s.Licensing.Bulk(r.Context(), principal(r), in.Action == "assign", in.ProductID, in.UserIDs)
 			if err != nil {

@@ -44,6 +44,8 @@ type bulkRequest struct {
 	Product string
 	Assign  bool
 	Missing []string
+	// UsageLocation is given first to the users who have none, when assigning.
+	UsageLocation string
 }
 
 // readBulkAction reads product_id and action; the service checks the product.
@@ -91,7 +93,8 @@ func (c *console) bulkLicenses(w http.ResponseWriter, r *http.Request) error {
 		c.render(w, r, statusOf(err), "users.html", v)
 		return nil
 	}
-	return c.runBulk(w, r, bulkRequest{Users: users, Product: product, Assign: assign, Missing: f["missing"]}, f.Get("confirm") == "1")
+	return c.runBulk(w, r, bulkRequest{Users: users, Product: product, Assign: assign, Missing: f["missing"], UsageLocation: f.Get("usage_location")},
+		f.Get("confirm") == "1")
 }
 
 // runBulk applies a bulk request and shows the result per user. A removal that makes
@@ -101,6 +104,11 @@ func (c *console) runBulk(w http.ResponseWriter, r *http.Request, b bulkRequest,
 	prod, err := c.Licensing.Product(r.Context(), b.Product)
 	if err != nil {
 		return atrium.FieldError("product_id", "is not a product of the catalog")
+	}
+	if b.Assign && b.UsageLocation != "" {
+		if _, err := c.Directory.FillUsageLocation(r.Context(), s.P(), b.Users, b.UsageLocation); err != nil {
+			return err
+		}
 	}
 	if !b.Assign && !confirmed && len(b.Users) > 0 {
 		total := map[string]map[string]int{}

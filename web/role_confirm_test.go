@@ -17,7 +17,7 @@ func TestGlobalAdminNeedsConfirmation(t *testing.T) {
 		b.signIn("admin@contoso.atrium.localhost", adminPassword, false)
 		id := string(f.member.ID)
 		p := b.get("/users/" + id)
-		wantContains(t, p, `<option value="" selected>Choose a role</option>`)
+		wantContains(t, p, `<option value="" selected>Choose a role</option>`, "What each role may do", "and reset passwords")
 		wantStatus(t, b.postForm("/users/"+id, "/users/"+id+"/roles", url.Values{}), http.StatusBadRequest)
 		p = b.postForm("/users/"+id, "/users/"+id+"/roles", url.Values{"role": {"global_admin"}})
 		wantStatus(t, p, http.StatusOK)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -64,6 +65,40 @@ func OrgRolesOf(ctx context.Context, q store.Querier, user atrium.UserID) ([]Rol
 		}
 	}
 	return out, nil
+}
+
+// OrgRolesOfUsers returns the organization-scope roles of each of users (members of
+// org, at most 500) in one query, for a page of a user list.
+func OrgRolesOfUsers(ctx context.Context, q store.Querier, org atrium.OrgID, users []atrium.UserID) (map[atrium.UserID][]Role, error) {
+	out := map[atrium.UserID][]Role{}
+	if len(users) == 0 {
+		return out, nil
+	}
+	if len(users) > 500 {
+		return nil, fmt.Errorf("access: roles of %d users at once; at most 500", len(users))
+	}
+	args := []any{string(org)}
+	marks := make([]string, len(users))
+	for i, u := range users {
+		args = append(args, string(u))
+		marks[i] = fmt.Sprintf("$%d", i+2)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT user_id, role FROM role_assignments WHERE org_id = $1 AND scope_kind = 'org' AND scope_id = $1
+		AND user_id IN (`+strings.Join(marks, ", ")+`) ORDER BY user_id, role`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("access: roles of users: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var user, key string
+		if err := rows.Scan(&user, &key); err != nil {
+			return nil, err
+		}
+		if r, ok := LookupRole(key); ok {
+			out[atrium.UserID(user)] = append(out[atrium.UserID(user)], r)
+		}
+	}
+	return out, rows.Err()
 }
 
 // Assign gives user role at scope in tx. It reports false when the user already held it.

@@ -116,6 +116,26 @@ func (s *Service) ListUsers(ctx context.Context, p *access.Principal, q UserQuer
 	return listUsers(ctx, s.db, p.Org, q)
 }
 
+// CountListed returns how many users of p's organization the list shows for uq's
+// deleted flag and filter (its search, sort and cursor are ignored): the total the
+// console shows above the list.
+func (s *Service) CountListed(ctx context.Context, p *access.Principal, uq UserQuery) (int, error) {
+	if err := access.Require(p, access.UserRead, access.Resource{Org: p.Org}); err != nil {
+		return 0, err
+	}
+	filter, err := filterSQL(uq.Filter)
+	if err != nil {
+		return 0, err
+	}
+	deleted := "deleted_at IS NULL"
+	if uq.Deleted {
+		deleted = "deleted_at IS NOT NULL"
+	}
+	var n int
+	err = s.db.Read().QueryRowContext(ctx, `SELECT count(*) FROM users WHERE org_id = $1 AND `+deleted+filter, string(p.Org)).Scan(&n)
+	return n, store.Translate(err)
+}
+
 // CountUsers returns the number of active users of org.
 func (s *Service) CountUsers(ctx context.Context, org atrium.OrgID) (int, error) {
 	var n int

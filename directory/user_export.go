@@ -55,6 +55,11 @@ func (s *Service) ExportUsers(ctx context.Context, p *access.Principal, uq UserQ
 	if uq.Deleted {
 		where = "org_id = $1 AND deleted_at IS NOT NULL"
 	}
+	filter, err := filterSQL(uq.Filter)
+	if err != nil {
+		return err
+	}
+	where += filter
 	args := []any{string(p.Org)}
 	if q := strings.ToLower(strings.TrimSpace(uq.Q)); q != "" {
 		// An export reads the organization's users anyway: the substring test runs on

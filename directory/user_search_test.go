@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/store"
 	"github.com/atrium-admin/atrium/store/storetest"
 )
@@ -20,7 +21,7 @@ import (
 // same order, page by page, for common, rare, empty and metacharacter fragments, every
 // sort order and both plans.
 func TestUserSearchMatchesLike(t *testing.T) {
-	storetest.Each(t, Migrations, func(t *testing.T, db *store.DB) {
+	storetest.Each(t, withAccess(), func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		orgA := testSearchOrg(t, db, "a")
 		orgB := testSearchOrg(t, db, "b")
@@ -111,7 +112,7 @@ func TestUserSearchMatchesLike(t *testing.T) {
 
 // TestListUsersRejectsBadInput checks the list's validation errors.
 func TestListUsersRejectsBadInput(t *testing.T) {
-	storetest.Each(t, Migrations, func(t *testing.T, db *store.DB) {
+	storetest.Each(t, withAccess(), func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		org := testSearchOrg(t, db, "a")
 		for name, uq := range map[string]UserQuery{
@@ -251,7 +252,7 @@ func head(ids []string) []string {
 // TestSeedUsers checks the bulk insert behind "atrium seed": rows as CreateUser would
 // write them (search and sort_name included), resumable, and refusing duplicates.
 func TestSeedUsers(t *testing.T) {
-	storetest.Each(t, Migrations, func(t *testing.T, db *store.DB) {
+	storetest.Each(t, withAccess(), func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		org := testSearchOrg(t, db, "a")
 		seedTestUsers(t, db, org, "a.test", 1, 300)
@@ -287,4 +288,10 @@ func TestSeedUsers(t *testing.T) {
 			t.Errorf("SeedUsername = %q, want %q", got, want)
 		}
 	})
+}
+
+// withAccess is the directory's migrations with access's, whose role assignments the
+// user list reads.
+func withAccess() []store.Migration {
+	return append(append([]store.Migration{}, Migrations...), access.Migrations...)
 }

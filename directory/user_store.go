@@ -105,6 +105,27 @@ type UserQuery struct {
 	Limit   int // 1..200, default 50
 	Cursor  string
 	Deleted bool // list deleted users instead of active ones
+	// Filter narrows the list: "" (everyone), FilterBlocked or FilterAdmins.
+	Filter string
+}
+
+// User list filters.
+const (
+	FilterBlocked = "blocked" // users who may not sign in
+	FilterAdmins  = "admins"  // users holding an organization admin role
+)
+
+// filterSQL returns the condition of filter on users of the organization in $1.
+func filterSQL(filter string) (string, error) {
+	switch filter {
+	case "":
+		return "", nil
+	case FilterBlocked:
+		return " AND blocked = TRUE", nil
+	case FilterAdmins:
+		return " AND id IN (SELECT user_id FROM role_assignments WHERE org_id = $1 AND scope_kind = 'org' AND scope_id = $1)", nil
+	}
+	return "", atrium.FieldError("filter", "must be blocked or admins")
 }
 
 // UserPage is one page of users.
@@ -149,6 +170,11 @@ func listUsersBounded(ctx context.Context, db *store.DB, org atrium.OrgID, uq Us
 	if uq.Deleted {
 		where = " AND deleted_at IS NOT NULL"
 	}
+	filter, err := filterSQL(uq.Filter)
+	if err != nil {
+		return UserPage{}, err
+	}
+	where += filter
 	if uq.Cursor != "" {
 		var id string
 		var key any
@@ -233,6 +259,18 @@ func listUsersBounded(ctx context.Context, db *store.DB, org atrium.OrgID, uq Us
 	if len(page.Items) > limit {
 		page.Items = page.Items[:limit]
 		page.NextCursor = store.EncodeCursor(keys[limit-1], string(page.Items[limit-1].ID))
+	}
+	// The page's admin roles, in one query.
+	ids := make([]atrium.UserID, len(page.Items))
+	for i := range page.Items {
+		ids[i] = page.Items[i].ID
+	}
+	roles, err := access.OrgRolesOfUsers(ctx, db.Read(), org, ids)
+	if err != nil {
+		return UserPage{}, store.Translate(err)
+	}
+	for i := range page.Items {
+		page.Items[i].Roles = roles[page.Items[i].ID]
 	}
 	return page, nil
 }

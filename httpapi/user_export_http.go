@@ -13,8 +13,8 @@ import (
 func UserExport() Module {
 	return func(s *Server) {
 		s.handle(Route{Method: "GET", Path: "/api/v1/users/export",
-			Summary: "Every user matching the list's filters as CSV (text/csv), streamed: q, sort, order as on GET /api/v1/users; deleted=true for deleted users",
-			Tag:     "users", Query: []string{"q", "sort", "order", "deleted"}},
+			Summary: "Every user matching the list's filters as CSV (text/csv), streamed: q, sort, order, filter as on GET /api/v1/users; deleted=true for deleted users",
+			Tag:     "users", Query: []string{"q", "sort", "order", "filter", "deleted"}},
 			func(w http.ResponseWriter, r *http.Request) error {
 				deleted := false
 				if v := r.URL.Query().Get("deleted"); v != "" {

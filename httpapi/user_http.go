@@ -26,12 +26,12 @@ type passwordResetResponse struct {
 	MustChange        bool   `json:"must_change_password"`
 }
 
-var userListQuery = []string{"q", "sort", "order", "limit", "cursor"}
+var userListQuery = []string{"q", "sort", "order", "filter", "limit", "cursor"}
 
 // userQuery reads the list parameters shared by active and deleted users.
 func userQuery(r *http.Request, deleted bool) (directory.UserQuery, error) {
 	q := r.URL.Query()
-	uq := directory.UserQuery{Q: q.Get("q"), Sort: directory.SortField(q.Get("sort")), Cursor: q.Get("cursor"), Deleted: deleted}
+	uq := directory.UserQuery{Q: q.Get("q"), Sort: directory.SortField(q.Get("sort")), Cursor: q.Get("cursor"), Deleted: deleted, Filter: q.Get("filter")}
 	switch q.Get("order") {
 	case "", "asc":
 	case "desc":

@@ -59,3 +59,38 @@ func (s *Service) LicensesOf(ctx context.Context, p *access.Principal, org atriu
 	}
 	return s.licenseCounts(ctx, org)
 }
+
+// LicensesOfUsers returns the names of the products each of users (of p's organization,
+// at most 500) holds a license of, in one query, for a page of the user list.
+func (s *Service) LicensesOfUsers(ctx context.Context, p *access.Principal, users []atrium.UserID) (map[atrium.UserID][]string, error) {
+	if err := access.Require(p, access.LicenseRead, access.Resource{Org: p.Org}); err != nil {
+		return nil, err
+	}
+	out := map[atrium.UserID][]string{}
+	if len(users) == 0 {
+		return out, nil
+	}
+	if len(users) > 500 {
+		return nil, atrium.Errorf(atrium.CodeInvalid, "ask for at most 500 users at once")
+	}
+	args := []any{string(p.Org)}
+	marks := make([]string, len(users))
+	for i, u := range users {
+		args = append(args, string(u))
+		marks[i] = fmt.Sprintf("$%d", i+2)
+	}
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT la.user_id, pr.name FROM license_assignments la JOIN products pr ON pr.id = la.product_id
+		WHERE la.org_id = $1 AND la.user_id IN (`+strings.Join(marks, ", ")+`) ORDER BY la.user_id, pr.name`, args...)
+	if err != nil {
+		return nil, store.Translate(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var user, name string
+		if err := rows.Scan(&user, &name); err != nil {
+			return nil, store.Translate(err)
+		}
+		out[atrium.UserID(user)] = append(out[atrium.UserID(user)], name)
+	}
+	return out, store.Translate(rows.Err())
+}

@@ -13,7 +13,7 @@ func TestExportUsersLink(t *testing.T) {
 		b := f.browser()
 		b.signIn("admin@contoso.atrium.localhost", adminPassword, false)
 		p := b.get("/users?q=mia&sort=username")
-		link := "/api/v1/users/export?order=&amp;q=mia&amp;sort=username"
+		link := "/api/v1/users/export?filter=&amp;order=&amp;q=mia&amp;sort=username"
 		wantContains(t, p, `href="`+link+`"`, "Export users")
 		csv := b.get(strings.ReplaceAll(link, "&amp;", "&"))
 		wantStatus(t, csv, http.StatusOK)

@@ -32,8 +32,13 @@ type userListPage struct {
 	Pager     pager
 	Sort      []sortHeader
 	CanCreate bool
-	// ExportURL streams the list with its current search and sort as CSV.
+	// ExportURL streams the list with its current search, filter and sort as CSV.
 	ExportURL string
+	// Total counts the users the list shows for its filter (not its search).
+	Total int
+	// Licenses names the products each listed user holds, for those who may read them.
+	Licenses     map[atrium.UserID][]string
+	ShowLicenses bool
 	// CanRestore holds, for deleted users, whom the signed-in person may restore.
 	CanRestore map[atrium.UserID]bool
 	Restorable map[atrium.UserID]string
@@ -57,7 +62,8 @@ func (c *console) userList(w http.ResponseWriter, r *http.Request) error {
 func (c *console) userListView(r *http.Request) (*view, error) {
 	s := sessionFrom(r.Context())
 	q := r.URL.Query()
-	uq := directory.UserQuery{Q: q.Get("q"), Sort: directory.SortField(q.Get("sort")), Desc: q.Get("order") == "desc", Cursor: q.Get("cursor")}
+	uq := directory.UserQuery{Q: q.Get("q"), Sort: directory.SortField(q.Get("sort")), Desc: q.Get("order") == "desc", Cursor: q.Get("cursor"),
+		Filter: q.Get("filter")}
 	limit, err := listLimit(r)
 	if err != nil {
 		return nil, err
@@ -71,7 +77,7 @@ func (c *console) userListView(r *http.Request) (*view, error) {
 	v.Form = q
 	data := userListPage{
 		Users: page.Items, Pager: pageLinks(r, page.NextCursor), CanCreate: s.Can(access.UserCreate),
-		ExportURL: "/api/v1/users/export?" + url.Values{"q": {q.Get("q")}, "sort": {q.Get("sort")}, "order": {q.Get("order")}}.Encode(),
+		ExportURL: "/api/v1/users/export?" + url.Values{"q": {q.Get("q")}, "sort": {q.Get("sort")}, "order": {q.Get("order")}, "filter": {q.Get("filter")}}.Encode(),
 		Sort: []sortHeader{
 			sortLink("/users", q, "display_name", "Display name"),
 			sortLink("/users", q, "username", "Username"),
@@ -79,6 +85,19 @@ func (c *console) userListView(r *http.Request) (*view, error) {
 		},
 	}
 	data.Sort[2].Class = "hide-sm" // phones skip the created column
+	if data.Total, err = c.Directory.CountListed(r.Context(), s.P(), uq); err != nil {
+		return nil, err
+	}
+	if s.Can(access.LicenseRead) {
+		ids := make([]atrium.UserID, len(page.Items))
+		for i, u := range page.Items {
+			ids[i] = u.ID
+		}
+		if data.Licenses, err = c.Licensing.LicensesOfUsers(r.Context(), s.P(), ids); err != nil {
+			return nil, err
+		}
+		data.ShowLicenses = true
+	}
 	if s.Can(access.LicenseAssign) {
 		pools, err := c.Licensing.Licenses(r.Context(), s.P())
 		if err != nil {

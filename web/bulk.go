@@ -11,6 +11,7 @@ import (
 
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
+	"github.com/atrium-admin/atrium/directory"
 	"github.com/atrium-admin/atrium/licensing"
 )
 
@@ -75,6 +76,10 @@ func (c *console) bulkLicenses(w http.ResponseWriter, r *http.Request) error {
 	f := r.PostForm
 	product, assign, err := readBulkAction(f)
 	users := userIDs(f["user"])
+	if err == nil && f.Get("all") == "1" {
+		// Every user of the list's search and filter, across its pages.
+		users, err = c.allListed(r, directory.UserQuery{Q: f.Get("q"), Filter: f.Get("filter")})
+	}
 	if err == nil && len(users) == 0 && len(f["missing"]) == 0 {
 		err = atrium.FieldError("user", "Select at least one user.")
 	}
@@ -95,6 +100,30 @@ func (c *console) bulkLicenses(w http.ResponseWriter, r *http.Request) error {
 	}
 	return c.runBulk(w, r, bulkRequest{Users: users, Product: product, Assign: assign, Missing: f["missing"], UsageLocation: f.Get("usage_location")},
 		f.Get("confirm") == "1")
+}
+
+// allListed returns the ids of every active user uq's list shows, page by page, and an
+// error on the field "user" when there are more than a bulk action takes.
+func (c *console) allListed(r *http.Request, uq directory.UserQuery) ([]atrium.UserID, error) {
+	s := sessionFrom(r.Context())
+	uq.Limit = 200
+	var out []atrium.UserID
+	for {
+		page, err := c.Directory.ListUsers(r.Context(), s.P(), uq)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range page.Items {
+			out = append(out, u.ID)
+		}
+		if len(out) > licensing.BulkMaxUsers {
+			return nil, atrium.FieldError("user", fmt.Sprintf("The list has more than %d users; narrow it with the search or a filter.", licensing.BulkMaxUsers))
+		}
+		if page.NextCursor == "" {
+			return out, nil
+		}
+		uq.Cursor = page.NextCursor
+	}
 }
 
 // runBulk applies a bulk request and shows the result per user. A removal that makes

@@ -541,3 +541,12 @@ func (s *Service) UserCountsOf(ctx context.Context, p *access.Principal, orgs []
 	}
 	return out, store.Translate(rows.Err())
 }
+
+// OperatorOrg returns the operator organization: the seller on invoices.
+func (s *Service) OperatorOrg(ctx context.Context) (*Organization, error) {
+	o, err := scanOrg(s.db.Read().QueryRowContext(ctx, `SELECT `+orgColumns+` FROM organizations WHERE operator = TRUE ORDER BY created_at LIMIT 1`))
+	if err != nil {
+		return nil, store.Translate(err)
+	}
+	return o, nil
+}

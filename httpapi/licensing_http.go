@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/directory"
 	"github.com/atrium-admin/atrium/licensing"
 )
 
@@ -284,13 +285,24 @@ func (s *Server) registerInvoices() {
 				w.Header().Set("Content-Disposition", `attachment; filename="`+inv.Number+`.csv"`)
 				return inv.WriteCSV(w)
 			case format == "html" || (format == "" && strings.Contains(accept, "text/html")):
-				org, err := s.Directory.Org(r.Context(), inv.Org)
+				buyer, err := s.Directory.Org(r.Context(), inv.Org)
 				if err != nil {
 					return err
 				}
+				seller, err := s.Directory.OperatorOrg(r.Context())
+				if err != nil {
+					return err
+				}
+				party := func(o *directory.Organization, contact string) licensing.Party {
+					p := licensing.Party{Name: o.Name, Address: o.Address, Contact: contact}
+					if o.Country != "" {
+						p.Country = directory.CountryName(o.Country)
+					}
+					return p
+				}
 				w.Header().Set("Content-Type", "text/html; charset=utf-8")
 				w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-				return inv.WriteHTML(w, org.Name)
+				return inv.WriteHTML(w, party(seller, seller.TechnicalContact), party(buyer, buyer.ContactEmail))
 			case format != "" && format != "json":
 				return atrium.FieldError("format", "must be json, csv or html")
 			}

@@ -8,7 +8,6 @@ import (
 	"html/template"
 	"io"
 	"math/big"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -36,18 +35,20 @@ const (
 // Invoice bills one subscription (with its add-ons) for one billing period, in advance.
 // Amounts are integers in minor units; taxes are left out.
 type Invoice struct {
-	ID             string        `json:"id"`
-	Org            atrium.OrgID  `json:"org_id"`
-	SubscriptionID string        `json:"subscription_id"`
-	Number         string        `json:"number"`
-	PeriodStart    time.Time     `json:"period_start"`
-	PeriodEnd      time.Time     `json:"period_end"`
-	State          InvoiceState  `json:"state"`
-	Currency       string        `json:"currency"`
-	TotalMinor     int64         `json:"total_minor"`
-	IssuedAt       time.Time     `json:"issued_at"`
-	PaidAt         *time.Time    `json:"paid_at"`
-	Lines          []InvoiceLine `json:"lines,omitempty"`
+	ID             string       `json:"id"`
+	Org            atrium.OrgID `json:"org_id"`
+	SubscriptionID string       `json:"subscription_id"`
+	Number         string       `json:"number"`
+	PeriodStart    time.Time    `json:"period_start"`
+	PeriodEnd      time.Time    `json:"period_end"`
+	State          InvoiceState `json:"state"`
+	Currency       string       `json:"currency"`
+	TotalMinor     int64        `json:"total_minor"`
+	IssuedAt       time.Time    `json:"issued_at"`
+	// DueAt is when payment is due: PaymentTerm after issue.
+	DueAt  time.Time     `json:"due_at"`
+	PaidAt *time.Time    `json:"paid_at"`
+	Lines  []InvoiceLine `json:"lines,omitempty"`
 }
 
 // InvoiceLine is one line of an invoice: seats, an add-on, or a prorated change.
@@ -165,8 +166,7 @@ func (s *Service) issueOne(ctx context.Context, tx *store.Tx, org atrium.OrgID, 
 	}
 	crows.Close()
 	inv := &Invoice{ID: uuid.Must(uuid.NewV7()).String(), Org: org, SubscriptionID: root.ID, PeriodStart: root.PeriodStart, PeriodEnd: root.PeriodEnd,
-		State: InvoiceOpen, Currency: prod.Currency, IssuedAt: now}
-	inv.Number = "INV-" + now.Format("200601") + "-" + strings.ToUpper(strings.ReplaceAll(inv.ID, "-", "")[20:32])
+		State: InvoiceOpen, Currency: prod.Currency, IssuedAt: now, DueAt: now.Add(PaymentTerm)}
 	// Changes inside earlier periods are prorated now; changes since this period began
 	// are already in the quantities above.
 	chrows, err := tx.QueryContext(ctx, `SELECT c.id, c.at, c.delta, c.unit_price_minor, c.period_start, c.period_end, p.name
@@ -202,9 +202,14 @@ func (s *Service) issueOne(ctx context.Context, tx *store.Tx, org atrium.OrgID, 
 	for _, l := range lines {
 		inv.TotalMinor += l.AmountMinor
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO invoices (id, org_id, subscription_id, number, period_start, period_end, state, currency, total_minor, issued_at)
-		VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9)`, inv.ID, string(org), root.ID, inv.Number, store.Micros(inv.PeriodStart),
-		store.Micros(inv.PeriodEnd), inv.Currency, inv.TotalMinor, store.Micros(now)); err != nil {
+	// The number is taken last, just before the row: the issue is decided by now, so
+	// a number is never taken for an invoice that is then not written.
+	if inv.Number, err = nextInvoiceNumber(ctx, tx, now); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO invoices (id, org_id, subscription_id, number, period_start, period_end, state, currency, total_minor, issued_at, due_at)
+		VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $10)`, inv.ID, string(org), root.ID, inv.Number, store.Micros(inv.PeriodStart),
+		store.Micros(inv.PeriodEnd), inv.Currency, inv.TotalMinor, store.Micros(now), store.Micros(inv.DueAt)); err != nil {
 		return err
 	}
 	for i, l := range lines {
@@ -229,16 +234,32 @@ func abs(n int) int {
 	return n
 }
 
-const invoiceColumns = `id, org_id, subscription_id, number, period_start, period_end, state, currency, total_minor, issued_at, paid_at`
+const invoiceColumns = `id, org_id, subscription_id, number, period_start, period_end, state, currency, total_minor, issued_at, paid_at, due_at`
+
+// PaymentTerm is how long after issue an invoice is due.
+const PaymentTerm = 30 * 24 * time.Hour
+
+// nextInvoiceNumber takes the next number of the year of now in tx: one sequence per
+// year without gaps (a rolled-back issue gives its number back).
+func nextInvoiceNumber(ctx context.Context, tx *store.Tx, now time.Time) (string, error) {
+	year := now.UTC().Year()
+	var n int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO invoice_numbers (year, last) VALUES ($1, 1)
+		ON CONFLICT (year) DO UPDATE SET last = invoice_numbers.last + 1 RETURNING last`, year).Scan(&n)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%d-%06d", year, n), nil
+}
 
 func scanInvoice(row interface{ Scan(...any) error }) (*Invoice, error) {
 	var inv Invoice
-	var ps, pe, issued int64
+	var ps, pe, issued, due int64
 	var paid *int64
-	if err := row.Scan(&inv.ID, &inv.Org, &inv.SubscriptionID, &inv.Number, &ps, &pe, &inv.State, &inv.Currency, &inv.TotalMinor, &issued, &paid); err != nil {
+	if err := row.Scan(&inv.ID, &inv.Org, &inv.SubscriptionID, &inv.Number, &ps, &pe, &inv.State, &inv.Currency, &inv.TotalMinor, &issued, &paid, &due); err != nil {
 		return nil, err
 	}
-	inv.PeriodStart, inv.PeriodEnd, inv.IssuedAt = store.Time(ps), store.Time(pe), store.Time(issued)
+	inv.PeriodStart, inv.PeriodEnd, inv.IssuedAt, inv.DueAt = store.Time(ps), store.Time(pe), store.Time(issued), store.Time(due)
 	if paid != nil {
 		t := store.Time(*paid)
 		inv.PaidAt = &t
@@ -377,7 +398,12 @@ var invoiceHTML embed.FS
 
 var invoiceTemplate = template.Must(template.New("invoice.html").Funcs(template.FuncMap{"money": FormatMinor}).ParseFS(invoiceHTML, "invoice.html"))
 
-// WriteHTML writes the invoice as a printable HTML page; orgName heads it.
-func (inv *Invoice) WriteHTML(w io.Writer, orgName string) error {
-	return invoiceTemplate.Execute(w, map[string]any{"Invoice": inv, "Org": orgName})
+// Party is the seller or the buyer on an invoice.
+type Party struct {
+	Name, Address, Country, Contact string
+}
+
+// WriteHTML writes the invoice as a printable page, from seller to buyer.
+func (inv *Invoice) WriteHTML(w io.Writer, seller, buyer Party) error {
+	return invoiceTemplate.Execute(w, map[string]any{"Invoice": inv, "Seller": seller, "Buyer": buyer})
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -114,8 +115,17 @@ func TestInvoicesWithProration(t *testing.T) {
 			t.Errorf("CSV = %v, %v", records, err)
 		}
 		buf.Reset()
-		if err := second.WriteHTML(&buf, "Org invoiced"); err != nil || !strings.Contains(buf.String(), "247.50") || !strings.Contains(buf.String(), second.Number) {
-			t.Errorf("HTML lacks the total or number: %v", err)
+		if err := second.WriteHTML(&buf, licensing.Party{Name: "Atrium Operator"}, licensing.Party{Name: "Org invoiced", Address: "1 Main St\nSpringfield"}); err != nil ||
+			!strings.Contains(buf.String(), "247.50") || !strings.Contains(buf.String(), second.Number) || !strings.Contains(buf.String(), "Springfield") ||
+			!strings.Contains(buf.String(), "Due "+second.DueAt.Format("2006-01-02")) {
+			t.Errorf("HTML lacks the total, number, buyer or due date: %v", err)
+		}
+		// Numbers run in one sequence per year, and invoices are due PaymentTerm after issue.
+		if first.Number != fmt.Sprintf("%d-000001", first.IssuedAt.Year()) || !second.DueAt.Equal(second.IssuedAt.Add(licensing.PaymentTerm)) {
+			t.Errorf("numbers %s, %s; due %v after issue %v", first.Number, second.Number, second.DueAt, second.IssuedAt)
+		}
+		if second.IssuedAt.Year() == first.IssuedAt.Year() && second.Number != fmt.Sprintf("%d-000002", first.IssuedAt.Year()) {
+			t.Errorf("second number %s, want the next of %s", second.Number, first.Number)
 		}
 		// Customers read; operator staff mark paid.
 		if _, err := e.lic.SetInvoiceState(ctx, admin, second.ID, licensing.InvoicePaid); atrium.ErrorCode(err) != atrium.CodeForbidden {

@@ -80,7 +80,9 @@ func TestOperatorPasswordIsOneTime(t *testing.T) {
 			// The next start, listening, prints it once.
 			sctx, stop := context.WithCancel(ctx)
 			done := make(chan error, 1)
-			go func() { done <- app.Command(sctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), &out, io.Discard) }()
+			go func() {
+				done <- app.Command(sctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), &out, io.Discard)
+			}()
 			deadline := time.Now().Add(30 * time.Second)
 			for !passwordRE.MatchString(out.String()) {
 				if time.Now().After(deadline) {

@@ -252,7 +252,38 @@ func (s *Server) registerLicensing() {
 			return writeJSON(w, http.StatusOK, List[licensing.BulkResult]{Items: res})
 		})
 	s.registerInvoices()
+	s.registerTaxRates()
 	s.registerPartner()
+}
+
+func (s *Server) registerTaxRates() {
+	s.handle(Route{Method: "GET", Path: "/api/v1/tax-rates", Summary: "The tax rates invoices charge per buyer country (operator staff)", Tag: "billing",
+		Response: List[licensing.TaxRate]{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			list, err := s.Licensing.TaxRates(r.Context(), principal(r))
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, List[licensing.TaxRate]{Items: list})
+		})
+	s.handle(Route{Method: "PUT", Path: "/api/v1/tax-rates/{country}",
+		Summary: "Set the tax rate (basis points: 2500 is 25 %) or reverse charge for buyers in a country; invoices issued later use it (operator staff)",
+		Tag:     "billing", Request: licensing.TaxRate{}, Response: licensing.TaxRate{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			var in licensing.TaxRate
+			if err := decode(w, r, &in); err != nil {
+				return err
+			}
+			if in.Country != "" && !strings.EqualFold(in.Country, r.PathValue("country")) {
+				return atrium.FieldError("country", "must be the country of the path, or left out")
+			}
+			in.Country = r.PathValue("country")
+			t, err := s.Licensing.SetTaxRate(r.Context(), principal(r), in)
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, t)
+		})
 }
 
 func (s *Server) registerInvoices() {

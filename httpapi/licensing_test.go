@@ -700,14 +700,15 @@ func TestInvoicesOverHTTP(t *testing.T) {
 				t.Errorf("%s: Content-Disposition %q", name, cd)
 			}
 			records, err := csv.NewReader(bytes.NewReader(res.Body)).ReadAll()
-			if err != nil || len(records) != 8 {
+			if err != nil || len(records) != 10 {
 				t.Fatalf("%s: %d records, %v: %s", name, len(records), err, res.Body)
 			}
 			amounts := []string{}
 			for _, r := range records[1:] {
 				amounts = append(amounts, r[5])
 			}
-			if wantAmounts := []string{"195.00", "20.00", "70.00", "10.00", "-10.00", "0.83", "285.83"}; !slices.Equal(amounts, wantAmounts) {
+			// The lines, the total, the tax (none configured) and the total due.
+			if wantAmounts := []string{"195.00", "20.00", "70.00", "10.00", "-10.00", "0.83", "285.83", "0.00", "285.83"}; !slices.Equal(amounts, wantAmounts) {
 				t.Errorf("%s: amounts %v, want %v", name, amounts, wantAmounts)
 			}
 			if last := records[7]; last[0] != inv.Number || last[1] != "total" || last[6] != "USD" {

@@ -72,6 +72,10 @@ var crossTenantCases = map[string]crossTenantCase{
 	"GET /api/v1/users/{id}/licenses/removal-preview": func(b *tenantB) []crossTenantRequest {
 		return userPaths("/licenses/removal-preview?product_id="+b.product, nil)(b)
 	},
+	// Instance-wide: a tenant may not set any country's rate.
+	"PUT /api/v1/tax-rates/{country}": func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/tax-rates/SE", map[string]any{"rate_bp": 0}}}
+	},
 	"POST /api/v1/outgoing-mail/{id}/resend": func(b *tenantB) []crossTenantRequest {
 		return []crossTenantRequest{{"/api/v1/outgoing-mail/" + b.mail + "/resend", nil}}
 	},

@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"io"
 	"math/big"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -46,9 +47,16 @@ type Invoice struct {
 	TotalMinor     int64        `json:"total_minor"`
 	IssuedAt       time.Time    `json:"issued_at"`
 	// DueAt is when payment is due: PaymentTerm after issue.
-	DueAt  time.Time     `json:"due_at"`
-	PaidAt *time.Time    `json:"paid_at"`
-	Lines  []InvoiceLine `json:"lines,omitempty"`
+	DueAt time.Time `json:"due_at"`
+	// TotalMinor is the lines' sum, before tax. The tax is that of the buyer's country
+	// when the invoice was issued; TotalDueMinor is what the buyer pays.
+	BuyerCountry  string        `json:"buyer_country,omitempty"`
+	TaxRateBP     int           `json:"tax_rate_bp"`
+	TaxMinor      int64         `json:"tax_minor"`
+	ReverseCharge bool          `json:"reverse_charge"`
+	TotalDueMinor int64         `json:"total_due_minor"`
+	PaidAt        *time.Time    `json:"paid_at"`
+	Lines         []InvoiceLine `json:"lines,omitempty"`
 }
 
 // InvoiceLine is one line of an invoice: seats, an add-on, or a prorated change.
@@ -202,14 +210,29 @@ func (s *Service) issueOne(ctx context.Context, tx *store.Tx, org atrium.OrgID, 
 	for _, l := range lines {
 		inv.TotalMinor += l.AmountMinor
 	}
+	buyer, err := s.dir.Org(ctx, org)
+	if err != nil {
+		return err
+	}
+	tax, err := taxFor(ctx, tx, buyer.Country)
+	if err != nil {
+		return err
+	}
+	inv.BuyerCountry, inv.TaxRateBP, inv.ReverseCharge = buyer.Country, tax.RateBP, tax.ReverseCharge
+	if !tax.ReverseCharge {
+		inv.TaxMinor = taxOf(inv.TotalMinor, tax.RateBP)
+	}
+	inv.TotalDueMinor = inv.TotalMinor + inv.TaxMinor
 	// The number is taken last, just before the row: the issue is decided by now, so
 	// a number is never taken for an invoice that is then not written.
 	if inv.Number, err = nextInvoiceNumber(ctx, tx, now); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO invoices (id, org_id, subscription_id, number, period_start, period_end, state, currency, total_minor, issued_at, due_at)
-		VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $10)`, inv.ID, string(org), root.ID, inv.Number, store.Micros(inv.PeriodStart),
-		store.Micros(inv.PeriodEnd), inv.Currency, inv.TotalMinor, store.Micros(now), store.Micros(inv.DueAt)); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO invoices (id, org_id, subscription_id, number, period_start, period_end, state, currency, total_minor, issued_at, due_at,
+			buyer_country, tax_rate_bp, tax_minor, reverse_charge)
+		VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $10, $11, $12, $13, $14)`, inv.ID, string(org), root.ID, inv.Number, store.Micros(inv.PeriodStart),
+		store.Micros(inv.PeriodEnd), inv.Currency, inv.TotalMinor, store.Micros(now), store.Micros(inv.DueAt),
+		inv.BuyerCountry, inv.TaxRateBP, inv.TaxMinor, inv.ReverseCharge); err != nil {
 		return err
 	}
 	for i, l := range lines {
@@ -234,7 +257,8 @@ func abs(n int) int {
 	return n
 }
 
-const invoiceColumns = `id, org_id, subscription_id, number, period_start, period_end, state, currency, total_minor, issued_at, paid_at, due_at`
+const invoiceColumns = `id, org_id, subscription_id, number, period_start, period_end, state, currency, total_minor, issued_at, paid_at, due_at,
+	buyer_country, tax_rate_bp, tax_minor, reverse_charge`
 
 // PaymentTerm is how long after issue an invoice is due.
 const PaymentTerm = 30 * 24 * time.Hour
@@ -256,10 +280,12 @@ func scanInvoice(row interface{ Scan(...any) error }) (*Invoice, error) {
 	var inv Invoice
 	var ps, pe, issued, due int64
 	var paid *int64
-	if err := row.Scan(&inv.ID, &inv.Org, &inv.SubscriptionID, &inv.Number, &ps, &pe, &inv.State, &inv.Currency, &inv.TotalMinor, &issued, &paid, &due); err != nil {
+	if err := row.Scan(&inv.ID, &inv.Org, &inv.SubscriptionID, &inv.Number, &ps, &pe, &inv.State, &inv.Currency, &inv.TotalMinor, &issued, &paid, &due,
+		&inv.BuyerCountry, &inv.TaxRateBP, &inv.TaxMinor, &inv.ReverseCharge); err != nil {
 		return nil, err
 	}
 	inv.PeriodStart, inv.PeriodEnd, inv.IssuedAt, inv.DueAt = store.Time(ps), store.Time(pe), store.Time(issued), store.Time(due)
+	inv.TotalDueMinor = inv.TotalMinor + inv.TaxMinor
 	if paid != nil {
 		t := store.Time(*paid)
 		inv.PaidAt = &t
@@ -389,6 +415,8 @@ func (inv *Invoice) WriteCSV(w io.Writer) error {
 		cw.Write([]string{inv.Number, l.Kind, l.Description, fmt.Sprint(l.Quantity), FormatMinor(l.UnitPriceMinor), FormatMinor(l.AmountMinor), inv.Currency})
 	}
 	cw.Write([]string{inv.Number, "total", "", "", "", FormatMinor(inv.TotalMinor), inv.Currency})
+	cw.Write([]string{inv.Number, "tax", inv.TaxDescription(), "", "", FormatMinor(inv.TaxMinor), inv.Currency})
+	cw.Write([]string{inv.Number, "total_due", "", "", "", FormatMinor(inv.TotalDueMinor), inv.Currency})
 	cw.Flush()
 	return cw.Error()
 }
@@ -397,6 +425,24 @@ func (inv *Invoice) WriteCSV(w io.Writer) error {
 var invoiceHTML embed.FS
 
 var invoiceTemplate = template.Must(template.New("invoice.html").Funcs(template.FuncMap{"money": FormatMinor}).ParseFS(invoiceHTML, "invoice.html"))
+
+// TaxDescription says in words what tax the invoice charges.
+func (inv *Invoice) TaxDescription() string {
+	switch {
+	case inv.ReverseCharge:
+		return "Reverse charge: the buyer accounts for the tax"
+	case inv.TaxRateBP == 0:
+		return "No tax"
+	}
+	return "Tax " + formatRate(inv.TaxRateBP) + " %"
+}
+
+// formatRate writes basis points as a percentage: 2500 is "25", 1250 is "12.5".
+func formatRate(bp int) string {
+	s := fmt.Sprintf("%d.%02d", bp/100, bp%100)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	return s
+}
 
 // Party is the seller or the buyer on an invoice.
 type Party struct {

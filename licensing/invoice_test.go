@@ -111,7 +111,7 @@ func TestInvoicesWithProration(t *testing.T) {
 			t.Fatal(err)
 		}
 		records, err := csv.NewReader(&buf).ReadAll()
-		if err != nil || len(records) != 1+len(second.Lines)+1 || records[len(records)-1][5] != "247.50" {
+		if err != nil || len(records) != 1+len(second.Lines)+3 || records[len(records)-3][5] != "247.50" || records[len(records)-1][5] != "247.50" {
 			t.Errorf("CSV = %v, %v", records, err)
 		}
 		buf.Reset()

@@ -135,6 +135,7 @@ var auditActionWords = map[string]actionWords{
 	"invoice.void":                  {"voided an invoice", "voided invoice {target}"},
 	// mail
 	"mail.resend": {"sent an outgoing message again", "sent the message “{target}” again"},
+	"tax.set":     {"set a tax rate", "set the tax rate of {target}"},
 	// social
 	"social.setting.put":    {"changed a Social Engagement setting", "changed a Social Engagement setting of {target}"},
 	"social.alert.create":   {"created a Social Engagement alert", "created the Social Engagement alert {target}"},
@@ -367,6 +368,7 @@ var auditTopics = map[string]string{
 	"app_data.":     "App data",
 	"product.":      "Product catalog",
 	"invoice.":      "Invoices",
+	"tax.":          "Tax rates",
 	"mail.":         "Outgoing mail",
 	"social.":       "Social Engagement",
 }

@@ -45,6 +45,7 @@ type Organization struct {
 	Address          string    `json:"address"`
 	TechnicalContact string    `json:"technical_contact"`
 	Language         string    `json:"language"`
+	TaxID            string    `json:"tax_id"`
 	CreatedAt        time.Time `json:"created_at"`
 	UpdatedAt        time.Time `json:"updated_at"`
 	// DeletedAt and PurgeAt are set on a deleted organization.
@@ -317,14 +318,14 @@ func (s *Service) provisionOrg(ctx context.Context, j *jobs.Job) error {
 }
 
 const orgColumns = `id, name, domain_prefix, initial_domain, state, operator, seats_planned, contact_email, created_at, updated_at, version, deleted_at,
-	country, address, technical_contact, language`
+	country, address, technical_contact, language, tax_id`
 
 func scanOrg(row interface{ Scan(...any) error }) (*Organization, error) {
 	var o Organization
 	var created, updated int64
 	var deleted *int64
 	if err := row.Scan(&o.ID, &o.Name, &o.DomainPrefix, &o.InitialDomain, &o.State, &o.Operator, &o.SeatsPlanned, &o.ContactEmail, &created, &updated, &o.Version, &deleted,
-		&o.Country, &o.Address, &o.TechnicalContact, &o.Language); err != nil {
+		&o.Country, &o.Address, &o.TechnicalContact, &o.Language, &o.TaxID); err != nil {
 		return nil, err
 	}
 	o.CreatedAt, o.UpdatedAt = store.Time(created), store.Time(updated)

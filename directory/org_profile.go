@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -21,7 +22,10 @@ type OrgProfilePatch struct {
 	Address          *string `json:"address"`
 	TechnicalContact *string `json:"technical_contact"`
 	Language         *string `json:"language"`
+	TaxID            *string `json:"tax_id"`
 }
+
+var taxIDRE = regexp.MustCompile(`^[A-Z0-9 .-]{0,32}$`)
 
 // OrgUpdated: the organization's profile changed.
 type OrgUpdated struct {
@@ -50,6 +54,7 @@ func (s *Service) UpdateOrgProfile(ctx context.Context, p *access.Principal, pat
 	trim(patch.Country, true)
 	trim(patch.TechnicalContact, false)
 	trim(patch.Language, false)
+	trim(patch.TaxID, true)
 	if patch.Address != nil {
 		*patch.Address = strings.TrimSpace(strings.ReplaceAll(*patch.Address, "\r\n", "\n"))
 	}
@@ -78,6 +83,9 @@ func (s *Service) UpdateOrgProfile(ctx context.Context, p *access.Principal, pat
 	if patch.Language != nil {
 		checkLanguage(probs, "language", *patch.Language)
 	}
+	if patch.TaxID != nil && !taxIDRE.MatchString(*patch.TaxID) {
+		probs.Add("tax_id", "must be up to 32 letters, digits, spaces, dots and dashes, such as SE556677889901")
+	}
 	if err := probs.Err(); err != nil {
 		return nil, err
 	}
@@ -104,14 +112,15 @@ func (s *Service) UpdateOrgProfile(ctx context.Context, p *access.Principal, pat
 		set("address", &org.Address, patch.Address)
 		set("technical_contact", &org.TechnicalContact, patch.TechnicalContact)
 		set("language", &org.Language, patch.Language)
+		set("tax_id", &org.TaxID, patch.TaxID)
 		if len(changed) == 0 {
 			out = org
 			return nil
 		}
 		now := tx.Now()
 		if _, err := tx.ExecContext(ctx, `UPDATE organizations SET name = $1, name_key = $2, country = $3, address = $4, technical_contact = $5,
-			language = $6, updated_at = $7, version = version + 1 WHERE id = $8`, org.Name, strings.ToLower(org.Name), org.Country, org.Address,
-			org.TechnicalContact, org.Language, store.Micros(now), string(org.ID)); err != nil {
+			language = $6, tax_id = $7, updated_at = $8, version = version + 1 WHERE id = $9`, org.Name, strings.ToLower(org.Name), org.Country, org.Address,
+			org.TechnicalContact, org.Language, org.TaxID, store.Micros(now), string(org.ID)); err != nil {
 			return err
 		}
 		if err := audit.Record(ctx, tx, now, audit.Entry{Org: org.ID, Action: "org.update", TargetType: "organization", TargetID: string(org.ID),

@@ -17,9 +17,9 @@ func TestPrintableInvoiceNamesSellerAndBuyer(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
 		op := e.Operator()
 		op.Do("PATCH", "/api/v1/organization", map[string]any{"address": "Operatorgatan 1\n111 11 Stockholm", "country": "SE",
-			"technical_contact": "billing@operator.example.com"}).Want(http.StatusOK)
+			"technical_contact": "billing@operator.example.com", "tax_id": "se556677889901"}).Want(http.StatusOK)
 		o := e.Signup("Buyer GmbH", "buyer")
-		o.Admin.Do("PATCH", "/api/v1/organization", map[string]any{"address": "Kundenweg 2\n10115 Berlin", "country": "DE"}).Want(http.StatusOK)
+		o.Admin.Do("PATCH", "/api/v1/organization", map[string]any{"address": "Kundenweg 2\n10115 Berlin", "country": "DE", "tax_id": "DE123456789"}).Want(http.StatusOK)
 		ce := products(t, o.Admin)["CUSTOMER_ENGAGEMENT"]
 		buy(o.Admin, ce, 2)
 		var list httpapi.List[licensing.Invoice]
@@ -29,7 +29,7 @@ func TestPrintableInvoiceNamesSellerAndBuyer(t *testing.T) {
 		}
 		inv := list.Items[0]
 		page := string(o.Admin.Do("GET", "/api/v1/invoices/"+inv.ID+"?format=html", nil).Want(http.StatusOK).Body)
-		for _, want := range []string{"Atrium Operator", "Operatorgatan 1", "Sweden", "billing@operator.example.com", "Buyer GmbH", "Kundenweg 2", "Germany",
+		for _, want := range []string{"Atrium Operator", "Operatorgatan 1", "Sweden", "billing@operator.example.com", "Buyer GmbH", "Kundenweg 2", "Germany", "VAT number SE556677889901", "VAT number DE123456789",
 			inv.Number, "Due " + inv.DueAt.Format("2006-01-02")} {
 			if !strings.Contains(page, want) {
 				t.Errorf("printable invoice lacks %q", want)

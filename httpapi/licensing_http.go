@@ -325,7 +325,7 @@ func (s *Server) registerInvoices() {
 					return err
 				}
 				party := func(o *directory.Organization, contact string) licensing.Party {
-					p := licensing.Party{Name: o.Name, Address: o.Address, Contact: contact}
+					p := licensing.Party{Name: o.Name, Address: o.Address, Contact: contact, TaxID: o.TaxID}
 					if o.Country != "" {
 						p.Country = directory.CountryName(o.Country)
 					}

@@ -26,8 +26,8 @@ func TestOrgProfile(t *testing.T) {
 
 		reader := e.SignIn(o.Admin.CreateUser("rita", "global_reader").Username, apptest.Password)
 		before := rowCounts(e)
-		o.Admin.Do("PATCH", "/api/v1/organization", map[string]any{"name": "", "country": "XX", "technical_contact": "not mail", "language": "de"}).
-			WantProblem(http.StatusBadRequest, atrium.CodeInvalid, "name", "country", "technical_contact", "language")
+		o.Admin.Do("PATCH", "/api/v1/organization", map[string]any{"name": "", "country": "XX", "technical_contact": "not mail", "language": "de", "tax_id": "<script>"}).
+			WantProblem(http.StatusBadRequest, atrium.CodeInvalid, "name", "country", "technical_contact", "language", "tax_id")
 		o.Admin.DoHeader("PATCH", "/api/v1/organization", map[string]any{"country": "SE"}, http.Header{"If-Match": {`"999"`}}).
 			WantProblem(http.StatusPreconditionFailed, atrium.CodePreconditionFailed)
 		reader.Do("PATCH", "/api/v1/organization", map[string]any{"country": "SE"}).WantProblem(http.StatusForbidden, atrium.CodeForbidden)

@@ -446,7 +446,7 @@ func formatRate(bp int) string {
 
 // Party is the seller or the buyer on an invoice.
 type Party struct {
-	Name, Address, Country, Contact string
+	Name, Address, Country, Contact, TaxID string
 }
 
 // WriteHTML writes the invoice as a printable page, from seller to buyer.

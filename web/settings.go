@@ -22,7 +22,7 @@ type settingsPage struct {
 }
 
 // orgProfileFields are the organization profile form's fields.
-var orgProfileFields = []string{"name", "country", "address", "technical_contact", "language"}
+var orgProfileFields = []string{"name", "country", "address", "technical_contact", "language", "tax_id"}
 
 // settings shows the organization and the signed-in person's sessions.
 func (c *console) settings(w http.ResponseWriter, r *http.Request) error {
@@ -39,7 +39,7 @@ func (c *console) orgProfileSave(w http.ResponseWriter, r *http.Request) error {
 	}
 	get := func(k string) *string { v := f.Get(k); return &v }
 	_, err := c.Directory.UpdateOrgProfile(r.Context(), s.P(), directory.OrgProfilePatch{Name: get("name"), Country: get("country"),
-		Address: get("address"), TechnicalContact: get("technical_contact"), Language: get("language")}, version)
+		Address: get("address"), TechnicalContact: get("technical_contact"), Language: get("language"), TaxID: get("tax_id")}, version)
 	if err != nil {
 		return c.settingsPage(w, r, f, err)
 	}
@@ -77,7 +77,7 @@ func (c *console) settingsPage(w http.ResponseWriter, r *http.Request, form url.
 		v.Form, status = form, statusOf(saveErr)
 	} else if p.Org != nil {
 		v.Form = url.Values{"name": {p.Org.Name}, "country": {p.Org.Country}, "address": {p.Org.Address},
-			"technical_contact": {p.Org.TechnicalContact}, "language": {p.Org.Language}}
+			"technical_contact": {p.Org.TechnicalContact}, "language": {p.Org.Language}, "tax_id": {p.Org.TaxID}}
 	}
 	c.render(w, r, status, "settings.html", v)
 	return nil

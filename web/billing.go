@@ -251,6 +251,10 @@ type cancelPage struct {
 	// Data says what app data goes in all, in words.
 	Data   string
 	Action string
+	// Heading, Button and Keep word the page; Hidden are fields its form posts again.
+	// Empty: the cancellation's ("Cancel …?", "Cancel subscription", "Keep subscription").
+	Heading, Button, Keep string
+	Hidden                [][2]string
 }
 
 // cancelLoss is one user's loss, in words.
@@ -314,6 +318,22 @@ func (c *console) subscriptionCancel(w http.ResponseWriter, r *http.Request) err
 func (c *console) subscriptionTrialConversion(w http.ResponseWriter, r *http.Request) error {
 	s := sessionFrom(r.Context())
 	convert := r.PostFormValue("convert") == "1"
+	if !convert && r.PostFormValue("confirmed") != "1" {
+		// Letting a trial expire ends it like a cancellation: say what goes first.
+		prev, err := c.Licensing.CancelPreview(r.Context(), s.P(), r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		p := cancelView(prev)
+		p.Action = "/billing/subscriptions/" + prev.Subscription.ID + "/trial-conversion"
+		p.Heading = "Let the " + prev.Subscription.ProductName + " trial expire?"
+		p.Button, p.Keep = "Let the trial expire", "Keep the conversion"
+		p.Hidden = [][2]string{{"convert", "0"}, {"confirmed", "1"}}
+		v := c.newView(r, p.Heading)
+		v.Data = p
+		c.render(w, r, http.StatusOK, "purchase_cancel.html", v)
+		return nil
+	}
 	sub, err := c.Licensing.SetTrialConversion(r.Context(), s.P(), r.PathValue("id"), convert)
 	if err != nil {
 		return err

@@ -847,7 +847,14 @@ func TestTrialConversionForm(t *testing.T) {
 			t.Fatal("the trial is not marked for conversion")
 		}
 		wantContains(t, b.get("/billing/purchase"), "becomes a paid subscription of 10 seats", "Let the trial expire instead")
-		wantStatus(t, b.postForm("/billing/purchase", path, url.Values{"convert": {"0"}}), http.StatusSeeOther)
+		// Letting it expire asks first, saying what the end takes, like a cancellation.
+		ask := b.postForm("/billing/purchase", path, url.Values{"convert": {"0"}})
+		wantStatus(t, ask, http.StatusOK)
+		wantContains(t, ask, "Let the Social Engagement trial expire?", "Let the trial expire", "Keep the conversion", `name="confirmed" value="1"`)
+		if !f.subscription(subs[0].ID).ConvertAtTrialEnd {
+			t.Fatal("the conversion was taken back before the confirmation")
+		}
+		wantStatus(t, b.postForm("/billing/purchase", path, url.Values{"convert": {"0"}, "confirmed": {"1"}}), http.StatusSeeOther)
 		if f.subscription(subs[0].ID).ConvertAtTrialEnd {
 			t.Fatal("the conversion was not taken back")
 		}

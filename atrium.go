@@ -139,3 +139,12 @@ func NotFoundAsField(err error, field, msg string) error {
 	}
 	return err
 }
+
+// CSVCell defuses spreadsheet formula injection in a CSV cell people typed: a value
+// starting with = + - or @ gets a leading apostrophe.
+func CSVCell(s string) string {
+	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@') {
+		return "'" + s
+	}
+	return s
+}

@@ -32,3 +32,11 @@ func TestNotFoundAsField(t *testing.T) {
 		})
 	}
 }
+
+func TestCSVCell(t *testing.T) {
+	for in, want := range map[string]string{"": "", "Ada": "Ada", "=SUM(A1)": "'=SUM(A1)", "+1": "'+1", "-x": "'-x", "@cmd": "'@cmd"} {
+		if got := atrium.CSVCell(in); got != want {
+			t.Errorf("CSVCell(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -77,14 +76,9 @@ func OrgRolesOfUsers(ctx context.Context, q store.Querier, org atrium.OrgID, use
 	if len(users) > 500 {
 		return nil, fmt.Errorf("access: roles of %d users at once; at most 500", len(users))
 	}
-	args := []any{string(org)}
-	marks := make([]string, len(users))
-	for i, u := range users {
-		args = append(args, string(u))
-		marks[i] = fmt.Sprintf("$%d", i+2)
-	}
+	args, marks := store.In([]any{string(org)}, users)
 	rows, err := q.QueryContext(ctx, `SELECT user_id, role FROM role_assignments WHERE org_id = $1 AND scope_kind = 'org' AND scope_id = $1
-		AND user_id IN (`+strings.Join(marks, ", ")+`) ORDER BY user_id, role`, args...)
+		AND user_id IN (`+marks+`) ORDER BY user_id, role`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("access: roles of users: %w", err)
 	}

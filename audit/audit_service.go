@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/store"
 )
@@ -68,8 +69,8 @@ func exportCSV(ctx context.Context, db *store.DB, f Filter, w io.Writer, size in
 				return nil // the row beyond the page; the next page starts with it
 			}
 			buf = store.Time(r.at).AppendFormat(buf[:0], time.RFC3339Nano)
-			rec[0], rec[1], rec[2], rec[3], rec[4] = string(buf), r.actorID, csvSafe(r.actorName), r.action, r.targetType
-			rec[5], rec[6], rec[7], rec[8], rec[9] = r.targetID, csvSafe(r.targetName), r.before, r.after, r.sourceIP
+			rec[0], rec[1], rec[2], rec[3], rec[4] = string(buf), r.actorID, atrium.CSVCell(r.actorName), r.action, r.targetType
+			rec[5], rec[6], rec[7], rec[8], rec[9] = r.targetID, atrium.CSVCell(r.targetName), r.before, r.after, r.sourceIP
 			lastAt, lastID = r.at, r.id
 			return cw.Write(rec)
 		})
@@ -85,12 +86,4 @@ func exportCSV(ctx context.Context, db *store.DB, f Filter, w io.Writer, size in
 		}
 		cursor = store.EncodeCursor(lastAt, lastID)
 	}
-}
-
-// csvSafe defuses spreadsheet formula injection in user-controlled cells.
-func csvSafe(s string) string {
-	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@') {
-		return "'" + s
-	}
-	return s
 }

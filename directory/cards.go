@@ -3,7 +3,6 @@ package directory
 import (
 	"context"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/atrium-admin/atrium"
@@ -28,14 +27,9 @@ func (s *Service) Cards(ctx context.Context, q store.Querier, org atrium.OrgID, 
 		n := min(chunk, len(ids))
 		part := ids[:n]
 		ids = ids[n:]
-		args := []any{string(org)}
-		marks := make([]string, len(part))
-		for i, id := range part {
-			args = append(args, string(id))
-			marks[i] = "$" + strconv.Itoa(i+2)
-		}
+		args, marks := store.In([]any{string(org)}, part)
 		rows, err := q.QueryContext(ctx, `SELECT id, username, display_name, contact_email FROM users
-			WHERE org_id = $1 AND deleted_at IS NULL AND id IN (`+strings.Join(marks, ", ")+`)`, args...)
+			WHERE org_id = $1 AND deleted_at IS NULL AND id IN (`+marks+`)`, args...)
 		if err != nil {
 			return nil, err
 		}

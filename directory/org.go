@@ -521,12 +521,8 @@ func (s *Service) UserCountsOf(ctx context.Context, p *access.Principal, orgs []
 	if len(orgs) > 500 {
 		return nil, atrium.Errorf(atrium.CodeInvalid, "ask for at most 500 organizations at once")
 	}
-	args := make([]any, len(orgs))
-	marks := make([]string, len(orgs))
-	for i, o := range orgs {
-		args[i], marks[i] = string(o), fmt.Sprintf("$%d", i+1)
-	}
-	rows, err := s.db.Read().QueryContext(ctx, `SELECT org_id, count(*) FROM users WHERE org_id IN (`+strings.Join(marks, ", ")+`)
+	args, marks := store.In(nil, orgs)
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT org_id, count(*) FROM users WHERE org_id IN (`+marks+`)
 		AND deleted_at IS NULL GROUP BY org_id`, args...)
 	if err != nil {
 		return nil, store.Translate(err)

@@ -2,7 +2,6 @@ package directory
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/atrium-admin/atrium"
@@ -35,16 +34,11 @@ func (s *Service) FillUsageLocation(ctx context.Context, p *access.Principal, us
 	if len(users) == 0 {
 		return 0, nil
 	}
-	args := []any{string(p.Org)}
-	marks := make([]string, len(users))
-	for i, u := range users {
-		args = append(args, string(u))
-		marks[i] = fmt.Sprintf("$%d", i+2)
-	}
+	args, marks := store.In([]any{string(p.Org)}, users)
 	n := 0
 	err := s.db.Tx(ctx, func(tx *store.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE org_id = $1 AND deleted_at IS NULL AND usage_location = ''
-			AND id IN (`+strings.Join(marks, ", ")+`)`, args...)
+			AND id IN (`+marks+`)`, args...)
 		if err != nil {
 			return err
 		}

@@ -108,7 +108,7 @@ func (s *Service) ExportUsers(ctx context.Context, p *access.Principal, uq UserQ
 			}
 			lastKey = sortKey
 			for i := 1; i <= 6; i++ {
-				rec[i] = csvSafe(rec[i])
+				rec[i] = atrium.CSVCell(rec[i])
 			}
 			rec[8] = strings.Join(roles[lastID], " ")
 			rec[9] = strconv.FormatBool(blocked)
@@ -136,12 +136,4 @@ func (s *Service) ExportUsers(ctx context.Context, p *access.Principal, uq UserQ
 		}
 		cursor = store.EncodeCursor(lastKey, lastID)
 	}
-}
-
-// csvSafe defuses spreadsheet formula injection in cells people typed.
-func csvSafe(s string) string {
-	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@') {
-		return "'" + s
-	}
-	return s
 }

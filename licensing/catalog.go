@@ -263,12 +263,12 @@ func (s *Service) plansOf(ctx context.Context, q store.Querier, products []*Prod
 	for len(products) > 0 {
 		chunk := products[:min(len(products), 500)]
 		products = products[len(chunk):]
-		args := make([]any, len(chunk))
-		marks := make([]string, len(chunk))
+		ids := make([]string, len(chunk))
 		for i, p := range chunk {
-			args[i], marks[i] = p.ID, fmt.Sprintf("$%d", i+1)
+			ids[i] = p.ID
 		}
-		rows, err := q.QueryContext(ctx, `SELECT product_id, id, name FROM service_plans WHERE product_id IN (`+strings.Join(marks, ", ")+`)
+		args, marks := store.In(nil, ids)
+		rows, err := q.QueryContext(ctx, `SELECT product_id, id, name FROM service_plans WHERE product_id IN (`+marks+`)
 			ORDER BY product_id, name`, args...)
 		if err != nil {
 			return err

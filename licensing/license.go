@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
@@ -172,13 +171,9 @@ func (s *Service) resolveLicenses(ctx context.Context, q store.Querier, want []L
 	for len(ids) > 0 {
 		chunk := ids[:min(len(ids), 500)]
 		ids = ids[len(chunk):]
-		args := make([]any, len(chunk))
-		marks := make([]string, len(chunk))
-		for i, id := range chunk {
-			args[i], marks[i] = id, fmt.Sprintf("$%d", i+1)
-		}
+		args, marks := store.In(nil, chunk)
 		rows, err := q.QueryContext(ctx, `SELECT p.id, p.name, sp.id, sp.name FROM products p LEFT JOIN service_plans sp ON sp.product_id = p.id
-			WHERE p.id IN (`+strings.Join(marks, ", ")+`)`, args...)
+			WHERE p.id IN (`+marks+`)`, args...)
 		if err != nil {
 			return nil, store.Translate(err)
 		}

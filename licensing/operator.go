@@ -2,8 +2,6 @@ package licensing
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
@@ -29,13 +27,9 @@ func (s *Service) SeatTotalsOf(ctx context.Context, p *access.Principal, orgs []
 	if len(orgs) > 500 {
 		return nil, atrium.Errorf(atrium.CodeInvalid, "ask for at most 500 organizations at once")
 	}
-	args := make([]any, len(orgs))
-	marks := make([]string, len(orgs))
-	for i, o := range orgs {
-		args[i], marks[i] = string(o), fmt.Sprintf("$%d", i+1)
-	}
+	args, marks := store.In(nil, orgs)
 	rows, err := s.db.Read().QueryContext(ctx, `SELECT org_id, SUM(capacity), SUM(assigned) FROM seat_stripes
-		WHERE org_id IN (`+strings.Join(marks, ", ")+`) GROUP BY org_id`, args...)
+		WHERE org_id IN (`+marks+`) GROUP BY org_id`, args...)
 	if err != nil {
 		return nil, store.Translate(err)
 	}
@@ -73,14 +67,9 @@ func (s *Service) LicensesOfUsers(ctx context.Context, p *access.Principal, user
 	if len(users) > 500 {
 		return nil, atrium.Errorf(atrium.CodeInvalid, "ask for at most 500 users at once")
 	}
-	args := []any{string(p.Org)}
-	marks := make([]string, len(users))
-	for i, u := range users {
-		args = append(args, string(u))
-		marks[i] = fmt.Sprintf("$%d", i+2)
-	}
+	args, marks := store.In([]any{string(p.Org)}, users)
 	rows, err := s.db.Read().QueryContext(ctx, `SELECT la.user_id, pr.name FROM license_assignments la JOIN products pr ON pr.id = la.product_id
-		WHERE la.org_id = $1 AND la.user_id IN (`+strings.Join(marks, ", ")+`) ORDER BY la.user_id, pr.name`, args...)
+		WHERE la.org_id = $1 AND la.user_id IN (`+marks+`) ORDER BY la.user_id, pr.name`, args...)
 	if err != nil {
 		return nil, store.Translate(err)
 	}

@@ -370,14 +370,12 @@ func (s *Service) readShares(ctx context.Context, streams []Stream) error {
 		return nil
 	}
 	index := make(map[string]int, len(streams))
-	args := make([]any, len(streams))
-	marks := make([]string, len(streams))
+	ids := make([]string, len(streams))
 	for i, st := range streams {
-		index[st.ID] = i
-		args[i] = st.ID
-		marks[i] = "$" + strconv.Itoa(i+1)
+		index[st.ID], ids[i] = i, st.ID
 	}
-	rows, err := s.db.Read().QueryContext(ctx, `SELECT stream_id, user_id FROM social_stream_shares WHERE stream_id IN (`+strings.Join(marks, ", ")+`)
+	args, marks := store.In(nil, ids)
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT stream_id, user_id FROM social_stream_shares WHERE stream_id IN (`+marks+`)
 		ORDER BY stream_id, user_id`, args...)
 	if err != nil {
 		return store.Translate(err)

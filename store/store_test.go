@@ -717,3 +717,26 @@ ALTER TABLE parents_new RENAME TO parents;`
 		t.Error("foreign keys are off after the rebuild")
 	}
 }
+
+// TestIn: In numbers its placeholders after the arguments already there, and a query
+// with them finds exactly the values given.
+func TestIn(t *testing.T) {
+	args, marks := store.In([]any{"x"}, []string{"a", "b", "c"})
+	if marks != "$2, $3, $4" || len(args) != 4 || args[3] != "c" {
+		t.Fatalf("In = %v, %q", args, marks)
+	}
+	if _, marks := store.In(nil, []string{}); marks != "" {
+		t.Fatalf("In of nothing = %q", marks)
+	}
+	storetest.Each(t, testMigrations(), func(t *testing.T, db *store.DB) {
+		for _, id := range []string{"p1", "p2", "p3"} {
+			if _, err := db.Write().ExecContext(context.Background(), `INSERT INTO parents (id, name) VALUES ($1, $1)`, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		args, marks := store.In([]any{"p3"}, []string{"p1", "p2", "zz"})
+		if n := count(t, db, `SELECT count(*) FROM parents WHERE id <> $1 AND id IN (`+marks+`)`, args...); n != 2 {
+			t.Errorf("IN (%s) found %d rows, want 2", marks, n)
+		}
+	})
+}

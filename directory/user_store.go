@@ -3,6 +3,7 @@ package directory
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -105,7 +106,7 @@ type UserQuery struct {
 	Limit   int // 1..200, default 50
 	Cursor  string
 	Deleted bool // list deleted users instead of active ones
-	// Filter narrows the list: "" (everyone), FilterBlocked or FilterAdmins.
+	// Filter narrows the list: "" (everyone) or one of UserFilters.
 	Filter string
 }
 
@@ -115,17 +116,43 @@ const (
 	FilterAdmins  = "admins"  // users holding an organization admin role
 )
 
+// userFilters maps each list filter to its condition on users of the organization in $1.
+// Modules that keep data about users add theirs with RegisterUserFilter.
+var userFilters = map[string]string{
+	FilterBlocked: "blocked = TRUE",
+	FilterAdmins:  "id IN (SELECT user_id FROM role_assignments WHERE org_id = $1 AND scope_kind = 'org' AND scope_id = $1)",
+}
+
+// RegisterUserFilter adds a user list filter named name, at init: condition is SQL on the
+// users table for the organization in $1, owned by the module that registers it (which
+// alone knows its own tables), for example "id IN (SELECT user_id FROM … WHERE org_id = $1)".
+func RegisterUserFilter(name, condition string) {
+	if _, dup := userFilters[name]; dup {
+		panic("directory: user filter " + name + " registered twice")
+	}
+	userFilters[name] = condition
+}
+
+// UserFilters returns the names of the user list filters, sorted.
+func UserFilters() []string {
+	names := make([]string, 0, len(userFilters))
+	for n := range userFilters {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
 // filterSQL returns the condition of filter on users of the organization in $1.
 func filterSQL(filter string) (string, error) {
-	switch filter {
-	case "":
+	if filter == "" {
 		return "", nil
-	case FilterBlocked:
-		return " AND blocked = TRUE", nil
-	case FilterAdmins:
-		return " AND id IN (SELECT user_id FROM role_assignments WHERE org_id = $1 AND scope_kind = 'org' AND scope_id = $1)", nil
 	}
-	return "", atrium.FieldError("filter", "must be blocked or admins")
+	if cond, ok := userFilters[filter]; ok {
+		return " AND " + cond, nil
+	}
+	names := UserFilters()
+	return "", atrium.FieldError("filter", "must be one of "+strings.Join(names, ", "))
 }
 
 // UserPage is one page of users.

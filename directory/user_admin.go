@@ -26,36 +26,8 @@ func authorizeOn(p *access.Principal, a access.Action, u *User) error {
 // MustChangePassword says otherwise. It returns invalid (naming the field) for bad input,
 // conflict for a taken username, forbidden without permission.
 func (s *Service) CreateUser(ctx context.Context, p *access.Principal, in UserInput) (*User, string, error) {
-	if err := access.Require(p, access.UserCreate, access.Resource{Org: p.Org}); err != nil {
-		return nil, "", err
-	}
-	in.normalize()
-	u := &User{Org: p.Org, DisplayName: in.DisplayName, FirstName: in.FirstName, LastName: in.LastName, ContactEmail: in.ContactEmail,
-		JobTitle: in.JobTitle, Department: in.Department, UsageLocation: in.UsageLocation}
-	probs := atrium.Problems{}
-	if u.UsageLocation == "" {
-		// New users work where their organization is, unless told otherwise.
-		org, err := getOrg(ctx, s.db.Read(), p.Org)
-		if err != nil {
-			return nil, "", err
-		}
-		u.UsageLocation = org.Country
-	}
-	checkProfile(probs, u)
-	generated := ""
-	pw := in.Password
-	if pw == "" {
-		pw = password.Generate()
-		generated = pw
-	} else if err := password.Check("password", pw); err != nil {
-		probs.Add("password", atrium.FieldMessage(err, "password"))
-	}
-	domains, err := s.Domains(ctx, p.Org)
+	u, pw, generated, err := s.newUser(ctx, p, in)
 	if err != nil {
-		return nil, "", err
-	}
-	u.Username = s.qualify(probs, in.Username, domains)
-	if err := probs.Err(); err != nil {
 		return nil, "", err
 	}
 	hash, err := s.Passwords().Hash(ctx, pw)
@@ -81,6 +53,63 @@ func (s *Service) CreateUser(ctx context.Context, p *access.Principal, in UserIn
 	}
 	u.Roles = []access.Role{}
 	return u, generated, nil
+}
+
+// CheckNewUser runs every check CreateUser would on in, without adding anyone, and
+// returns the user as it would be created (its username qualified, its usage location
+// defaulted): the basics step of adding a user in the console.
+func (s *Service) CheckNewUser(ctx context.Context, p *access.Principal, in UserInput) (*User, error) {
+	u, _, _, err := s.newUser(ctx, p, in)
+	if err != nil {
+		return nil, err
+	}
+	var taken bool
+	err = s.db.Read().QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE username_key = $1)`, strings.ToLower(u.Username)).Scan(&taken)
+	if err != nil {
+		return nil, store.Translate(err)
+	}
+	if taken {
+		return nil, &atrium.Error{Code: atrium.CodeConflict, Message: "a user with this username already exists",
+			Fields: map[string]string{"username": "is taken"}}
+	}
+	return u, nil
+}
+
+// newUser validates in for a new user of p's organization: the user to insert, the
+// password to hash and, when none was given, the generated one.
+func (s *Service) newUser(ctx context.Context, p *access.Principal, in UserInput) (u *User, pw, generated string, err error) {
+	if err := access.Require(p, access.UserCreate, access.Resource{Org: p.Org}); err != nil {
+		return nil, "", "", err
+	}
+	in.normalize()
+	u = &User{Org: p.Org, DisplayName: in.DisplayName, FirstName: in.FirstName, LastName: in.LastName, ContactEmail: in.ContactEmail,
+		JobTitle: in.JobTitle, Department: in.Department, UsageLocation: in.UsageLocation}
+	probs := atrium.Problems{}
+	if u.UsageLocation == "" {
+		// New users work where their organization is, unless told otherwise.
+		org, err := getOrg(ctx, s.db.Read(), p.Org)
+		if err != nil {
+			return nil, "", "", err
+		}
+		u.UsageLocation = org.Country
+	}
+	checkProfile(probs, u)
+	pw = in.Password
+	if pw == "" {
+		pw = password.Generate()
+		generated = pw
+	} else if err := password.Check("password", pw); err != nil {
+		probs.Add("password", atrium.FieldMessage(err, "password"))
+	}
+	domains, err := s.Domains(ctx, p.Org)
+	if err != nil {
+		return nil, "", "", err
+	}
+	u.Username = s.qualify(probs, in.Username, domains)
+	if err := probs.Err(); err != nil {
+		return nil, "", "", err
+	}
+	return u, pw, generated, nil
 }
 
 // qualify turns the username input into local@domain, checking the domain belongs to the

@@ -38,6 +38,7 @@ var funcs = template.FuncMap{
 	"money":     licensing.FormatMinor,
 	"per":       periodWords,
 	"lowSeats":  licensing.LowOnSeats,
+	"has":       func(list []string, s string) bool { return slices.Contains(list, s) },
 }
 
 func loadTemplates(funcs template.FuncMap) templates {

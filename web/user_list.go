@@ -109,57 +109,6 @@ func (c *console) userListView(r *http.Request) (*view, error) {
 	return v, nil
 }
 
-// userFields are the form fields of adding and editing a user.
-var userFields = []string{"username", "display_name", "first_name", "last_name", "contact_email", "job_title", "department", "usage_location", "password"}
-
-func (c *console) userNewForm(w http.ResponseWriter, r *http.Request) error {
-	s := sessionFrom(r.Context())
-	if err := access.Require(s.P(), access.UserCreate, access.Resource{Org: s.ID.Principal.Org}); err != nil {
-		return err
-	}
-	v := c.newView(r, "Add a user")
-	v.Data = s.Org.InitialDomain
-	// New users work where the organization is, unless the admin picks another country.
-	v.Form = url.Values{"usage_location": {s.Org.Country}, "must_change_password": {"1"}}
-	c.render(w, r, http.StatusOK, "user_new.html", v)
-	return nil
-}
-
-// userCreatedPage shows a generated password, once.
-type userCreatedPage struct {
-	By       atrium.UserID // the administrator who added the user, who alone may see it
-	User     *directory.User
-	Password string
-}
-
-// userCreate adds a user; a generated password is shown on the next page, once.
-func (c *console) userCreate(w http.ResponseWriter, r *http.Request) error {
-	s := sessionFrom(r.Context())
-	f := r.PostForm
-	mustChange := f.Get("must_change_password") != ""
-	u, generated, err := c.Directory.CreateUser(r.Context(), s.P(), directory.UserInput{
-		Username: f.Get("username"), DisplayName: f.Get("display_name"), FirstName: f.Get("first_name"), LastName: f.Get("last_name"),
-		ContactEmail: f.Get("contact_email"), JobTitle: f.Get("job_title"), Department: f.Get("department"),
-		UsageLocation: f.Get("usage_location"), Password: f.Get("password"), MustChangePassword: &mustChange,
-	})
-	if err != nil {
-		v := c.newView(r, "Add a user")
-		v.Form = f
-		v.Data = s.Org.InitialDomain
-		if !v.formError(err, userFields...) {
-			return err
-		}
-		c.render(w, r, statusOf(err), "user_new.html", v)
-		return nil
-	}
-	if generated != "" {
-		// Redirect after the POST: a reload must not add the user again, and the
-		// password is shown once, by a reference only this browser holds.
-		return c.redirectWith(w, r, "/users/added", userCreatedPage{User: u, Password: generated, By: s.P().UserID})
-	}
-	return c.redirect(w, r, "/users/"+string(u.ID), u.DisplayName+" was added.")
-}
-
 // userAdded shows the generated password of the user just added, once.
 func (c *console) userAdded(w http.ResponseWriter, r *http.Request) error {
 	s := sessionFrom(r.Context())

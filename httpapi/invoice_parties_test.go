@@ -30,7 +30,7 @@ func TestPrintableInvoiceNamesSellerAndBuyer(t *testing.T) {
 		inv := list.Items[0]
 		page := string(o.Admin.Do("GET", "/api/v1/invoices/"+inv.ID+"?format=html", nil).Want(http.StatusOK).Body)
 		for _, want := range []string{"Atrium Operator", "Operatorgatan 1", "Sweden", "billing@operator.example.com", "Buyer GmbH", "Kundenweg 2", "Germany", "VAT number SE556677889901", "VAT number DE123456789",
-			inv.Number, "Due " + inv.DueAt.Format("2006-01-02")} {
+			inv.Number, "<dt>Due date</dt><dd>" + inv.DueAt.Format("2006-01-02") + "</dd>"} {
 			if !strings.Contains(page, want) {
 				t.Errorf("printable invoice lacks %q", want)
 			}

@@ -284,6 +284,15 @@ func (s *Server) registerTaxRates() {
 			}
 			return writeJSON(w, http.StatusOK, t)
 		})
+	s.handle(Route{Method: "DELETE", Path: "/api/v1/tax-rates/{country}",
+		Summary: "Remove the tax rate of a country: invoices issued later charge buyers there no tax (operator staff)", Tag: "billing"},
+		func(w http.ResponseWriter, r *http.Request) error {
+			if err := s.Licensing.DeleteTaxRate(r.Context(), principal(r), r.PathValue("country")); err != nil {
+				return err
+			}
+			w.WriteHeader(http.StatusNoContent)
+			return nil
+		})
 }
 
 func (s *Server) registerInvoices() {

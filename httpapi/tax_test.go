@@ -56,5 +56,13 @@ func TestInvoiceTax(t *testing.T) {
 		if again.TaxRateBP != 2500 || again.TaxMinor != se.TaxMinor {
 			t.Errorf("issued invoice changed with the rate: %+v", again)
 		}
+		// Removing a rate: gone from the list, once; tenants may not.
+		e.Signup("Nosy AB", "nosy").Admin.Do("DELETE", "/api/v1/tax-rates/SE", nil).WantProblem(http.StatusForbidden, atrium.CodeForbidden)
+		op.Do("DELETE", "/api/v1/tax-rates/se", nil).Want(http.StatusNoContent)
+		op.Do("DELETE", "/api/v1/tax-rates/SE", nil).WantProblem(http.StatusNotFound, atrium.CodeNotFound)
+		op.Do("GET", "/api/v1/tax-rates", nil).Want(http.StatusOK).Decode(&rates)
+		if len(rates.Items) != 1 || rates.Items[0].Country != "DE" {
+			t.Errorf("rates after removing SE = %+v", rates.Items)
+		}
 	})
 }

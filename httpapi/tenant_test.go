@@ -76,6 +76,9 @@ var crossTenantCases = map[string]crossTenantCase{
 	"PUT /api/v1/tax-rates/{country}": func(b *tenantB) []crossTenantRequest {
 		return []crossTenantRequest{{"/api/v1/tax-rates/SE", map[string]any{"rate_bp": 0}}}
 	},
+	"DELETE /api/v1/tax-rates/{country}": func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/tax-rates/SE", nil}}
+	},
 	"POST /api/v1/outgoing-mail/{id}/resend": func(b *tenantB) []crossTenantRequest {
 		return []crossTenantRequest{{"/api/v1/outgoing-mail/" + b.mail + "/resend", nil}}
 	},

@@ -451,5 +451,6 @@ type Party struct {
 
 // WriteHTML writes the invoice as a printable page, from seller to buyer.
 func (inv *Invoice) WriteHTML(w io.Writer, seller, buyer Party) error {
-	return invoiceTemplate.Execute(w, map[string]any{"Invoice": inv, "Seller": seller, "Buyer": buyer})
+	terms := fmt.Sprintf("%d days net", int(inv.DueAt.Sub(inv.IssuedAt).Hours()/24+0.5))
+	return invoiceTemplate.Execute(w, map[string]any{"Invoice": inv, "Seller": seller, "Buyer": buyer, "Terms": terms})
 }

@@ -117,7 +117,8 @@ func TestInvoicesWithProration(t *testing.T) {
 		buf.Reset()
 		if err := second.WriteHTML(&buf, licensing.Party{Name: "Atrium Operator"}, licensing.Party{Name: "Org invoiced", Address: "1 Main St\nSpringfield"}); err != nil ||
 			!strings.Contains(buf.String(), "247.50") || !strings.Contains(buf.String(), second.Number) || !strings.Contains(buf.String(), "Springfield") ||
-			!strings.Contains(buf.String(), "Due "+second.DueAt.Format("2006-01-02")) {
+			!strings.Contains(buf.String(), "<dt>Due date</dt><dd>"+second.DueAt.Format("2006-01-02")+"</dd>") ||
+			!strings.Contains(buf.String(), "<dd>30 days net</dd>") || strings.Contains(buf.String(), `class="stamp`) {
 			t.Errorf("HTML lacks the total, number, buyer or due date: %v", err)
 		}
 		// Numbers run in one sequence per year, and invoices are due PaymentTerm after issue.
@@ -135,6 +136,11 @@ func TestInvoicesWithProration(t *testing.T) {
 		paid, err := e.lic.SetInvoiceState(ctx, operator, second.ID, licensing.InvoicePaid)
 		if err != nil || paid.State != licensing.InvoicePaid || paid.PaidAt == nil {
 			t.Fatalf("mark paid = %+v, %v", paid, err)
+		}
+		buf.Reset()
+		if err := paid.WriteHTML(&buf, licensing.Party{Name: "Atrium Operator"}, licensing.Party{Name: "Org invoiced"}); err != nil ||
+			!strings.Contains(buf.String(), `<div class="stamp paid">Paid `+paid.PaidAt.Format("2006-01-02")+`</div>`) {
+			t.Errorf("the printable paid invoice has no paid stamp: %v", err)
 		}
 		if _, err := e.lic.SetInvoiceState(ctx, operator, second.ID, licensing.InvoiceVoid); atrium.ErrorCode(err) != atrium.CodeConflict {
 			t.Errorf("voiding a paid invoice: %v, want conflict", err)

@@ -84,6 +84,54 @@ func (s *Service) SetTaxRate(ctx context.Context, p *access.Principal, t TaxRate
 	return &t, nil
 }
 
+// DeleteTaxRate removes the rate of a country (operator staff, instance.tax.manage),
+// audited: invoices issued from then on charge buyers there no tax; issued ones keep theirs.
+func (s *Service) DeleteTaxRate(ctx context.Context, p *access.Principal, country string) error {
+	if err := access.Require(p, TaxManage, access.Resource{}); err != nil {
+		return err
+	}
+	country = strings.ToUpper(strings.TrimSpace(country))
+	return s.db.Tx(ctx, func(tx *store.Tx) error {
+		var before TaxRate
+		err := tx.QueryRowContext(ctx, `SELECT rate_bp, reverse_charge FROM tax_rates WHERE country = $1`, country).Scan(&before.RateBP, &before.ReverseCharge)
+		if err != nil {
+			if atrium.ErrorCode(store.Translate(err)) == atrium.CodeNotFound {
+				return atrium.Errorf(atrium.CodeNotFound, "no tax rate is set for this country")
+			}
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM tax_rates WHERE country = $1`, country); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, tx.Now(), audit.Entry{Org: p.Org, Action: "tax.delete", TargetType: "tax_rate", TargetID: country,
+			TargetName: directory.CountryName(country), Before: map[string]any{"rate_bp": before.RateBP, "reverse_charge": before.ReverseCharge}})
+	})
+}
+
+// FormatRate writes a rate in basis points as a percentage: 2500 is "25", 1250 is "12.5".
+func FormatRate(bp int) string { return formatRate(bp) }
+
+// ParseRate reads a percentage such as "25", "12.5" or "7,25" as basis points.
+func ParseRate(s string) (int, bool) {
+	s = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "%"))
+	s = strings.Replace(s, ",", ".", 1)
+	whole, frac, _ := strings.Cut(s, ".")
+	if whole == "" || len(frac) > 2 || len(whole) > 3 {
+		return 0, false
+	}
+	for len(frac) < 2 {
+		frac += "0"
+	}
+	n := 0
+	for _, r := range whole + frac {
+		if r < '0' || r > '9' {
+			return 0, false
+		}
+		n = n*10 + int(r-'0')
+	}
+	return n, true
+}
+
 // taxFor returns the rate for buyers in country in q; no rate configured charges none.
 func taxFor(ctx context.Context, q store.Querier, country string) (TaxRate, error) {
 	t := TaxRate{Country: country}

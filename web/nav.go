@@ -103,6 +103,7 @@ func (c *console) coreNav() {
 		{sectionOperator, "Organizations", "/organizations", instance(access.InstanceOrgRead)},
 		{sectionOperator, "Catalog", "/catalog", instance(access.CatalogManage)},
 		{sectionOperator, "Outgoing mail", "/mail", instance(access.InstanceMailRead)},
+		{sectionOperator, "Tax rates", "/tax-rates", instance(access.InstanceOrgRead)},
 	} {
 		c.nav(e)
 	}

@@ -96,8 +96,8 @@ func TestNavigationGrouped(t *testing.T) {
 				}
 				if tc.name == "operator" {
 					op := got[len(got)-1]
-					if op.Title != "Operator" || !slices.Equal(op.Hrefs, []string{"/organizations", "/catalog", "/mail"}) {
-						t.Errorf("operator section %+v, want Organizations, Catalog, Outgoing mail", op)
+					if op.Title != "Operator" || !slices.Equal(op.Hrefs, []string{"/organizations", "/catalog", "/mail", "/tax-rates"}) {
+						t.Errorf("operator section %+v, want Organizations, Catalog, Outgoing mail, Tax rates", op)
 					}
 				}
 			})

@@ -136,6 +136,7 @@ var auditActionWords = map[string]actionWords{
 	// mail
 	"mail.resend": {"sent an outgoing message again", "sent the message “{target}” again"},
 	"tax.set":     {"set a tax rate", "set the tax rate of {target}"},
+	"tax.delete":  {"removed a tax rate", "removed the tax rate of {target}"},
 	// social
 	"social.setting.put":    {"changed a Social Engagement setting", "changed a Social Engagement setting of {target}"},
 	"social.alert.create":   {"created a Social Engagement alert", "created the Social Engagement alert {target}"},

@@ -112,6 +112,9 @@ type Identity struct {
 	MustChangePassword bool
 	Username           string
 	DisplayName        string
+	// Language is the user's own display language and OrgLanguage their organization's
+	// ("" when unset): the console and API errors speak the first one set.
+	Language, OrgLanguage string
 }
 
 func newToken(prefix string) string {
@@ -187,6 +190,7 @@ func (s *Service) authenticateSession(ctx context.Context, token string) (*Ident
 		return nil, errUnauthenticated
 	}
 	id.Username, id.DisplayName, id.MustChangePassword = acct.Username, acct.DisplayName, acct.MustChangePassword
+	id.Language, id.OrgLanguage = acct.Language, acct.OrgLanguage
 	id.Principal.Name = id.Username
 	grants, err := access.GrantsOf(ctx, s.db.Read(), id.Principal.UserID)
 	if err != nil {

@@ -249,6 +249,7 @@ func (s *Service) authenticateAPIToken(ctx context.Context, token string) (*Iden
 	id.Principal.TokenID = tokenID
 	id.Principal.Name = fmt.Sprintf("API token %s", id.Username)
 	id.DisplayName = id.Principal.Name
+	id.OrgLanguage = org.Language
 	id.Principal.Grants = []access.Grant{{Role: r, Scope: access.OrgScope(id.Principal.Org)}}
 	if used == nil || now.Sub(store.Time(*used)) >= touchEvery {
 		s.db.Write().ExecContext(ctx, `UPDATE api_tokens SET last_used_at = $1 WHERE id = $2`, store.Micros(now), tokenID)

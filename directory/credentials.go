@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/audit"
 	"github.com/atrium-admin/atrium/password"
 	"github.com/atrium-admin/atrium/store"
@@ -23,6 +24,8 @@ type Credentials struct {
 	Deleted            bool
 	MustChangePassword bool
 	OrgState           OrgState
+	// Language is the user's own display language, OrgLanguage their organization's.
+	Language, OrgLanguage string
 }
 
 // CanSignIn reports whether the account may sign in at all (its password aside).
@@ -44,9 +47,9 @@ func (s *Service) CredentialsByID(ctx context.Context, id atrium.UserID) (*Crede
 func (s *Service) credentials(ctx context.Context, where string, arg string) (*Credentials, error) {
 	var c Credentials
 	var deleted *int64
-	err := s.db.Read().QueryRowContext(ctx, `SELECT u.id, u.org_id, u.username, u.display_name, u.password_hash, u.blocked, u.deleted_at, u.must_change_password, o.state
+	err := s.db.Read().QueryRowContext(ctx, `SELECT u.id, u.org_id, u.username, u.display_name, u.password_hash, u.blocked, u.deleted_at, u.must_change_password, o.state, u.language, o.language
 		FROM users u JOIN organizations o ON o.id = u.org_id WHERE `+where, arg).
-		Scan(&c.User, &c.Org, &c.Username, &c.DisplayName, &c.PasswordHash, &c.Blocked, &deleted, &c.MustChangePassword, &c.OrgState)
+		Scan(&c.User, &c.Org, &c.Username, &c.DisplayName, &c.PasswordHash, &c.Blocked, &deleted, &c.MustChangePassword, &c.OrgState, &c.Language, &c.OrgLanguage)
 	if err != nil {
 		return nil, userNotFound(err)
 	}
@@ -121,4 +124,38 @@ func (s *Service) Passwords() *password.Hasher {
 		return s.cfg.Passwords
 	}
 	return defaultPasswords()
+}
+
+// SetLanguage sets the signed-in user's own display language ("" follows the
+// organization's), audited as a change of their profile.
+func (s *Service) SetLanguage(ctx context.Context, p *access.Principal, language string) (*User, error) {
+	language = strings.TrimSpace(language)
+	probs := atrium.Problems{}
+	if language != "" {
+		checkLanguage(probs, "language", language)
+	}
+	if err := probs.Err(); err != nil {
+		return nil, err
+	}
+	var out *User
+	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		u, err := getUser(ctx, tx, p.Org, p.UserID)
+		if err != nil {
+			return err
+		}
+		if u.Language == language {
+			out = u
+			return nil
+		}
+		before := u.Language
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET language = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND org_id = $4`,
+			language, store.Micros(tx.Now()), string(u.ID), string(u.Org)); err != nil {
+			return err
+		}
+		u.Language, u.Version = language, u.Version+1
+		out = u
+		return audit.Record(ctx, tx, tx.Now(), audit.Entry{Org: u.Org, Action: "user.language", TargetType: "user", TargetID: string(u.ID),
+			TargetName: u.Username, Before: map[string]any{"language": before}, After: map[string]any{"language": language}})
+	})
+	return out, err
 }

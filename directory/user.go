@@ -23,12 +23,14 @@ type User struct {
 	UsageLocation      string        `json:"usage_location"`
 	Blocked            bool          `json:"blocked"`
 	MustChangePassword bool          `json:"must_change_password"`
-	CreatedAt          time.Time     `json:"created_at"`
-	UpdatedAt          time.Time     `json:"updated_at"`
-	LastSignInAt       *time.Time    `json:"last_sign_in_at"`
-	LastActivityAt     *time.Time    `json:"last_activity_at"`
-	DeletedAt          *time.Time    `json:"deleted_at,omitempty"`
-	Roles              []access.Role `json:"roles,omitempty"`
+	// Language is the user's own display language; empty follows the organization's.
+	Language       string        `json:"language"`
+	CreatedAt      time.Time     `json:"created_at"`
+	UpdatedAt      time.Time     `json:"updated_at"`
+	LastSignInAt   *time.Time    `json:"last_sign_in_at"`
+	LastActivityAt *time.Time    `json:"last_activity_at"`
+	DeletedAt      *time.Time    `json:"deleted_at,omitempty"`
+	Roles          []access.Role `json:"roles,omitempty"`
 	// Notices tell what a restore could not give back (licenses without free seats).
 	Notices []string `json:"notices,omitempty"`
 	Version int64    `json:"-"`

@@ -15,14 +15,14 @@ import (
 )
 
 const userColumns = `id, org_id, username, display_name, first_name, last_name, contact_email, job_title, department, usage_location,
-	blocked, must_change_password, created_at, updated_at, last_sign_in_at, last_activity_at, deleted_at, version`
+	blocked, must_change_password, created_at, updated_at, last_sign_in_at, last_activity_at, deleted_at, version, language`
 
 func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 	var u User
 	var created, updated int64
 	var signIn, activity, deleted *int64
 	if err := row.Scan(&u.ID, &u.Org, &u.Username, &u.DisplayName, &u.FirstName, &u.LastName, &u.ContactEmail, &u.JobTitle,
-		&u.Department, &u.UsageLocation, &u.Blocked, &u.MustChangePassword, &created, &updated, &signIn, &activity, &deleted, &u.Version); err != nil {
+		&u.Department, &u.UsageLocation, &u.Blocked, &u.MustChangePassword, &created, &updated, &signIn, &activity, &deleted, &u.Version, &u.Language); err != nil {
 		return nil, err
 	}
 	u.CreatedAt, u.UpdatedAt = store.Time(created), store.Time(updated)
@@ -269,7 +269,7 @@ func listUsersBounded(ctx context.Context, db *store.DB, org atrium.OrgID, uq Us
 		var signIn, activity, deleted *int64
 		var key any
 		if err := rows.Scan(&u.ID, &u.Org, &u.Username, &u.DisplayName, &u.FirstName, &u.LastName, &u.ContactEmail, &u.JobTitle,
-			&u.Department, &u.UsageLocation, &u.Blocked, &u.MustChangePassword, &created, &updated, &signIn, &activity, &deleted, &u.Version, &key); err != nil {
+			&u.Department, &u.UsageLocation, &u.Blocked, &u.MustChangePassword, &created, &updated, &signIn, &activity, &deleted, &u.Version, &u.Language, &key); err != nil {
 			return UserPage{}, store.Translate(err)
 		}
 		u.CreatedAt, u.UpdatedAt = store.Time(created), store.Time(updated)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/app/apptest"
 	"github.com/atrium-admin/atrium/audit"
@@ -20,7 +21,7 @@ import (
 var happyRoutes = []string{
 	"GET /healthz", "GET /readyz", "GET /metrics", "GET /api/v1/openapi.json",
 	"POST /api/v1/signup", "POST /api/v1/sessions", "DELETE /api/v1/sessions/current", "GET /api/v1/me",
-	"POST /api/v1/me/password", "GET /api/v1/me/sessions", "DELETE /api/v1/me/sessions/{id}",
+	"POST /api/v1/me/password", "PATCH /api/v1/me", "GET /api/v1/me/sessions", "DELETE /api/v1/me/sessions/{id}",
 	"GET /api/v1/users", "POST /api/v1/users", "GET /api/v1/users/{id}", "PATCH /api/v1/users/{id}", "DELETE /api/v1/users/{id}",
 	"POST /api/v1/users/{id}/restore", "POST /api/v1/users/{id}/password-reset", "GET /api/v1/deleted-users",
 	"GET /api/v1/roles", "PUT /api/v1/users/{id}/roles/{role}", "DELETE /api/v1/users/{id}/roles/{role}",
@@ -363,6 +364,17 @@ func TestEndpointsHappyPath(t *testing.T) {
 		admin.Do("POST", "/api/v1/me/password", map[string]any{"current_password": apptest.Password, "new_password": "Changed-Passw0rd!"}).
 			Want(http.StatusNoContent)
 		admin.Do("GET", "/api/v1/me", nil).Want(http.StatusOK)
+		// Your own display language, or back to the organization's.
+		var self httpapi.Me
+		admin.Do("PATCH", "/api/v1/me", map[string]any{"language": "sv"}).Want(http.StatusOK).Decode(&self)
+		if self.User == nil || self.User.Language != "sv" {
+			t.Errorf("after choosing Swedish, me = %+v", self.User)
+		}
+		admin.Do("PATCH", "/api/v1/me", map[string]any{"language": "de"}).WantProblem(http.StatusBadRequest, atrium.CodeInvalid, "language")
+		admin.Do("PATCH", "/api/v1/me", map[string]any{"language": ""}).Want(http.StatusOK).Decode(&self)
+		if self.User.Language != "" {
+			t.Errorf("after following the organization, language = %q", self.User.Language)
+		}
 		admin.Do("DELETE", "/api/v1/sessions/current", nil).Want(http.StatusNoContent)
 		admin.Do("GET", "/api/v1/me", nil).Want(http.StatusUnauthorized)
 		e.SignIn("admin@acme.atrium.localhost", "Changed-Passw0rd!")

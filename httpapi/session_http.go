@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/auth"
 	"github.com/atrium-admin/atrium/directory"
@@ -24,6 +25,12 @@ type sessionResponse struct {
 	CSRFToken string          `json:"csrf_token"`
 	ExpiresAt time.Time       `json:"expires_at"`
 	User      *directory.User `json:"user"`
+}
+
+// mePatch changes the caller's own preferences.
+type mePatch struct {
+	// Language is the display language: en, sv, nb or pl, or "" to follow the organization's.
+	Language *string `json:"language"`
 }
 
 type passwordChange struct {
@@ -94,6 +101,28 @@ func (s *Server) registerSessions() {
 	s.handle(Route{Method: "GET", Path: "/api/v1/me", Summary: "The signed-in user, their organization and roles", Tag: "sessions",
 		DuringPasswordChange: true, Response: Me{}},
 		func(w http.ResponseWriter, r *http.Request) error {
+			me, err := s.Me(r)
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, me)
+		})
+	s.handle(Route{Method: "PATCH", Path: "/api/v1/me", Summary: "Change your own preferences: display language (en, sv, nb, pl, or empty for your organization's)",
+		Tag: "sessions", Request: mePatch{}, Response: Me{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			var in mePatch
+			if err := decode(w, r, &in); err != nil {
+				return err
+			}
+			id := IdentityFrom(r.Context())
+			if in.Language != nil {
+				if id.Principal.TokenID != "" {
+					return atrium.Errorf(atrium.CodeConflict, "an API token has no display language of its own; its organization's applies")
+				}
+				if _, err := s.Directory.SetLanguage(r.Context(), principal(r), *in.Language); err != nil {
+					return err
+				}
+			}
 			me, err := s.Me(r)
 			if err != nil {
 				return err

@@ -92,6 +92,7 @@ var auditActionWords = map[string]actionWords{
 	// directory: users
 	"user.create":          {"added a user", "added {target}"},
 	"user.update":          {"edited a user", "edited {target}"},
+	"user.language":        {"changed their display language", "changed the display language of {target}"},
 	"user.block":           {"blocked a user's sign-in", "blocked sign-in of {target}"},
 	"user.unblock":         {"unblocked a user's sign-in", "unblocked sign-in of {target}"},
 	"user.unlock":          {"unlocked a user's sign-in", "unlocked sign-in of {target}"},

@@ -1,0 +1,209 @@
+package i18n
+
+import (
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+
+	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
+)
+
+func TestT(t *testing.T) {
+	for _, tc := range []struct {
+		lang Lang
+		id   string
+		args []any
+		want string
+	}{
+		{EN, "nav.users.active", nil, "Active users"},
+		{SV, "nav.users.active", nil, "Aktiva användare"},
+		{NB, "nav.users.active", nil, "Aktive brukere"},
+		{PL, "nav.users.active", nil, "Aktywni użytkownicy"},
+		{SV, "signin.stay_signed_in", nil, "Håll mig inloggad"},
+		{NB, "signin.stay_signed_in", nil, "Hold meg pålogget"},
+		{PL, "signin.stay_signed_in", nil, "Nie wylogowuj mnie"},
+		{EN, "signin.error.credentials", nil, "The username or password is incorrect."},
+		{PL, "language.label", nil, "Język"},
+		{NB, "language.label", nil, "Språk"},
+		{EN, "signin.username.hint", []any{"Example", "megan@contoso.com"}, "Your full username, such as megan@contoso.com"},
+		{SV, "signin.username.hint", []any{"Example", "megan@contoso.com"}, "Ditt fullständiga användarnamn, till exempel megan@contoso.com"},
+		{EN, "signin.username.hint", nil, "Your full username, such as <no value>"},
+		{EN, "signin.username.hint", []any{"Example"}, "Your full username, such as <no value>"},
+		{EN, "signin.username.hint", []any{42, "x", "Example", 7}, "Your full username, such as 7"},
+		{EN, "nav.home", []any{"Unused", 1}, "Home"},
+		{EN, "users.count", []any{"Count", 1}, "1 user"},
+		{EN, "users.count", []any{"Count", 0}, "0 users"},
+		{EN, "users.count", []any{"Count", 1234}, "1,234 users"},
+		{EN, "users.count", []any{"Count", int64(-1)}, "-1 user"},
+		{EN, "users.count", []any{"Count", uint8(2)}, "2 users"},
+		{EN, "users.count", []any{"Count", "1.0"}, "1.0 users"},
+		{EN, "users.count", nil, "<no value> users"},
+		{SV, "users.count", []any{"Count", 1234}, "1\u00a0234 användare"},
+		{SV, "licenses.count", []any{"Count", 1}, "1 licens"},
+		{SV, "licenses.count", []any{"Count", 3}, "3 licenser"},
+		{NB, "users.count", []any{"Count", 1}, "1 bruker"},
+		{NB, "users.count", []any{"Count", 2}, "2 brukere"},
+		{PL, "users.count", []any{"Count", 1234}, "1234 użytkowników"},
+		{PL, "users.count", []any{"Count", 12345}, "12\u00a0345 użytkowników"},
+		{PL, "users.count", []any{"Count", "1.5"}, "1,5 użytkownika"},
+		{PL, "users.count", []any{"Count", 2.5}, "2,5 użytkownika"},
+		{PL, "users.count", []any{"Count", "1."}, "1. użytkownika"},
+		{PL, "users.count", []any{"Count", uint64(1 << 63)}, "9223372036854775808 użytkowników"},
+		{SV, "users.count", []any{"Count", "-1234.50"}, "−1\u00a0234,50 användare"},
+		{EN, "no.such.message", nil, "no.such.message"},
+		{PL, "no.such.message", []any{"Count", 3}, "no.such.message"},
+		{PL, "problem.not_found.title", nil, "Nie znaleziono"},
+	} {
+		if got := For(tc.lang).T(tc.id, tc.args...); got != tc.want {
+			t.Errorf("%s T(%q, %v) = %q, want %q", tc.lang, tc.id, tc.args, got, tc.want)
+		}
+	}
+}
+
+func TestPolishPlurals(t *testing.T) {
+	p := For(PL)
+	for _, tc := range []struct {
+		n              int
+		users, license string
+	}{
+		{0, "0 użytkowników", "0 licencji"},
+		{1, "1 użytkownik", "1 licencja"},
+		{2, "2 użytkowników", "2 licencje"},
+		{4, "4 użytkowników", "4 licencje"},
+		{5, "5 użytkowników", "5 licencji"},
+		{12, "12 użytkowników", "12 licencji"},
+		{13, "13 użytkowników", "13 licencji"},
+		{21, "21 użytkowników", "21 licencji"},
+		{22, "22 użytkowników", "22 licencje"},
+		{25, "25 użytkowników", "25 licencji"},
+		{101, "101 użytkowników", "101 licencji"},
+		{102, "102 użytkowników", "102 licencje"},
+		{112, "112 użytkowników", "112 licencji"},
+		{1000, "1000 użytkowników", "1000 licencji"},
+		{1_000_002, "1\u00a0000\u00a0002 użytkowników", "1\u00a0000\u00a0002 licencje"},
+	} {
+		if got := p.T("users.count", "Count", tc.n); got != tc.users {
+			t.Errorf("users.count(%d) = %q, want %q", tc.n, got, tc.users)
+		}
+		if got := p.T("licenses.count", "Count", tc.n); got != tc.license {
+			t.Errorf("licenses.count(%d) = %q, want %q", tc.n, got, tc.license)
+		}
+	}
+}
+
+// TestLikeGoI18n renders every message in every language with go-i18n's own Localizer
+// and with T, which compiles the same catalogues itself to be faster: the two must
+// agree on the text, the plural form and the fallback to English, for the shipped
+// catalogues and for flawed ones.
+func TestLikeGoI18n(t *testing.T) {
+	t.Run("shipped", func(t *testing.T) { likeGoI18n(t, catalogues()) })
+	t.Run("flawed", func(t *testing.T) { likeGoI18n(t, flawed(t)) })
+}
+
+func likeGoI18n(t *testing.T, s *set) {
+	counts := []any{"0.5", "1.0", "1.5", "2.25", "-3", "22.0"}
+	for n := range 300 {
+		counts = append(counts, n)
+	}
+	ids := map[string]bool{"missing.everywhere": true}
+	for _, msgs := range s.messages {
+		for id := range msgs {
+			ids[id] = true
+		}
+	}
+	for _, l := range Supported {
+		loc := goi18n.NewLocalizer(s.bundle, string(l))
+		p := s.printers[l]
+		for id := range ids {
+			for _, count := range counts {
+				// go-i18n returns its best effort along with an error for a
+				// message that falls back to English or has no plural forms;
+				// the text is what T must match.
+				want, _ := loc.Localize(&goi18n.LocalizeConfig{
+					MessageID: id,
+					TemplateData: map[string]any{
+						"Example": "ada@contoso.com", "Name": "Ada", "Admin": true,
+						"Count": p.value("Count", count),
+					},
+					PluralCount: count,
+				})
+				if want == "" {
+					want = id
+				}
+				got := p.T(id, "Example", "ada@contoso.com", "Name", "Ada", "Admin", true, "Count", count)
+				if got != want {
+					t.Errorf("%s T(%q, Count %v) = %q, go-i18n says %q", l, id, count, got, want)
+				}
+			}
+		}
+	}
+}
+
+func flawed(t *testing.T) *set {
+	t.Helper()
+	s, err := load(os.DirFS("testdata/flawed"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestFallback(t *testing.T) {
+	s := flawed(t)
+	for _, tc := range []struct {
+		lang Lang
+		id   string
+		args []any
+		want string
+	}{
+		{SV, "only.english", nil, "Only in English"},
+		{PL, "only.english", nil, "Only in English"},
+		{NB, "only.english", nil, "Bare på engelsk"},
+		{PL, "greeting", []any{"Name", "Ada"}, "Hello, Ada"},
+		{SV, "only.swedish", nil, "Bara på svenska"},
+		{NB, "only.swedish", nil, "only.swedish"},
+		{EN, "missing.everywhere", nil, "missing.everywhere"},
+		// Polish lacks "many" here; as in go-i18n, "other" stands in.
+		{PL, "items.count", []any{"Count", 5}, "5 rzeczy"},
+		{PL, "items.count", []any{"Count", 1}, "1 rzecz"},
+		// A template beyond {{.Name}} runs through text/template.
+		{SV, "role", []any{"Admin", true, "Name", "Ada"}, "Administratör Ada"},
+		{PL, "role", []any{"Admin", false, "Name", "Ada"}, "Member Ada"},
+		{EN, "role", nil, "Member <no value>"},
+	} {
+		if got := s.printers[tc.lang].T(tc.id, tc.args...); got != tc.want {
+			t.Errorf("%s T(%q, %v) = %q, want %q", tc.lang, tc.id, tc.args, got, tc.want)
+		}
+	}
+}
+
+func TestConcurrentT(t *testing.T) {
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			for n := range 200 {
+				l := Supported[(i+n)%len(Supported)]
+				p := For(l)
+				if got := p.T("users.count", "Count", n); got == "users.count" {
+					t.Errorf("%s: users.count missing", l)
+				}
+				_ = p.Money(int64(n)*100, "EUR")
+				_ = p.Number(int64(n) * 1000)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func ExamplePrinter_T() {
+	p := For(PL)
+	for _, n := range []int{1, 2, 5, 22} {
+		fmt.Println(p.T("licenses.count", "Count", n))
+	}
+	// Output:
+	// 1 licencja
+	// 2 licencje
+	// 5 licencji
+	// 22 licencje
+}

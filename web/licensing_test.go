@@ -325,7 +325,7 @@ func TestSubscriptionQuantityCancelAndPartner(t *testing.T) {
 		// Cancel: confirmation first, takes effect at the period end.
 		cancel := "/billing/subscriptions/" + sub.ID + "/cancel"
 		p = b.get(cancel)
-		wantContains(t, p, "Cancel Customer Engagement?", "ends at the end of its current period, on "+f.subscription(sub.ID).PeriodEnd.UTC().Format("2006-01-02"))
+		wantContains(t, p, "Cancel Customer Engagement?", "ends at the end of its current period, on "+f.subscription(sub.ID).PeriodEnd.UTC().Format("2 Jan 2006"))
 		if f.subscription(sub.ID).CancelAtPeriodEnd {
 			t.Fatal("the confirmation page cancelled")
 		}
@@ -1047,7 +1047,7 @@ func TestCancelConfirmationListsLosses(t *testing.T) {
 		b := f.browser()
 		b.signIn("admin@contoso.atrium.localhost", adminPassword, false)
 		cancel := "/billing/subscriptions/" + trial.ID + "/cancel"
-		wantContains(t, b.get("/billing/purchase"), "When the trial ends on "+trial.PeriodEnd.UTC().Format("2006-01-02")+", its seats go")
+		wantContains(t, b.get("/billing/purchase"), "When the trial ends on "+trial.PeriodEnd.UTC().Format("2 Jan 2006")+", its seats go")
 		p := b.get(cancel)
 		wantStatus(t, p, http.StatusOK)
 		wantContains(t, p, "Cancel Social Engagement?", "then its 10 seats go",

@@ -9,6 +9,7 @@ import (
 
 	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/directory"
+	"github.com/atrium-admin/atrium/i18n"
 )
 
 // section is a group of the console navigation (DESIGN.md's console sections), in the
@@ -27,12 +28,18 @@ const (
 	sectionOperator
 )
 
-var sectionTitles = [...]string{"Home", "Users", "Teams & groups", "Billing", "Health", "Support", "Settings", "Admin centers", "Operator"}
+// sectionIDs are the message IDs of the sections' titles; sectionSlugs name their lists
+// in HTML ids, the same in every language.
+var (
+	sectionIDs = [...]string{"nav.section.home", "nav.section.users", "nav.section.teams", "nav.section.billing", "nav.section.health",
+		"nav.section.support", "nav.section.settings", "nav.section.admin_centers", "nav.section.operator"}
+	sectionSlugs = [...]string{"home", "users", "teams-groups", "billing", "health", "support", "settings", "admin-centers", "operator"}
+)
 
 // navEntry is one navigation link. Show decides whether the signed-in person sees it.
 type navEntry struct {
 	Section section
-	Label   string
+	Label   string // a message ID (an app's title is shown as it is)
 	Href    string
 	Show    func(r *http.Request, s *session) bool
 }
@@ -68,8 +75,15 @@ func (c *console) hasApp(r *http.Request, s *session, app string) bool {
 }
 
 // templateFuncs are the template functions, some bound to this console.
-func (c *console) templateFuncs() template.FuncMap {
+func (c *console) templateFuncs(p *i18n.Printer) template.FuncMap {
 	f := maps.Clone(funcs)
+	// The language's own words and formats: {{t "nav.home"}} anywhere, whatever the dot.
+	f["t"] = p.T
+	f["lang"] = func() string { return string(p.Lang()) }
+	f["date"] = func(t any) string { return formatDateIn(p, t) }
+	f["datetime"] = func(t any) string { return formatTimeIn(p, t) }
+	f["number"] = func(n int) string { return p.Number(int64(n)) }
+	f["price"] = p.Money
 	f["appTitle"] = c.appTitle
 	f["countries"] = directory.Countries
 	f["countryName"] = directory.CountryName
@@ -89,21 +103,22 @@ func (c *console) coreNav() {
 	}
 	always := func(*http.Request, *session) bool { return true }
 	for _, e := range []navEntry{
-		{sectionHome, "Home", "/", always},
-		{sectionUsers, "Active users", "/users", org(access.UserRead)},
-		{sectionUsers, "Deleted users", "/deleted-users", org(access.UserRead)},
-		{sectionUsers, "Roles", "/roles", org(access.RoleRead)},
-		{sectionBilling, "Purchase services", "/billing/purchase", org(access.BillingRead)},
-		{sectionBilling, "Licenses", "/billing/licenses", org(access.LicenseRead)},
-		{sectionBilling, "Bills & payments", "/billing/invoices", org(access.BillingRead)},
-		{sectionBilling, "Customers", "/partner/customers", org(access.BillingRead)},
-		{sectionSettings, "Organization settings", "/settings", always},
-		{sectionSettings, "API tokens", "/tokens", org(access.TokenRead)},
-		{sectionSettings, "Audit log", "/audit", org(access.AuditRead)},
-		{sectionOperator, "Organizations", "/organizations", instance(access.InstanceOrgRead)},
-		{sectionOperator, "Catalog", "/catalog", instance(access.CatalogManage)},
-		{sectionOperator, "Outgoing mail", "/mail", instance(access.InstanceMailRead)},
-		{sectionOperator, "Tax rates", "/tax-rates", instance(access.InstanceOrgRead)},
+		{sectionHome, "nav.home", "/", always},
+		{sectionUsers, "nav.users.active", "/users", org(access.UserRead)},
+		{sectionUsers, "nav.users.deleted", "/deleted-users", org(access.UserRead)},
+		{sectionUsers, "nav.users.roles", "/roles", org(access.RoleRead)},
+		{sectionBilling, "nav.billing.purchase", "/billing/purchase", org(access.BillingRead)},
+		{sectionBilling, "nav.billing.licenses", "/billing/licenses", org(access.LicenseRead)},
+		{sectionBilling, "nav.billing.invoices", "/billing/invoices", org(access.BillingRead)},
+		{sectionBilling, "nav.billing.customers", "/partner/customers", org(access.BillingRead)},
+		{sectionSettings, "nav.settings.account", "/account", always},
+		{sectionSettings, "nav.settings.organization", "/settings", always},
+		{sectionSettings, "nav.settings.tokens", "/tokens", org(access.TokenRead)},
+		{sectionSettings, "nav.settings.audit", "/audit", org(access.AuditRead)},
+		{sectionOperator, "nav.operator.organizations", "/organizations", instance(access.InstanceOrgRead)},
+		{sectionOperator, "nav.operator.catalog", "/catalog", instance(access.CatalogManage)},
+		{sectionOperator, "nav.operator.mail", "/mail", instance(access.InstanceMailRead)},
+		{sectionOperator, "nav.operator.tax_rates", "/tax-rates", instance(access.InstanceOrgRead)},
 	} {
 		c.nav(e)
 	}
@@ -111,7 +126,7 @@ func (c *console) coreNav() {
 
 // navFor returns the entries r's signed-in person sees, by section in the console's
 // order (stable within a section).
-func (c *console) navFor(r *http.Request, s *session) []navItem {
+func (c *console) navFor(r *http.Request, s *session, p *i18n.Printer) []navItem {
 	entries := slices.Clone(c.navs)
 	slices.SortStableFunc(entries, func(a, b navEntry) int { return int(a.Section) - int(b.Section) })
 	var out []navItem
@@ -120,7 +135,7 @@ func (c *console) navFor(r *http.Request, s *session) []navItem {
 			continue
 		}
 		cur := r.URL.Path == e.Href || (e.Href != "/" && strings.HasPrefix(r.URL.Path, e.Href+"/"))
-		out = append(out, navItem{Label: e.Label, Href: e.Href, Current: cur, Section: sectionTitles[e.Section]})
+		out = append(out, navItem{Label: p.T(e.Label), Href: e.Href, Current: cur, Section: p.T(sectionIDs[e.Section]), SectionSlug: sectionSlugs[e.Section]})
 	}
 	return out
 }
@@ -141,7 +156,7 @@ func navSections(items []navItem) []navSection {
 	var out []navSection
 	for _, it := range items {
 		if n := len(out); n == 0 || out[n-1].Title != it.Section {
-			out = append(out, navSection{Title: it.Section, ID: "nav-" + slug(it.Section)})
+			out = append(out, navSection{Title: it.Section, ID: "nav-" + it.SectionSlug})
 		}
 		sec := &out[len(out)-1]
 		sec.Items = append(sec.Items, it)
@@ -151,22 +166,4 @@ func navSections(items []navItem) []navSection {
 		out[i].Heading = len(out[i].Items) > 1 || out[i].Items[0].Label != out[i].Title
 	}
 	return out
-}
-
-// slug turns a title into an HTML id fragment: "Teams & groups" becomes "teams-groups".
-func slug(s string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(s) {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
-			if dash && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			b.WriteRune(r)
-			dash = false
-		} else {
-			dash = true
-		}
-	}
-	return b.String()
 }

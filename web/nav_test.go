@@ -63,13 +63,13 @@ func TestNavigationGrouped(t *testing.T) {
 				{"", []string{"/"}},
 				{"Users", []string{"/users", "/deleted-users", "/roles"}},
 				{"Billing", []string{"/billing/purchase", "/billing/licenses", "/billing/invoices", "/partner/customers"}},
-				{"Settings", []string{"/settings", "/tokens", "/audit"}},
+				{"Settings", []string{"/account", "/settings", "/tokens", "/audit"}},
 				// The sign-up trial licenses the first admin for Social Engagement.
 				{"Admin centers", []string{"/apps/social"}},
 			}},
 			{"member", "mia@contoso.atrium.localhost", memberPassword, []navGroup{
 				{"", []string{"/"}},
-				{"Settings", []string{"/settings"}},
+				{"Settings", []string{"/account", "/settings"}},
 			}},
 			{"operator", "admin@operator.atrium.localhost", operatorPassword, nil},
 		} {
@@ -108,7 +108,7 @@ func TestNavigationGrouped(t *testing.T) {
 		b.signIn("admin@contoso.atrium.localhost", adminPassword, false)
 		p := b.get("/roles")
 		wantContains(t, p, `<a href="/roles" aria-current="page">Roles</a>`, `<div class="navgroup navgroup-current">`,
-			`<span class="navmenu-here"><span class="visually-hidden">, you are on </span>Roles</span>`)
+			`<span class="navmenu-here"><span class="visually-hidden">Current page: </span>Roles</span>`)
 		if n := strings.Count(p.body, `aria-current="page"`); n != 1 {
 			t.Errorf("%d links are marked current, want 1", n)
 		}

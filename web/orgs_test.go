@@ -37,7 +37,7 @@ func TestOperatorDeletesAndRestoresAnOrg(t *testing.T) {
 			t.Fatalf("state %s, want deleted", org.State)
 		}
 		list := b.get("/organizations?state=deleted")
-		wantContains(t, list, "Contoso", "purged "+org.PurgeAt.UTC().Format("2006-01-02"), "/organizations/"+string(f.org)+"/restore")
+		wantContains(t, list, "Contoso", "purged "+org.PurgeAt.UTC().Format("2 Jan 2006"), "/organizations/"+string(f.org)+"/restore")
 
 		re := "/organizations/" + string(f.org) + "/restore"
 		wantContains(t, b.get(re), "Restore Contoso?")

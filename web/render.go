@@ -12,12 +12,14 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
+	"github.com/atrium-admin/atrium/i18n"
 	"github.com/atrium-admin/atrium/licensing"
 )
 
@@ -30,8 +32,6 @@ type templates map[string]*template.Template
 
 var funcs = template.FuncMap{
 	"field":     newField,
-	"datetime":  formatTime,
-	"date":      formatDate,
 	"roleTitle": func(r access.Role) string { return r.Title() },
 	"join":      strings.Join,
 	"sortLink":  sortLink,
@@ -39,6 +39,33 @@ var funcs = template.FuncMap{
 	"per":       periodWords,
 	"lowSeats":  licensing.LowOnSeats,
 	"has":       func(list []string, s string) bool { return slices.Contains(list, s) },
+}
+
+// pageSets holds the page templates once per language: each set is parsed with its
+// language's "t", date and number functions, so a template asks for {{t "id"}} wherever
+// it is and pays one map lookup. A language's set is parsed the first time it is used.
+type pageSets struct {
+	funcs func(*i18n.Printer) template.FuncMap
+	mu    sync.Mutex
+	sets  map[i18n.Lang]templates
+}
+
+func newPageSets(funcs func(*i18n.Printer) template.FuncMap) *pageSets {
+	ps := &pageSets{funcs: funcs, sets: map[i18n.Lang]templates{}}
+	ps.of(i18n.EN) // English at start: a template that does not parse fails New
+	return ps
+}
+
+// of returns the templates of l.
+func (ps *pageSets) of(l i18n.Lang) templates {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	t, ok := ps.sets[l]
+	if !ok {
+		t = loadTemplates(ps.funcs(i18n.For(l)))
+		ps.sets[l] = t
+	}
+	return t
 }
 
 func loadTemplates(funcs template.FuncMap) templates {
@@ -62,6 +89,10 @@ func loadTemplates(funcs template.FuncMap) templates {
 // view is what every page template gets: the session, navigation, the flash message,
 // the submitted form with its errors, and the page's own data.
 type view struct {
+	// P speaks the language of the request: v.T("id") in Go, {{t "id"}} in templates.
+	P *i18n.Printer
+	// Path is the page's own address, for the language picker to come back to.
+	Path  string
 	Title string
 	S     *session
 	Nav   []navItem
@@ -71,6 +102,23 @@ type view struct {
 	Errors map[string]string
 	Form   url.Values
 	Data   any
+}
+
+// T returns the message id in the page's language, its placeholders filled from the
+// name/value pairs of args.
+func (v *view) T(id string, args ...any) string {
+	if v.P == nil {
+		return i18n.For(i18n.EN).T(id, args...)
+	}
+	return v.P.T(id, args...)
+}
+
+// Languages are the choices of the language picker, the page's own marked.
+func (v *view) Languages() []languageChoice {
+	if v.P == nil {
+		return languageChoices(i18n.EN)
+	}
+	return languageChoices(v.P.Lang())
 }
 
 // CSRF returns the token every POST form of the page carries.
@@ -84,18 +132,23 @@ func (v *view) CSRF() string {
 type navItem struct {
 	Label, Href string
 	Current     bool
-	Section     string
+	Section     string // the section's title
+	SectionSlug string // the section in HTML ids
 }
 
 func (c *console) newView(r *http.Request, title string) *view {
-	v := &view{Title: title, S: sessionFrom(r.Context()), Errors: map[string]string{}, Form: url.Values{}}
+	p := i18n.For(c.lang(r))
+	v := &view{P: p, Path: r.URL.Path, Title: p.T(title), S: sessionFrom(r.Context()), Errors: map[string]string{}, Form: url.Values{}}
+	if r.Method == http.MethodGet && r.URL.RawQuery != "" {
+		v.Path = r.URL.RequestURI()
+	}
 	if v.S == nil {
 		return v
 	}
 	if v.S.ID.MustChangePassword {
 		return v
 	}
-	v.Nav = c.navFor(r, v.S)
+	v.Nav = c.navFor(r, v.S, p)
 	return v
 }
 
@@ -116,7 +169,7 @@ func (v *view) formError(err error, fields ...string) bool {
 	var other []string
 	for f, msg := range e.Fields {
 		if slices.Contains(fields, f) {
-			v.Errors[f] = msg
+			v.Errors[f] = v.T(msg)
 		} else {
 			// A sentence stands alone; a fragment ("is required") needs its field.
 			if r, _ := utf8.DecodeRuneInString(msg); unicode.IsUpper(r) {
@@ -135,14 +188,17 @@ func (v *view) formError(err error, fields ...string) bool {
 	case e.Code == atrium.CodeConflict:
 		v.Error = e.Message
 	default:
-		v.Error = "Please correct the fields marked below."
+		v.Error = v.T("form.correct_fields")
 	}
 	return true
 }
 
 // render executes page name with v and writes it with status.
 func (c *console) render(w http.ResponseWriter, r *http.Request, status int, name string, v *view) {
-	t, ok := c.pages[name]
+	if v.P == nil {
+		v.P = i18n.For(c.lang(r))
+	}
+	t, ok := c.pages.of(v.P.Lang())[name]
 	if !ok {
 		c.Log.Error("web: no template", "name", name)
 		http.Error(w, "internal error", http.StatusInternalServerError)
@@ -172,8 +228,11 @@ type fieldView struct {
 // newField builds a field for the "field" partial. opts are "required", "autofocus",
 // "hint=…", "autocomplete=…", "suffix=…", "inputmode=…" and "value=…" (a default when
 // the form has no value). Password fields never echo what was typed.
+//
+// label and the hint are message IDs (or, until a page is translated, English text,
+// which the catalogues do not know and which is shown as it is).
 func newField(v *view, name, label, typ string, opts ...string) fieldView {
-	f := fieldView{ID: "f-" + name, Name: name, Label: label, Type: typ, Error: v.Errors[name]}
+	f := fieldView{ID: "f-" + name, Name: name, Label: v.T(label), Type: typ, Error: v.Errors[name]}
 	if typ != "password" {
 		f.Value = v.Form.Get(name)
 	}
@@ -185,7 +244,7 @@ func newField(v *view, name, label, typ string, opts ...string) fieldView {
 		case "autofocus":
 			f.Autofocus = true
 		case "hint":
-			f.Hint = val
+			f.Hint = v.T(val)
 		case "autocomplete":
 			f.Autocomplete = val
 		case "suffix":
@@ -201,37 +260,45 @@ func newField(v *view, name, label, typ string, opts ...string) fieldView {
 	return f
 }
 
-func formatTime(t any) string {
-	switch t := t.(type) {
-	case time.Time:
-		if t.IsZero() {
-			return "—"
-		}
-		return t.UTC().Format("2006-01-02 15:04 UTC")
-	case *time.Time:
-		if t == nil || t.IsZero() {
-			return "—"
-		}
-		return t.UTC().Format("2006-01-02 15:04 UTC")
+// formatTimeIn writes a time as p's language does ("2 Dec 2026, 15:04 UTC"); a zero or
+// nil time is a dash.
+func formatTimeIn(p *i18n.Printer, t any) string {
+	if tt, ok := timeOf(t); ok {
+		return p.DateTime(tt)
+	} else if tt.IsZero() && t != nil {
+		return "—"
 	}
 	return ""
 }
 
-func formatDate(t any) string {
-	switch t := t.(type) {
-	case time.Time:
-		if t.IsZero() {
-			return "—"
-		}
-		return t.UTC().Format("2006-01-02")
-	case *time.Time:
-		if t == nil || t.IsZero() {
-			return "—"
-		}
-		return t.UTC().Format("2006-01-02")
+// formatDateIn writes a date as p's language does ("2 Dec 2026").
+func formatDateIn(p *i18n.Printer, t any) string {
+	if tt, ok := timeOf(t); ok {
+		return p.Date(tt)
+	} else if tt.IsZero() && t != nil {
+		return "—"
 	}
 	return ""
 }
+
+// timeOf reads a time.Time or *time.Time; ok is false for zero, nil and other values.
+func timeOf(t any) (time.Time, bool) {
+	switch t := t.(type) {
+	case time.Time:
+		return t, !t.IsZero()
+	case *time.Time:
+		if t == nil {
+			return time.Time{}, false
+		}
+		return *t, !t.IsZero()
+	}
+	return time.Time{}, false
+}
+
+// formatTime and formatDate write in English, for sentences built in Go until they
+// become messages.
+func formatTime(t any) string { return formatTimeIn(i18n.For(i18n.EN), t) }
+func formatDate(t any) string { return formatDateIn(i18n.For(i18n.EN), t) }
 
 // pager holds the links of a keyset-paginated list: the next page carries the cursor
 // and every filter of this one.

@@ -35,7 +35,7 @@ func TestUserPageShowsAndUnlocksSignInLock(t *testing.T) {
 		for range 5 {
 			e.Anonymous().Do("POST", "/api/v1/sessions", map[string]any{"username": u.Username, "password": "Wrong-Passw0rd!"}).Want(http.StatusUnauthorized)
 		}
-		until := e.Clock.Now().Add(15 * time.Minute).UTC().Format("2006-01-02 15:04 UTC")
+		until := e.Clock.Now().Add(15 * time.Minute).UTC().Format("2 Jan 2006, 15:04 UTC")
 		p := admin.get(page)
 		wantStatus(t, p, http.StatusOK)
 		wantContains(t, p, "Sign-in from one address is locked until "+until+" after 5 failed attempts.", `href="/users/`+string(u.ID)+`/unlock"`)

@@ -44,7 +44,7 @@ type console struct {
 	audit   *audit.Service
 	signups *httpapi.Limiter
 	handoff handoffs
-	pages   templates
+	pages   *pageSets
 	mux     *http.ServeMux
 	navs    []navEntry
 	apps    map[string]App
@@ -80,6 +80,9 @@ func New(d Deps, modules ...Module) http.Handler {
 		staticFiles.ServeHTTP(w, r)
 	}))
 
+	c.public("GET /language", c.pickLanguage)
+	c.page("GET /account", c.account)
+	c.page("POST /account/language", c.setOwnLanguage, duringPasswordChange)
 	c.public("GET /signin", c.signInForm)
 	c.public("POST /signin", c.signIn)
 	c.public("GET /signup", c.signUpForm)
@@ -163,7 +166,7 @@ func New(d Deps, modules ...Module) http.Handler {
 	for _, m := range modules {
 		m(c)
 	}
-	c.pages = loadTemplates(c.templateFuncs())
+	c.pages = newPageSets(c.templateFuncs)
 
 	mux.Handle("/", c.wrap("/", c.notFound))
 	return c
@@ -407,21 +410,13 @@ func (c *console) renderError(w http.ResponseWriter, r *http.Request, err error)
 	var e *atrium.Error
 	if !errors.As(err, &e) || code == atrium.CodeInternal {
 		c.Log.Error("web: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
-		e = atrium.Errorf(atrium.CodeInternal, "Something went wrong on our side. Please try again; if it keeps happening, tell your administrator.")
+		e = atrium.Errorf(atrium.CodeInternal, "error.internal")
 	}
 	status := httpapi.Status(e)
-	title := http.StatusText(status)
+	title := "problem." + string(e.Code) + ".title"
 	switch code {
-	case atrium.CodeForbidden:
-		title = "You don't have permission"
-	case atrium.CodeLicenseRequired:
-		title = "A license is needed"
-	case atrium.CodeNotFound:
-		title = "Not found"
-	case atrium.CodeUnauthenticated:
-		title = "Please sign in"
-	case atrium.CodeUnavailable:
-		title = "Please try again shortly"
+	case atrium.CodeForbidden, atrium.CodeLicenseRequired, atrium.CodeNotFound, atrium.CodeUnauthenticated, atrium.CodeUnavailable:
+		title = "error.title." + string(code)
 	}
 	httpapi.SetRetryAfter(w.Header(), code)
 	v := c.newView(r, title)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/i18n"
 )
 
 // statusOf is the one map from error code to HTTP status.
@@ -61,27 +62,64 @@ type Problem struct {
 	Errors map[string]string `json:"errors,omitempty"`
 }
 
-// ProblemOf converts err to a problem. Internal errors say only "internal error".
-func ProblemOf(err error) Problem {
+// ProblemOf converts err to a problem in English. Internal errors say only "internal
+// error".
+func ProblemOf(err error) Problem { return ProblemIn(err, i18n.For(i18n.EN)) }
+
+// ProblemIn converts err to a problem whose title, detail and field messages are in
+// p's language; the type, status, code and field names stay the same in every language.
+func ProblemIn(err error, p *i18n.Printer) Problem {
 	var e *atrium.Error
 	if !errors.As(err, &e) {
 		e = atrium.Internal(err)
 	}
 	status := Status(e)
-	return Problem{
+	prob := Problem{
 		Type:   "https://atrium.dev/problems/" + string(e.Code),
-		Title:  http.StatusText(status),
+		Title:  p.T("problem." + string(e.Code) + ".title"),
 		Status: status,
-		Detail: e.Message,
+		Detail: detailIn(e, p),
 		Code:   e.Code,
-		Errors: e.Fields,
 	}
+	if len(e.Fields) > 0 {
+		prob.Errors = make(map[string]string, len(e.Fields))
+		for f, msg := range e.Fields {
+			prob.Errors[f] = p.Text(msg)
+		}
+	}
+	return prob
+}
+
+// detailIn is e's message in p's language. A message about one field reads
+// "field: message", the field name kept as the client sent it.
+func detailIn(e *atrium.Error, p *i18n.Printer) string {
+	switch e.Message {
+	case "invalid input":
+		return p.T("problem.invalid.detail")
+	case "internal error":
+		return p.T("problem.internal.detail")
+	}
+	if len(e.Fields) == 1 {
+		for f, msg := range e.Fields {
+			if e.Message == f+": "+msg {
+				return f + ": " + p.Text(msg)
+			}
+		}
+	}
+	return p.Text(e.Message)
+}
+
+// requestLang is the language of an API answer: the caller's Accept-Language, else
+// English (clients that do not ask get what they always got).
+func requestLang(r *http.Request) i18n.Lang {
+	return i18n.Negotiate(r.Header.Get("Accept-Language"))
 }
 
 // WriteError writes err as application/problem+json, logging internal errors with
 // their cause.
 func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
-	p := ProblemOf(err)
+	lang := requestLang(r)
+	p := ProblemIn(err, i18n.For(lang))
 	if p.Code == atrium.CodeInternal {
 		log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
@@ -90,6 +128,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	}
 	SetRetryAfterOf(w.Header(), err)
 	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Content-Language", string(lang))
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(p.Status)
 	json.NewEncoder(w).Encode(p)

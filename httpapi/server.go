@@ -6,7 +6,6 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -22,6 +21,7 @@ import (
 	"github.com/atrium-admin/atrium/audit"
 	"github.com/atrium-admin/atrium/auth"
 	"github.com/atrium-admin/atrium/directory"
+	"github.com/atrium-admin/atrium/i18n"
 	"github.com/atrium-admin/atrium/jobs"
 	"github.com/atrium-admin/atrium/licensing"
 	"github.com/atrium-admin/atrium/mail"
@@ -151,10 +151,13 @@ const codeMethodNotAllowed atrium.Code = "method_not_allowed"
 // writeMethodNotAllowed answers 405 as a problem; the router has set Allow.
 func writeMethodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	allow := w.Header().Get("Allow")
-	p := Problem{Type: "https://atrium.dev/problems/" + string(codeMethodNotAllowed), Title: http.StatusText(http.StatusMethodNotAllowed),
+	lang := requestLang(r)
+	pr := i18n.For(lang)
+	p := Problem{Type: "https://atrium.dev/problems/" + string(codeMethodNotAllowed), Title: pr.T("problem.method_not_allowed.title"),
 		Status: http.StatusMethodNotAllowed, Code: codeMethodNotAllowed,
-		Detail: fmt.Sprintf("this path does not take %s, only %s", r.Method, allow)}
+		Detail: pr.T("problem.method_not_allowed.detail", "Method", r.Method, "Allow", allow)}
 	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Content-Language", string(lang))
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusMethodNotAllowed)
 	json.NewEncoder(w).Encode(p)

@@ -4,6 +4,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -37,6 +38,9 @@ type set struct {
 	bundle   *goi18n.Bundle
 	messages map[Lang]map[string]*goi18n.Message
 	printers map[Lang]*Printer
+	// byText maps the English text of each message without placeholders or plurals to
+	// its ID, for Printer.Text.
+	byText map[string]string
 }
 
 // load parses the catalogues in fsys (locales/<area>.<lang>.toml) with go-i18n and compiles
@@ -90,6 +94,14 @@ func load(fsys fs.FS) (*set, error) {
 	en, err := compileAll(s.messages[EN], EN)
 	if err != nil {
 		return nil, err
+	}
+	s.byText = make(map[string]string, len(en))
+	for _, id := range slices.Sorted(maps.Keys(en)) {
+		if e := en[id]; e.plain {
+			if _, dup := s.byText[e.text]; !dup {
+				s.byText[e.text] = id
+			}
+		}
 	}
 	for _, l := range supported {
 		own := en

@@ -92,7 +92,7 @@ func TestProblemTitles(t *testing.T) {
 	}
 	var titles []string
 	for _, id := range IDs() {
-		if strings.HasPrefix(id, "problem.") {
+		if strings.HasPrefix(id, "problem.") && strings.HasSuffix(id, ".title") {
 			titles = append(titles, id)
 		}
 	}

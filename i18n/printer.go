@@ -103,6 +103,21 @@ func (p *Printer) T(id string, args ...any) string {
 	return b.String()
 }
 
+// Text translates s, which is either a message ID or the English text of a message
+// without placeholders (what the services' error messages are today: "is required"),
+// into the printer's language; any other text comes back as it is. It lets English
+// messages written before their module was translated be shown in every language once
+// a catalogue has them, and stay English until then.
+func (p *Printer) Text(s string) string {
+	if _, ok := p.msgs[s]; ok {
+		return p.T(s)
+	}
+	if id, ok := catalogues().byText[s]; ok {
+		return p.T(id)
+	}
+	return s
+}
+
 // execute renders a form that needs text/template.
 func (p *Printer) execute(t *tmpl, args []any) string {
 	data := make(map[string]any, len(args)/2)

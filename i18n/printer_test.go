@@ -207,3 +207,18 @@ func ExamplePrinter_T() {
 	// 5 licencji
 	// 22 licencje
 }
+
+// TestTextTranslatesEnglish: Text takes an ID or the English text of a plain message and
+// answers in the printer's language; unknown text comes back unchanged.
+func TestTextTranslatesEnglish(t *testing.T) {
+	sv := For(SV)
+	if got, want := sv.Text("Stay signed in"), sv.T("signin.stay_signed_in"); got != want || got == "Stay signed in" {
+		t.Errorf("Text(English) = %q, want %q", got, want)
+	}
+	if got := sv.Text("signin.stay_signed_in"); got != sv.T("signin.stay_signed_in") {
+		t.Errorf("Text(id) = %q", got)
+	}
+	if got := sv.Text("not a message at all"); got != "not a message at all" {
+		t.Errorf("Text(unknown) = %q", got)
+	}
+}

@@ -79,6 +79,7 @@ func (c *console) templateFuncs(p *i18n.Printer) template.FuncMap {
 	f := maps.Clone(funcs)
 	// The language's own words and formats: {{t "nav.home"}} anywhere, whatever the dot.
 	f["t"] = p.T
+	f["text"] = p.Text
 	f["lang"] = func() string { return string(p.Lang()) }
 	f["date"] = func(t any) string { return formatDateIn(p, t) }
 	f["datetime"] = func(t any) string { return formatTimeIn(p, t) }

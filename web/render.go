@@ -113,6 +113,15 @@ func (v *view) T(id string, args ...any) string {
 	return v.P.T(id, args...)
 }
 
+// Text translates a message ID or the English text of a message (the services' error
+// messages) into the page's language; other text is shown as it is (i18n.Printer.Text).
+func (v *view) Text(s string) string {
+	if v.P == nil {
+		return s
+	}
+	return v.P.Text(s)
+}
+
 // Languages are the choices of the language picker, the page's own marked.
 func (v *view) Languages() []languageChoice {
 	if v.P == nil {
@@ -169,20 +178,20 @@ func (v *view) formError(err error, fields ...string) bool {
 	var other []string
 	for f, msg := range e.Fields {
 		if slices.Contains(fields, f) {
-			v.Errors[f] = v.T(msg)
+			v.Errors[f] = v.Text(msg)
 		} else {
 			// A sentence stands alone; a fragment ("is required") needs its field.
 			if r, _ := utf8.DecodeRuneInString(msg); unicode.IsUpper(r) {
-				other = append(other, msg)
+				other = append(other, v.Text(msg))
 			} else {
-				other = append(other, f+": "+msg)
+				other = append(other, f+": "+v.Text(msg))
 			}
 		}
 	}
 	sort.Strings(other)
 	switch {
 	case len(e.Fields) == 0:
-		v.Error = e.Message
+		v.Error = v.Text(e.Message)
 	case len(other) > 0:
 		v.Error = strings.Join(other, "; ")
 	case e.Code == atrium.CodeConflict:

@@ -1,0 +1,48 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/app/apptest"
+	"github.com/atrium-admin/atrium/httpapi"
+)
+
+// TestProblemsFollowAcceptLanguage: an API error's title, detail and field messages
+// follow Accept-Language (here Norwegian); its code, type and field names stay the same,
+// and a client that asks for nothing gets English.
+func TestProblemsFollowAcceptLanguage(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		a := e.Signup("Acme", "acme")
+		body := map[string]any{"username": "nils", "display_name": "", "contact_email": "nope"}
+		res := a.Admin.DoHeader("POST", "/api/v1/users", body, http.Header{"Accept-Language": {"nn-NO, en;q=0.5"}})
+		res.WantProblem(http.StatusBadRequest, atrium.CodeInvalid, "display_name", "contact_email")
+		var nb httpapi.Problem
+		res.Decode(&nb)
+		if nb.Title != "Ugyldig forespørsel" || nb.Errors["display_name"] != "må fylles ut" ||
+			nb.Errors["contact_email"] != "må være en e-postadresse, for eksempel ada@example.com" || nb.Detail != "ugyldige inndata" {
+			t.Errorf("Norwegian problem = %+v", nb)
+		}
+		if got := res.Header.Get("Content-Language"); got != "nb" {
+			t.Errorf("Content-Language = %q, want nb", got)
+		}
+		var en httpapi.Problem
+		a.Admin.Do("POST", "/api/v1/users", body).Want(http.StatusBadRequest).Decode(&en)
+		if en.Title != "Bad Request" || en.Errors["display_name"] != "is required" || en.Code != nb.Code || en.Type != nb.Type {
+			t.Errorf("English problem = %+v", en)
+		}
+		// One field: "field: message", the field name as sent.
+		var one httpapi.Problem
+		a.Admin.DoHeader("GET", "/api/v1/users?limit=0", nil, http.Header{"Accept-Language": {"pl"}}).Want(http.StatusBadRequest).Decode(&one)
+		if one.Detail != "limit: musi być liczbą całkowitą od 1 do 200" || one.Title != "Nieprawidłowe żądanie" {
+			t.Errorf("Polish problem = %+v", one)
+		}
+		// The router's own 405 too.
+		var m httpapi.Problem
+		a.Admin.DoHeader("PATCH", "/api/v1/users", nil, http.Header{"Accept-Language": {"sv"}}).Want(http.StatusMethodNotAllowed).Decode(&m)
+		if m.Title == "Method Not Allowed" || m.Code != "method_not_allowed" {
+			t.Errorf("Swedish 405 = %+v", m)
+		}
+	})
+}

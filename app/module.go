@@ -207,6 +207,10 @@ func wireMail(_ context.Context, k *Kernel) error {
 	events.Subscribe(k.Events, "mail.forget_org", func(ctx context.Context, tx *events.Tx, ev directory.OrgPurged) error {
 		return mail.ForgetOrg(ctx, tx.Tx, ev.Org)
 	})
+	// And mail to a purged user (their welcome, their password resets) with them.
+	events.Subscribe(k.Events, "mail.forget_user", func(ctx context.Context, tx *events.Tx, ev directory.UserPurged) error {
+		return mail.ForgetRecipient(ctx, tx.Tx, ev.Org, ev.Email, ev.Username)
+	})
 	return nil
 }
 

@@ -15,6 +15,9 @@ type Card struct {
 	Username     string
 	DisplayName  string
 	ContactEmail string
+	// Language is the language mail to the user is written in: their own, else their
+	// organization's.
+	Language string
 }
 
 // Cards returns the cards of the active (not deleted) users among ids in org, ordered by
@@ -28,14 +31,15 @@ func (s *Service) Cards(ctx context.Context, q store.Querier, org atrium.OrgID, 
 		part := ids[:n]
 		ids = ids[n:]
 		args, marks := store.In([]any{string(org)}, part)
-		rows, err := q.QueryContext(ctx, `SELECT id, username, display_name, contact_email FROM users
-			WHERE org_id = $1 AND deleted_at IS NULL AND id IN (`+marks+`)`, args...)
+		rows, err := q.QueryContext(ctx, `SELECT u.id, u.username, u.display_name, u.contact_email, CASE WHEN u.language = '' THEN o.language ELSE u.language END
+			FROM users u JOIN organizations o ON o.id = u.org_id
+			WHERE u.org_id = $1 AND u.deleted_at IS NULL AND u.id IN (`+marks+`)`, args...)
 		if err != nil {
 			return nil, err
 		}
 		for rows.Next() {
 			var c Card
-			if err := rows.Scan(&c.ID, &c.Username, &c.DisplayName, &c.ContactEmail); err != nil {
+			if err := rows.Scan(&c.ID, &c.Username, &c.DisplayName, &c.ContactEmail, &c.Language); err != nil {
 				rows.Close()
 				return nil, err
 			}

@@ -311,7 +311,11 @@ func (s *Service) provisionOrg(ctx context.Context, j *jobs.Job) error {
 			TargetID: string(org.ID), TargetName: org.Name, Before: map[string]any{"state": OrgProvisioning}, After: map[string]any{"state": OrgActive}}); err != nil {
 			return err
 		}
-		return s.mailer.Enqueue(ctx, tx, mail.Message{Org: org.ID, To: org.ContactEmail, Template: "welcome", Data: map[string]string{
+		lang := admin.Language
+		if lang == "" {
+			lang = org.Language
+		}
+		return s.mailer.Enqueue(ctx, tx, mail.Message{Org: org.ID, To: org.ContactEmail, Template: "welcome", Lang: lang, Data: map[string]string{
 			"OrgName": org.Name, "AdminName": admin.DisplayName, "Username": admin.Username, "SignInURL": s.cfg.PublicURL + "/signin",
 		}})
 	})

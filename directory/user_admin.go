@@ -45,6 +45,18 @@ func (s *Service) CreateUser(ctx context.Context, p *access.Principal, in UserIn
 		if err := s.publishUser(ctx, tx, u, UserCreated{UserRef: refOf(u), DisplayName: u.DisplayName, UsageLocation: u.UsageLocation}); err != nil {
 			return err
 		}
+		if u.ContactEmail != "" {
+			// A new user learns their username, in their organization's language; the
+			// password stays with the admin, who was shown it.
+			org, err := getOrg(ctx, tx, u.Org)
+			if err != nil {
+				return err
+			}
+			if err := s.mailer.Enqueue(ctx, tx, mail.Message{Org: u.Org, To: u.ContactEmail, Template: "user_welcome", Lang: org.Language,
+				Data: map[string]string{"DisplayName": u.DisplayName, "OrgName": org.Name, "Username": u.Username, "SignInURL": s.cfg.PublicURL + "/signin"}}); err != nil {
+				return err
+			}
+		}
 		return audit.Record(ctx, tx, u.CreatedAt, audit.Entry{Org: u.Org, Action: "user.create", TargetType: "user",
 			TargetID: string(u.ID), TargetName: u.Username, After: userSummary(u)})
 	})
@@ -421,7 +433,15 @@ func (s *Service) resetPassword(ctx context.Context, u *User, newPassword string
 			return err
 		}
 		if u.ContactEmail != "" {
-			if err := s.mailer.Enqueue(ctx, tx, mail.Message{Org: u.Org, To: u.ContactEmail, Template: "password_reset",
+			lang := u.Language
+			if lang == "" {
+				org, err := getOrg(ctx, tx, u.Org)
+				if err != nil {
+					return err
+				}
+				lang = org.Language
+			}
+			if err := s.mailer.Enqueue(ctx, tx, mail.Message{Org: u.Org, To: u.ContactEmail, Template: "password_reset", Lang: lang,
 				Data: map[string]string{"DisplayName": u.DisplayName, "Username": u.Username, "SignInURL": s.cfg.PublicURL + "/signin"}}); err != nil {
 				return err
 			}

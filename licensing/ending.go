@@ -219,7 +219,7 @@ func (s *Service) warnOne(ctx context.Context, org atrium.OrgID, id string, end 
 			for k, v := range data {
 				m[k] = v
 			}
-			if err := s.mailer.Enqueue(ctx, tx, mail.Message{Org: org, To: c.ContactEmail, Template: "subscription_ending", Data: m}); err != nil {
+			if err := s.mailer.Enqueue(ctx, tx, mail.Message{Org: org, To: c.ContactEmail, Template: "subscription_ending", Lang: c.Language, Data: m}); err != nil {
 				return err
 			}
 		}

@@ -349,7 +349,7 @@ func (s *Service) warnLowSeats(ctx context.Context, tx *store.Tx, org atrium.Org
 		if email == "" {
 			continue
 		}
-		if err := s.mailer.Enqueue(ctx, tx, mail.Message{Org: org, To: email, Template: "low_seats", Data: map[string]any{
+		if err := s.mailer.Enqueue(ctx, tx, mail.Message{Org: org, To: email, Template: "low_seats", Lang: c.Language, Data: map[string]any{
 			"DisplayName": name, "Product": product, "Purchased": purchased, "Assigned": assigned, "Available": purchased - assigned,
 		}}); err != nil {
 			return err

@@ -13,3 +13,18 @@ func ForgetOrg(ctx context.Context, tx *store.Tx, org atrium.OrgID) error {
 	_, err := tx.ExecContext(ctx, `DELETE FROM mail_outbox WHERE org_id = $1`, string(org))
 	return err
 }
+
+// ForgetRecipient deletes the organization's mail to a purged user: every message sent
+// to their address, and every message that names their username.
+func ForgetRecipient(ctx context.Context, tx *store.Tx, org atrium.OrgID, email, username string) error {
+	if email != "" {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM mail_outbox WHERE org_id = $1 AND lower(to_addr) = lower($2)`, string(org), email); err != nil {
+			return err
+		}
+	}
+	if username == "" {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM mail_outbox WHERE org_id = $1 AND text_body LIKE $2 ESCAPE '\'`, string(org), "%"+store.EscapeLike(username)+"%")
+	return err
+}

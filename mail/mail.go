@@ -12,6 +12,7 @@ import (
 	htmltemplate "html/template"
 	"log/slog"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
+	"github.com/atrium-admin/atrium/i18n"
 	"github.com/atrium-admin/atrium/jobs"
 	"github.com/atrium-admin/atrium/store"
 )
@@ -33,13 +35,6 @@ var Migrations = store.LoadMigrations("mail", migrationFS, "migrations")
 
 //go:embed templates
 var templateFS embed.FS
-
-// A key missing from a message's data is an error rather than "<no value>" in a mail
-// sent to a customer.
-var (
-	textTemplates = texttemplate.Must(texttemplate.New("mail").Option("missingkey=error").ParseFS(templateFS, "templates/*.txt"))
-	htmlTemplates = htmltemplate.Must(htmltemplate.New("mail").Option("missingkey=error").ParseFS(templateFS, "templates/*.html"))
-)
 
 var (
 	metricSent   = promauto.NewCounter(prometheus.CounterOpts{Name: "atrium_mail_sent_total", Help: "Mail delivered to the SMTP server."})
@@ -63,7 +58,42 @@ type Message struct {
 	To       string
 	Template string
 	Data     any
+	// Lang is the recipient's language (their own setting, else their organization's);
+	// empty is English.
+	Lang string
 }
+
+// templateSet is the mail templates parsed with one language's "t" function. A key
+// missing from a message's data is an error rather than "<no value>" in a mail sent to
+// a customer.
+type templateSet struct {
+	text *texttemplate.Template
+	html *htmltemplate.Template
+}
+
+var (
+	setsMu sync.Mutex
+	sets   = map[i18n.Lang]*templateSet{}
+)
+
+// templatesIn returns the templates of l, parsing them the first time l is used.
+func templatesIn(l i18n.Lang) *templateSet {
+	setsMu.Lock()
+	defer setsMu.Unlock()
+	if ts, ok := sets[l]; ok {
+		return ts
+	}
+	p := i18n.For(l)
+	funcs := map[string]any{"t": p.T, "date": p.Date, "number": func(n int) string { return p.Number(int64(n)) }}
+	ts := &templateSet{
+		text: texttemplate.Must(texttemplate.New("mail").Funcs(funcs).Option("missingkey=error").ParseFS(templateFS, "templates/*.txt")),
+		html: htmltemplate.Must(htmltemplate.New("mail").Funcs(funcs).Option("missingkey=error").ParseFS(templateFS, "templates/*.html")),
+	}
+	sets[l] = ts
+	return ts
+}
+
+func init() { templatesIn(i18n.EN) } // a template that does not parse fails at start
 
 // Sender delivers one rendered message.
 type Sender interface {
@@ -113,10 +143,15 @@ func NewOutbox(db *store.DB, queue *jobs.Queue, clock atrium.Clock, sender Sende
 // data that lacks a key the template uses.
 func Render(m Message) (subject, text, html string, err error) {
 	var tb, hb bytes.Buffer
-	if err := textTemplates.ExecuteTemplate(&tb, m.Template+".txt", m.Data); err != nil {
+	l, _ := i18n.Parse(m.Lang)
+	if l == "" {
+		l = i18n.EN
+	}
+	ts := templatesIn(l)
+	if err := ts.text.ExecuteTemplate(&tb, m.Template+".txt", m.Data); err != nil {
 		return "", "", "", fmt.Errorf("mail: render %s.txt: %w", m.Template, err)
 	}
-	if err := htmlTemplates.ExecuteTemplate(&hb, m.Template+".html", m.Data); err != nil {
+	if err := ts.html.ExecuteTemplate(&hb, m.Template+".html", m.Data); err != nil {
 		return "", "", "", fmt.Errorf("mail: render %s.html: %w", m.Template, err)
 	}
 	first, rest, _ := strings.Cut(tb.String(), "\n")

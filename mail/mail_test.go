@@ -162,9 +162,9 @@ func TestDeliver(t *testing.T) {
 			{"text", got.Text(), "https://atrium.example/signin?org=contoso&x=1"},
 			{"text", got.Text(), "Your username is zoe@contoso.example."},
 			{"html", got.HTML(), "Hello Zoë &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;,"},
-			{"html", got.HTML(), "<strong>Contoso &amp; Co</strong>"},
+			{"html", got.HTML(), "Contoso &amp; Co is ready."},
 			{"html", got.HTML(), `<a href="https://atrium.example/signin?org=contoso&amp;x=1">`},
-			{"html", got.HTML(), "<code>zoe@contoso.example</code>"},
+			{"html", got.HTML(), "Your username is zoe@contoso.example."},
 		}
 		for _, c := range checks {
 			if !strings.Contains(c.text, c.want) {
@@ -406,6 +406,9 @@ func TestTemplates(t *testing.T) {
 		{"password_reset", map[string]any{
 			"DisplayName": hostile, "Username": "zoe@contoso.example", "SignInURL": "https://atrium.example/signin",
 		}, "Your Atrium password was reset"},
+		{"user_welcome", map[string]any{
+			"DisplayName": hostile, "OrgName": "Contoso", "Username": "zoe@contoso.example", "SignInURL": "https://atrium.example/signin",
+		}, "Your Contoso account in Atrium"},
 		{"low_seats", map[string]any{
 			"DisplayName": hostile, "Product": "Atrium Business <Premium>", "Purchased": 25, "Assigned": 23, "Available": 2,
 		}, "Atrium Business <Premium>: only 2 of 25 licenses left"},
@@ -481,6 +484,25 @@ func TestTemplates(t *testing.T) {
 
 			golden(t, c.template, "Subject: "+subject+"\n\n"+text+"\n---- html ----\n"+html)
 		})
+	}
+	// Welcome and password reset in every language, as the recipient reads them.
+	for _, c := range cases {
+		if c.template != "welcome" && c.template != "password_reset" && c.template != "user_welcome" {
+			continue
+		}
+		for _, l := range []string{"sv", "nb", "pl"} {
+			t.Run(c.template+"."+l, func(t *testing.T) {
+				subject, text, html, err := mail.Render(mail.Message{Template: c.template, Data: c.data, Lang: l})
+				if err != nil {
+					t.Fatal(err)
+				}
+				en, _, _, _ := mail.Render(mail.Message{Template: c.template, Data: c.data})
+				if subject == en {
+					t.Errorf("the %s subject is the English one: %q", l, subject)
+				}
+				golden(t, c.template+"."+l, "Subject: "+subject+"\n\n"+text+"\n---- html ----\n"+html)
+			})
+		}
 	}
 	if _, _, _, err := mail.Render(mail.Message{Template: "no_such_template", Data: map[string]string{}}); err == nil {
 		t.Error("rendering an unknown template succeeded")

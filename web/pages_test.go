@@ -399,8 +399,8 @@ func TestOperatorPages(t *testing.T) {
 		}
 		msg := b.get("/mail/" + m[1])
 		wantStatus(t, msg, http.StatusOK)
-		wantContains(t, msg, `<iframe class="mail" title="HTML version of the message" sandbox srcdoc="`, "&lt;strong&gt;Contoso&lt;/strong&gt;", "Your username is")
-		wantNotContains(t, msg, "<strong>Contoso</strong>")
+		wantContains(t, msg, `<iframe class="mail" title="HTML version of the message" sandbox srcdoc="`, "Contoso is ready.", "&lt;p&gt;Your username is")
+		wantNotContains(t, msg, "<p>Your username is")
 	})
 }
 

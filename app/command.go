@@ -22,6 +22,7 @@ Usage:
                             give a user (a lost operator password) a new one-time password
   atrium seed [flags]       generate users for benchmarks: --org NAME --users N
   atrium docs [permissions|settings]  print docs/permissions.md or the settings table
+  atrium docs i18n [source dir]       report missing and (with the source) unused message IDs
   atrium help               this text
 
 Run "atrium serve -h" for the flags; each has an ATRIUM_* environment variable.
@@ -145,8 +146,14 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			fmt.Fprint(stdout, access.Markdown())
 		case "settings":
 			fmt.Fprint(stdout, Markdown())
+		case "i18n":
+			dir := ""
+			if len(args) > 1 {
+				dir = args[1]
+			}
+			return i18nReport(stdout, dir)
 		default:
-			return fmt.Errorf("docs: unknown topic %q (permissions or settings)", topic)
+			return fmt.Errorf("docs: unknown topic %q (permissions, settings or i18n)", topic)
 		}
 		return nil
 	case "help", "-h", "--help":

@@ -68,6 +68,9 @@ type SignupInput struct {
 	UsageLocation string `json:"usage_location,omitempty"`
 	// Addons are SKUs of add-ons to try along with the trial of the default product.
 	Addons []string `json:"addons,omitempty"`
+	// Language is the organization's default language (en, sv, nb, pl); default en. The
+	// console's sign-up sets the language it was shown in.
+	Language string `json:"language,omitempty"`
 	// MustChangePassword makes the first administrator change the password at the first
 	// sign-in (a generated operator password). Not part of the public sign-up.
 	MustChangePassword bool `json:"-"`
@@ -89,6 +92,10 @@ func (in *SignupInput) normalize() {
 	if in.UsageLocation == "" {
 		in.UsageLocation = "US"
 	}
+	in.Language = strings.TrimSpace(in.Language)
+	if in.Language == "" {
+		in.Language = "en"
+	}
 }
 
 func (in *SignupInput) validate() error {
@@ -109,6 +116,7 @@ func (in *SignupInput) validate() error {
 		p.Add("seats", "must be between 1 and 1000000")
 	}
 	checkCountry(p, "usage_location", in.UsageLocation) // normalize defaults it to US
+	checkLanguage(p, "language", in.Language)           // and this to en
 	if len(in.Addons) > 20 {
 		p.Add("addons", "choose at most 20 add-ons")
 	}
@@ -154,7 +162,7 @@ func (s *Service) createOrg(ctx context.Context, tx *store.Tx, in SignupInput, h
 	now := tx.Now()
 	org := &Organization{
 		Country:       in.UsageLocation,
-		Language:      "en",
+		Language:      in.Language,
 		ID:            atrium.OrgID(uuid.Must(uuid.NewV7()).String()),
 		Name:          in.OrganizationName,
 		DomainPrefix:  in.DomainPrefix,

@@ -2,6 +2,7 @@ package i18n
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -168,6 +169,40 @@ func formsOf(l Lang) []string {
 	for _, f := range []plural.Form{plural.Zero, plural.One, plural.Two, plural.Few, plural.Many, plural.Other} {
 		if seen[f] {
 			out = append(out, formNames[f])
+		}
+	}
+	return out
+}
+
+var digitsRE = regexp.MustCompile(`\d+`)
+
+// Unused returns the English IDs that none of sources (the contents of the program's
+// Go files and templates) uses, sorted. An ID counts as used where it appears as a
+// string literal ("users.title"), where its English text does (a service's message that
+// Printer.Text finds by it), or where a literal prefix of it ending in a dot is joined
+// to something ("problem." + code + ".title").
+func Unused(sources []string) []string {
+	all := strings.Join(sources, "\n")
+	en := For(EN)
+	var out []string
+	for _, id := range IDs() {
+		if strings.Contains(all, `"`+id+`"`) {
+			continue
+		}
+		if e := en.msgs[id]; e != nil && e.plain && (strings.Contains(all, `"`+e.text+`"`) ||
+			strings.Contains(all, `"`+digitsRE.ReplaceAllString(e.text, "%d")+`"`)) {
+			continue // a service's message, literal or formatted ("must be at least %d characters")
+		}
+		used := false
+		for i := len(id) - 1; i > 0 && !used; i-- {
+			if id[i] != '.' {
+				continue
+			}
+			prefix := `"` + id[:i+1] + `"`
+			used = strings.Contains(all, prefix+" +") || strings.Contains(all, prefix+"+")
+		}
+		if !used {
+			out = append(out, id)
 		}
 	}
 	return out

@@ -111,3 +111,18 @@ func TestProblemTitles(t *testing.T) {
 		}
 	}
 }
+
+// TestUnused: an ID is used by its literal, its English text (also when formatted) or
+// a literal prefix joined to something.
+func TestUnused(t *testing.T) {
+	src := []string{`T("signin.title")`, `"Stay signed in"`, `"problem." + code + ".title"`}
+	unused := Unused(src)
+	for _, id := range []string{"signin.title", "signin.stay_signed_in", "problem.invalid.title"} {
+		if slices.Contains(unused, id) {
+			t.Errorf("%s counted unused", id)
+		}
+	}
+	if !slices.Contains(unused, "signin.submit") {
+		t.Error("signin.submit counted used")
+	}
+}

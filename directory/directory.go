@@ -19,8 +19,10 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// Migrations are the directory module's schema changes.
-var Migrations = store.LoadMigrations("directory", migrationFS, "migrations")
+// Migrations are the directory module's schema changes: its SQL files, then the data
+// migrations written in Go.
+var Migrations = append(store.LoadMigrations("directory", migrationFS, "migrations"),
+	store.Migration{Module: "directory", Version: 8, Name: "fold_search", Go: foldSearch})
 
 // Job kinds of the directory module.
 const (

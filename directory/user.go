@@ -7,6 +7,7 @@ import (
 
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
+	"github.com/atrium-admin/atrium/i18n"
 )
 
 // User is a person of an organization.
@@ -91,7 +92,17 @@ func checkProfile(p atrium.Problems, u *User) {
 
 // searchText is the lower-cased text the user list's substring search runs over.
 func searchText(u *User) string {
-	return strings.ToLower(u.DisplayName + "\n" + u.Username + "\n" + u.ContactEmail)
+	return searchKey(u.DisplayName, u.Username, u.ContactEmail)
 }
+
+// searchKey is the text a user is found by: display name, username and contact email,
+// case and accents folded (i18n.Fold: "Łukasz Müller" is "lukasz muller"), so that a
+// search ignores both in every language, the same on both databases.
+func searchKey(displayName, username, email string) string {
+	return i18n.Fold(displayName + "\n" + username + "\n" + email)
+}
+
+// SearchFragment folds a search as the search text is folded.
+func SearchFragment(q string) string { return i18n.Fold(strings.TrimSpace(q)) }
 
 func sortName(displayName string) string { return strings.ToLower(displayName) }

@@ -61,7 +61,7 @@ func (s *Service) ExportUsers(ctx context.Context, p *access.Principal, uq UserQ
 	}
 	where += filter
 	args := []any{string(p.Org)}
-	if q := strings.ToLower(strings.TrimSpace(uq.Q)); q != "" {
+	if q := SearchFragment(uq.Q); q != "" {
 		// An export reads the organization's users anyway: the substring test runs on
 		// each, with no candidate search first.
 		args = append(args, "%"+store.EscapeLike(q)+"%")

@@ -188,7 +188,7 @@ func naiveSearch(t *testing.T, db *store.DB, org atrium.OrgID, q string, sort So
 	}
 	rows, err := db.Read().QueryContext(context.Background(), `SELECT id FROM users WHERE org_id = $1 AND `+where+
 		` AND search LIKE $2 ESCAPE '\' ORDER BY `+col+` `+dir+`, id `+dir,
-		string(org), "%"+store.EscapeLike(strings.ToLower(strings.TrimSpace(q)))+"%")
+		string(org), "%"+store.EscapeLike(SearchFragment(q))+"%")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +219,7 @@ func naiveSearchSet(t *testing.T, db *store.DB, org atrium.OrgID, q string) map[
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	q = strings.ToLower(strings.TrimSpace(q))
+	q = SearchFragment(q)
 	set := map[string]bool{}
 	for rows.Next() {
 		var u User
@@ -294,4 +294,52 @@ func TestSeedUsers(t *testing.T) {
 // user list reads.
 func withAccess() []store.Migration {
 	return append(append([]store.Migration{}, Migrations...), access.Migrations...)
+}
+
+// TestSearchIgnoresAccentsAndCase: "muller" finds Müller, "lukasz" Łukasz, "OYSTEIN"
+// Øystein and "strasse" Straße, on both databases; and users written before the search
+// text was folded are folded by the migration.
+func TestSearchIgnoresAccentsAndCase(t *testing.T) {
+	storetest.Each(t, withAccess(), func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		org := testSearchOrg(t, db, "fold")
+		s := &Service{db: db, clock: atrium.SystemClock{}}
+		names := []string{"Jörg Müller", "Łukasz Żółć", "Øystein Ærø", "Åsa Öberg", "Hans Straße", "Plain Person"}
+		ids := map[string]atrium.UserID{}
+		for i, name := range names {
+			u := &User{Org: org, Username: fmt.Sprintf("fold%d@fold.test", i), DisplayName: name}
+			if err := db.Tx(ctx, func(tx *store.Tx) error { return s.insertUser(ctx, tx, u, "x", false) }); err != nil {
+				t.Fatal(err)
+			}
+			ids[name] = u.ID
+		}
+		check := func(when string) {
+			t.Helper()
+			for q, want := range map[string]string{"muller": "Jörg Müller", "MÜLLER": "Jörg Müller", "lukasz": "Łukasz Żółć", "zolc": "Łukasz Żółć",
+				"oystein": "Øystein Ærø", "aero": "Øystein Ærø", "asa oberg": "Åsa Öberg", "strasse": "Hans Straße", "jorg": "Jörg Müller"} {
+				for _, bound := range []int{1, searchCandidateLimit} {
+					got := pageAll(t, db, org, UserQuery{Q: q}, bound)
+					if !slices.Equal(got, []string{string(ids[want])}) {
+						t.Errorf("%s: q=%q bound=%d found %v, want %s", when, q, bound, got, want)
+					}
+				}
+			}
+		}
+		check("new users")
+		// Rows as the search text was before folding: lower-cased only.
+		for _, name := range names {
+			if _, err := db.Write().ExecContext(ctx, `UPDATE users SET search = $1 WHERE id = $2`,
+				strings.ToLower(name+"\n"), string(ids[name])); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := pageAll(t, db, org, UserQuery{Q: "muller"}, 1); len(got) != 0 {
+			t.Fatalf("the unfolded row was found: %v", got)
+		}
+		err := db.Tx(ctx, func(tx *store.Tx) error { return foldSearch(ctx, tx.Tx, db.Dialect) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("after the migration")
+	})
 }

@@ -225,7 +225,7 @@ func listUsersBounded(ctx context.Context, db *store.DB, org atrium.OrgID, uq Us
 		args = append(args, key, id)
 		where += fmt.Sprintf(" AND (%s, id) %s ($%d, $%d)", col, cmp, len(args)-1, len(args))
 	}
-	if q := strings.ToLower(strings.TrimSpace(uq.Q)); q != "" {
+	if q := SearchFragment(uq.Q); q != "" {
 		args = append(args, "%"+store.EscapeLike(q)+"%")
 		where += fmt.Sprintf(" AND search LIKE $%d ESCAPE '\\'", len(args))
 		if useTrigramCandidates(db.Dialect, q) {

@@ -22,6 +22,10 @@ type Migration struct {
 	Version int
 	Name    string
 	SQL     map[Dialect]string
+	// Go, when set, is a data migration written in Go (one that SQL cannot express, such
+	// as recomputing a column with Go code); it runs in the migration's transaction
+	// instead of SQL.
+	Go func(ctx context.Context, tx *sql.Tx, d Dialect) error
 }
 
 // LoadMigrations reads a module's migration files, the *.sql files in dir of fsys. It
@@ -172,7 +176,12 @@ func (db *DB) applyMigration(ctx context.Context, conn *sql.Conn, m Migration, c
 		tx.Rollback()
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, m.SQL[db.Dialect]); err != nil {
+	if m.Go != nil {
+		if err := m.Go(ctx, tx, db.Dialect); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("store: migrate %s/%03d_%s: %w", m.Module, m.Version, m.Name, err)
+		}
+	} else if _, err := tx.ExecContext(ctx, m.SQL[db.Dialect]); err != nil {
 		tx.Rollback()
 		return fmt.Errorf("store: migrate %s/%03d_%s: %w", m.Module, m.Version, m.Name, err)
 	}

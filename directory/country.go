@@ -4,6 +4,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/atrium-admin/atrium/i18n"
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
 )
@@ -62,6 +63,49 @@ func IsCountry(code string) bool {
 // CountryName returns the English name of the country code, or code itself.
 func CountryName(code string) string {
 	for _, c := range Countries() {
+		if c.Code == code {
+			return c.Name
+		}
+	}
+	return code
+}
+
+// countriesIn caches CountriesIn per language.
+var countriesIn sync.Map // i18n.Lang → []Country
+
+// CountriesIn returns every country with its name in language l, sorted as l sorts
+// (Swedish puts Österrike after Zambia; Polish Łotwa after Luksemburg).
+func CountriesIn(l i18n.Lang) []Country {
+	if v, ok := countriesIn.Load(l); ok {
+		return v.([]Country)
+	}
+	names := display.Regions(l.Tag())
+	en := Countries()
+	list := make([]Country, len(en))
+	byName := make(map[string]Country, len(en))
+	keys := make([]string, len(en))
+	for i, c := range en {
+		r, _ := language.ParseRegion(c.Code)
+		if n := names.Name(r); n != "" && n != c.Code {
+			c.Name = n
+		}
+		list[i] = c
+		keys[i] = c.Name
+		byName[c.Name] = c
+	}
+	i18n.Sort(l, keys)
+	if len(byName) == len(list) { // names are unique: sort by the language's collation
+		for i, k := range keys {
+			list[i] = byName[k]
+		}
+	}
+	countriesIn.Store(l, list)
+	return list
+}
+
+// CountryNameIn returns the name of the country code in language l, or code itself.
+func CountryNameIn(l i18n.Lang, code string) string {
+	for _, c := range CountriesIn(l) {
 		if c.Code == code {
 			return c.Name
 		}

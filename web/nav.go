@@ -86,8 +86,8 @@ func (c *console) templateFuncs(p *i18n.Printer) template.FuncMap {
 	f["number"] = func(n int) string { return p.Number(int64(n)) }
 	f["price"] = p.Money
 	f["appTitle"] = c.appTitle
-	f["countries"] = directory.Countries
-	f["countryName"] = directory.CountryName
+	f["countries"] = func() []directory.Country { return directory.CountriesIn(p.Lang()) }
+	f["countryName"] = func(code string) string { return directory.CountryNameIn(p.Lang(), code) }
 	f["navSections"] = navSections
 	f["breakable"] = breakable
 	f["roleSentences"] = roleSentences

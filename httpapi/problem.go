@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
 
 	"github.com/atrium-admin/atrium"
@@ -81,10 +82,16 @@ func ProblemIn(err error, p *i18n.Printer) Problem {
 		Detail: detailIn(e, p),
 		Code:   e.Code,
 	}
-	if len(e.Fields) > 0 {
-		prob.Errors = make(map[string]string, len(e.Fields))
-		for f, msg := range e.Fields {
-			prob.Errors[f] = p.Text(msg)
+	// The error's own messages unless a translation differs; then a copy, never the
+	// error's map itself.
+	prob.Errors = e.Fields
+	cloned := false
+	for f, msg := range e.Fields {
+		if t := p.Text(msg); t != msg {
+			if !cloned {
+				prob.Errors, cloned = maps.Clone(e.Fields), true
+			}
+			prob.Errors[f] = t
 		}
 	}
 	return prob

@@ -17,6 +17,8 @@ package i18n
 import (
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"golang.org/x/text/language"
 )
@@ -158,6 +160,29 @@ const (
 // returns EN when no entry names a supported language, and for an empty or malformed
 // header. Only the first 1 KiB and 20 entries of the header are read.
 func Negotiate(acceptLanguage string) Lang {
+	if acceptLanguage == "" {
+		return EN
+	}
+	// Browsers send a handful of distinct headers; each is parsed once.
+	if l, ok := negotiated.Load(acceptLanguage); ok {
+		return l.(Lang)
+	}
+	l := negotiate(acceptLanguage)
+	if len(acceptLanguage) <= 256 && negotiatedN.Add(1) <= maxNegotiated {
+		negotiated.Store(acceptLanguage, l)
+	}
+	return l
+}
+
+// negotiated caches Negotiate for up to maxNegotiated distinct short headers, so that
+// hostile clients sending ever new ones cannot grow it.
+var (
+	negotiated    sync.Map
+	negotiatedN   atomic.Int64
+	maxNegotiated int64 = 1024
+)
+
+func negotiate(acceptLanguage string) Lang {
 	h := acceptLanguage
 	if len(h) > maxHeader {
 		h = h[:maxHeader]

@@ -30,7 +30,7 @@ const (
 // fixture is a running Atrium with a customer organization, Contoso, whose admin is
 // admin@contoso.atrium.localhost.
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	m      *app.Main
 	srv    *httptest.Server
 	clock  *atrium.ManualClock
@@ -62,7 +62,7 @@ func newApp(t testing.TB, d store.Dialect, clock atrium.Clock) *app.Main {
 	return m
 }
 
-func newFixture(t *testing.T, d store.Dialect) *fixture {
+func newFixture(t testing.TB, d store.Dialect) *fixture {
 	t.Helper()
 	clock := atrium.NewManualClock(time.Now())
 	m := newApp(t, d, clock)
@@ -104,7 +104,7 @@ func (f *fixture) user(id atrium.UserID) *directory.User {
 
 // browser is an HTTP client with a cookie jar that does not follow redirects.
 type browser struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 	c    *http.Client
 }

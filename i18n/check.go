@@ -186,8 +186,8 @@ func Unused(sources []string) []string {
 	en := For(EN)
 	var out []string
 	for _, id := range IDs() {
-		if strings.Contains(all, `"`+id+`"`) {
-			continue
+		if strings.Contains(all, `"`+id+`"`) || strings.Contains(all, `"hint=`+id+`"`) {
+			continue // a literal, or a field's hint ("hint=users.username.hint")
 		}
 		if e := en.msgs[id]; e != nil && e.plain && (strings.Contains(all, `"`+e.text+`"`) ||
 			strings.Contains(all, `"`+digitsRE.ReplaceAllString(e.text, "%d")+`"`)) {

@@ -3,7 +3,6 @@ package web
 import (
 	"bufio"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/directory"
+	"github.com/atrium-admin/atrium/i18n"
 	"github.com/atrium-admin/atrium/licensing"
 )
 
@@ -50,18 +50,18 @@ type bulkRequest struct {
 }
 
 // readBulkAction reads product_id and action; the service checks the product.
-func readBulkAction(f url.Values) (product string, assign bool, err error) {
+func (c *console) readBulkAction(r *http.Request, f url.Values) (product string, assign bool, err error) {
 	probs := atrium.Problems{}
 	product = f.Get("product_id")
 	if product == "" {
-		probs.Add("product_id", "choose a product")
+		probs.Add("product_id", c.t(r, "users.bulk.error.product"))
 	}
 	switch f.Get("action") {
 	case "assign":
 		assign = true
 	case "remove":
 	default:
-		probs.Add("action", "choose assign or remove")
+		probs.Add("action", c.t(r, "users.bulk.error.action"))
 	}
 	return product, assign, probs.Err()
 }
@@ -74,17 +74,17 @@ func (c *console) bulkLicenses(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := r.PostForm
-	product, assign, err := readBulkAction(f)
+	product, assign, err := c.readBulkAction(r, f)
 	users := userIDs(f["user"])
 	if err == nil && f.Get("all") == "1" {
 		// Every user of the list's search and filter, across its pages.
 		users, err = c.allListed(r, directory.UserQuery{Q: f.Get("q"), Filter: f.Get("filter")})
 	}
 	if err == nil && len(users) == 0 && len(f["missing"]) == 0 {
-		err = atrium.FieldError("user", "Select at least one user.")
+		err = atrium.FieldError("user", c.t(r, "users.bulk.error.none_selected"))
 	}
 	if err == nil && len(users) > licensing.BulkMaxUsers {
-		err = atrium.FieldError("user", fmt.Sprintf("select at most %d users at once", licensing.BulkMaxUsers))
+		err = atrium.FieldError("user", c.t(r, "users.bulk.error.too_many", "Max", licensing.BulkMaxUsers))
 	}
 	if err != nil {
 		v, lerr := c.userListView(r)
@@ -117,7 +117,7 @@ func (c *console) allListed(r *http.Request, uq directory.UserQuery) ([]atrium.U
 			out = append(out, u.ID)
 		}
 		if len(out) > licensing.BulkMaxUsers {
-			return nil, atrium.FieldError("user", fmt.Sprintf("The list has more than %d users; narrow it with the search or a filter.", licensing.BulkMaxUsers))
+			return nil, atrium.FieldError("user", c.t(r, "users.bulk.error.list_too_long", "Max", licensing.BulkMaxUsers))
 		}
 		if page.NextCursor == "" {
 			return out, nil
@@ -132,7 +132,7 @@ func (c *console) runBulk(w http.ResponseWriter, r *http.Request, b bulkRequest,
 	s := sessionFrom(r.Context())
 	prod, err := c.Licensing.Product(r.Context(), b.Product)
 	if err != nil {
-		return atrium.FieldError("product_id", "is not a product of the catalog")
+		return atrium.FieldError("product_id", c.t(r, "users.bulk.error.no_such_product"))
 	}
 	if b.Assign && b.UsageLocation != "" {
 		if _, err := c.Directory.FillUsageLocation(r.Context(), s.P(), b.Users, b.UsageLocation); err != nil {
@@ -167,17 +167,19 @@ func (c *console) runBulk(w http.ResponseWriter, r *http.Request, b bulkRequest,
 			for _, id := range b.Users {
 				hidden.Add("user", string(id))
 			}
+			p := i18n.For(c.lang(r))
 			return c.confirmRemoval(w, r, removalPage{
-				Heading: fmt.Sprintf("Remove %s from %d users?", prod.Name, len(b.Users)),
-				Intro:   fmt.Sprintf("%d of them lose access to %s. Their data in the app, all together, is handled as follows:", affected, c.appList(total)),
-				Action:  "/users/licenses/bulk", Cancel: "/users", Button: "Remove licenses and delete the data", Hidden: hidden,
-				Apps: c.appLosses(total),
+				Heading: p.T("users.bulk.remove.heading", "Product", prod.Name, "Count", len(b.Users)),
+				Intro: joinSentences([]string{p.T("users.bulk.remove.losing", "Apps", c.appList(total), "Count", affected),
+					p.T("users.bulk.remove.data")}),
+				Action: "/users/licenses/bulk", Cancel: "/users", Button: p.T("users.removal.button"), Hidden: hidden,
+				Apps: c.appLosses(p, total),
 			})
 		}
 	}
 	p := bulkResultPage{Assign: b.Assign, Product: prod.Name}
 	for _, line := range b.Missing {
-		p.Rows = append(p.Rows, bulkRow{Who: line, Error: "no user of your organization has this username or id"})
+		p.Rows = append(p.Rows, bulkRow{Who: line, Error: c.t(r, "users.bulk.error.no_such_user")})
 	}
 	if len(b.Users) > 0 {
 		results, err := c.Licensing.Bulk(r.Context(), s.P(), b.Assign, prod.ID, b.Users)
@@ -199,9 +201,9 @@ func (c *console) runBulk(w http.ResponseWriter, r *http.Request, b bulkRequest,
 			p.Failed++
 		}
 	}
-	title := "Licenses assigned"
+	title := "users.bulk.assigned.title"
 	if !b.Assign {
-		title = "Licenses removed"
+		title = "users.bulk.removed.title"
 	}
 	v := c.newView(r, title)
 	v.Data = p
@@ -218,7 +220,7 @@ func (c *console) bulkUploadView(r *http.Request) (*view, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := c.newView(r, "Assign or remove licenses from a file")
+	v := c.newView(r, "users.upload.title")
 	v.Data = bulkUploadPage{Pools: pools, Max: licensing.BulkMaxUsers}
 	v.Form.Set("action", "assign")
 	return v, nil
@@ -244,10 +246,10 @@ func (c *console) bulkUpload(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := r.PostForm // with the multipart form's values
-	product, assign, err := readBulkAction(f)
+	product, assign, err := c.readBulkAction(r, f)
 	var lines []string
 	if err == nil {
-		lines, err = readUploadLines(r)
+		lines, err = readUploadLines(r, i18n.For(c.lang(r)))
 	}
 	var b bulkRequest
 	if err == nil {
@@ -279,11 +281,12 @@ func (c *console) bulkUpload(w http.ResponseWriter, r *http.Request) error {
 }
 
 // readUploadLines returns the non-empty first columns of the uploaded file, at most
-// licensing.BulkMaxUsers of them. A first line "username" or "user" is a header.
-func readUploadLines(r *http.Request) ([]string, error) {
+// licensing.BulkMaxUsers of them. A first line "username" or "user" is a header. Its
+// errors are in p's language.
+func readUploadLines(r *http.Request, p *i18n.Printer) ([]string, error) {
 	file, _, err := r.FormFile("file")
 	if err != nil {
-		return nil, atrium.FieldError("file", "choose a CSV file with one username or user id per line")
+		return nil, atrium.FieldError("file", p.T("users.upload.error.no_file"))
 	}
 	defer file.Close()
 	sc := bufio.NewScanner(file)
@@ -297,21 +300,21 @@ func readUploadLines(r *http.Request) ([]string, error) {
 			continue
 		}
 		if strings.IndexByte(line, 0) >= 0 || !utf8.ValidString(line) {
-			return nil, atrium.FieldError("file", fmt.Sprintf("line %d is not text: save the file as UTF-8, one username or user id per line", n+1))
+			return nil, atrium.FieldError("file", p.T("users.upload.error.not_text", "Line", n+1))
 		}
 		if len(out) == licensing.BulkMaxUsers {
-			return nil, atrium.FieldError("file", fmt.Sprintf("has more than %d users; split it into several files", licensing.BulkMaxUsers))
+			return nil, atrium.FieldError("file", p.T("users.upload.error.too_many", "Max", licensing.BulkMaxUsers))
 		}
 		out = append(out, line)
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, atrium.FieldError("file", "has a line that is too long; give one username or user id per line")
+			return nil, atrium.FieldError("file", p.T("users.upload.error.long_line"))
 		}
-		return nil, atrium.FieldError("file", "could not be read")
+		return nil, atrium.FieldError("file", p.T("users.upload.error.unreadable"))
 	}
 	if len(out) == 0 {
-		return nil, atrium.FieldError("file", "names no users; give one username or user id per line")
+		return nil, atrium.FieldError("file", p.T("users.upload.error.empty"))
 	}
 	return out, nil
 }

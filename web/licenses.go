@@ -10,6 +10,7 @@ import (
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/directory"
+	"github.com/atrium-admin/atrium/i18n"
 	"github.com/atrium-admin/atrium/licensing"
 )
 
@@ -35,7 +36,7 @@ func (c *console) licenseCounts(w http.ResponseWriter, r *http.Request) error {
 			p.Low = append(p.Low, lc.ProductName)
 		}
 	}
-	v := c.newView(r, "Licenses")
+	v := c.newView(r, "users.counts.title")
 	v.Data = p
 	c.render(w, r, http.StatusOK, "licenses.html", v)
 	return nil
@@ -60,6 +61,15 @@ type licenseToggle struct {
 	Plans   []planToggle
 	// PlanBoxes says whether the plans have checkboxes.
 	PlanBoxes bool
+}
+
+// PlanNames lists the names of the product's service plans.
+func (t licenseToggle) PlanNames() string {
+	names := make([]string, len(t.Plans))
+	for i, p := range t.Plans {
+		names[i] = p.Plan.Name
+	}
+	return strings.Join(names, ", ")
 }
 
 type planToggle struct {
@@ -123,7 +133,8 @@ func (c *console) userLicenseView(r *http.Request, u *directory.User, form url.V
 		}
 		p.Toggles = append(p.Toggles, t)
 	}
-	v := c.newView(r, "Licenses of "+u.DisplayName)
+	v := c.newView(r, "")
+	v.Title = v.T("users.licenses.title", "Name", u.DisplayName)
 	v.Data = p
 	return v, nil
 }
@@ -220,11 +231,13 @@ func (c *console) userLicensesSave(w http.ResponseWriter, r *http.Request) error
 					keep[k] = vs
 				}
 			}
+			p := i18n.For(c.lang(r))
 			return c.confirmRemoval(w, r, removalPage{
-				Heading: "Remove " + strings.Join(names, ", ") + " from " + u.DisplayName + "?",
-				Intro:   u.DisplayName + " loses access to " + c.appList(preview) + ". Their data in the app is handled as follows:",
-				Action:  "/users/" + string(u.ID) + "/licenses", Cancel: "/users/" + string(u.ID) + "/licenses",
-				Button: "Remove licenses and delete the data", Hidden: keep, Apps: c.appLosses(preview),
+				Heading: p.T("users.licenses.remove.heading", "Products", strings.Join(names, ", "), "Name", u.DisplayName, "Count", len(names)),
+				Intro: joinSentences([]string{p.T("users.licenses.remove.losing", "Name", u.DisplayName, "Apps", c.appList(preview)),
+					p.T("users.licenses.remove.data")}),
+				Action: "/users/" + string(u.ID) + "/licenses", Cancel: "/users/" + string(u.ID) + "/licenses",
+				Button: p.T("users.removal.button"), Hidden: keep, Apps: c.appLosses(p, preview),
 			})
 		}
 	}
@@ -236,11 +249,11 @@ func (c *console) userLicensesSave(w http.ResponseWriter, r *http.Request) error
 		if !v.formError(err, "usage_location") {
 			return err
 		}
-		v.Error = messageOf(err)
+		v.Error = v.Text(messageOf(err))
 		c.render(w, r, statusOf(err), "user_licenses.html", v)
 		return nil
 	}
-	return c.redirect(w, r, "/users/"+string(u.ID)+"/licenses", "The licenses of "+u.DisplayName+" were saved.")
+	return c.redirect(w, r, "/users/"+string(u.ID)+"/licenses", c.t(r, "users.licenses.saved", "Name", u.DisplayName))
 }
 
 // removalPage asks before removing licenses deletes app data: per app, what is
@@ -251,15 +264,14 @@ type removalPage struct {
 	Apps                                   []appLoss
 }
 
-// appLoss is what one lost app deletes and keeps, counted per kind.
+// appLoss is what one lost app deletes and keeps, counted per kind, and Summary says it
+// in a sentence, such as "Social Engagement: 3 alerts, 2 settings will be deleted; 2
+// search topics are kept."
 type appLoss struct {
-	App    string
-	Counts map[string]int
+	App     string
+	Counts  map[string]int
+	Summary string
 }
-
-// Summary is the loss in one sentence, such as "Social Engagement: 3 alerts, 2
-// settings will be deleted; 2 search topics are kept".
-func (a appLoss) Summary() string { return a.App + ": " + licensing.DataSummary(a.Counts) }
 
 func (c *console) confirmRemoval(w http.ResponseWriter, r *http.Request, p removalPage) error {
 	v := c.newView(r, p.Heading)
@@ -268,8 +280,9 @@ func (c *console) confirmRemoval(w http.ResponseWriter, r *http.Request, p remov
 	return nil
 }
 
-// appLosses turns a removal preview into sentences, apps in a stable order.
-func (c *console) appLosses(preview map[string]map[string]int) []appLoss {
+// appLosses turns a removal preview into sentences in p's language, apps in a stable
+// order.
+func (c *console) appLosses(p *i18n.Printer, preview map[string]map[string]int) []appLoss {
 	apps := make([]string, 0, len(preview))
 	for app := range preview {
 		apps = append(apps, app)
@@ -277,17 +290,76 @@ func (c *console) appLosses(preview map[string]map[string]int) []appLoss {
 	sort.Strings(apps)
 	out := make([]appLoss, 0, len(apps))
 	for _, app := range apps {
-		out = append(out, appLoss{App: c.appTitle(app), Counts: preview[app]})
+		title := c.appTitle(app)
+		out = append(out, appLoss{App: title, Counts: preview[app],
+			Summary: p.T("users.removal.app", "App", title, "Data", removalData(p, preview[app]))})
 	}
 	return out
 }
 
+// appList names the apps of a removal preview, in a stable order.
 func (c *console) appList(preview map[string]map[string]int) string {
-	var names []string
-	for _, a := range c.appLosses(preview) {
-		names = append(names, a.App)
+	apps := make([]string, 0, len(preview))
+	for app := range preview {
+		apps = append(apps, app)
 	}
-	return strings.Join(names, ", ")
+	sort.Strings(apps)
+	for i, app := range apps {
+		apps[i] = c.appTitle(app)
+	}
+	return strings.Join(apps, ", ")
+}
+
+// removalDataKinds are the messages that count the kinds of app data the app modules
+// report, by kind.
+var removalDataKinds = map[string]string{
+	"settings":       "users.data.settings",
+	"alerts":         "users.data.alerts",
+	"streams":        "users.data.streams",
+	"shared_streams": "users.data.shared_streams",
+	"search_topics":  "users.data.search_topics",
+}
+
+// removalData says in p's language what app data counts mean, as licensing.DataSummary
+// does in English: "3 alerts, 2 settings will be deleted; 2 search topics are kept".
+// Kinds ending in licensing.KeptSuffix are kept; zero counts are left out.
+func removalData(p *i18n.Printer, counts map[string]int) string {
+	kinds := make([]string, 0, len(counts))
+	for k := range counts {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	var deleted, kept []string
+	keptCount := 0
+	for _, k := range kinds {
+		n := counts[k]
+		if n == 0 {
+			continue
+		}
+		base, isKept := strings.CutSuffix(k, licensing.KeptSuffix)
+		words := p.T("users.data.other", "Kind", strings.ReplaceAll(base, "_", " "), "Count", n)
+		if id, ok := removalDataKinds[base]; ok {
+			words = p.T(id, "Count", n)
+		}
+		if isKept {
+			kept, keptCount = append(kept, words), keptCount+n
+		} else {
+			deleted = append(deleted, words)
+		}
+	}
+	// The lists are of counted things ("3 alerts, 2 settings"), which every language
+	// separates with commas; Count, the number of things kept, picks the verb that
+	// agrees with them ("1 search topic is kept").
+	del, keep := strings.Join(deleted, ", "), strings.Join(kept, ", ")
+	switch {
+	case len(kept) == 0 && len(deleted) == 0:
+		return p.T("users.data.none")
+	case len(kept) == 0:
+		return p.T("users.data.deleted", "Deleted", del)
+	case len(deleted) == 0:
+		return p.T("users.data.none_kept", "Kept", keep, "Count", keptCount)
+	}
+	return p.T("users.data.deleted_kept", "Deleted", del, "Kept", keep, "Count", keptCount)
 }
 
 // homeApp is an app on the home page.

@@ -11,6 +11,7 @@ import (
 	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/auth"
 	"github.com/atrium-admin/atrium/directory"
+	"github.com/atrium-admin/atrium/i18n"
 )
 
 // userPage is the data of a user's detail page.
@@ -43,7 +44,7 @@ func (c *console) activeUser(r *http.Request) (*directory.User, error) {
 		return nil, err
 	}
 	if u.DeletedAt != nil {
-		return nil, atrium.Errorf(atrium.CodeNotFound, "this user is deleted; restore them from Deleted users first")
+		return nil, atrium.Errorf(atrium.CodeNotFound, "%s", c.t(r, "users.error.deleted"))
 	}
 	return u, nil
 }
@@ -68,10 +69,11 @@ func (c *console) userView(r *http.Request, u *directory.User) *view {
 			}
 		}
 	}
+	v := c.newView(r, "")
+	v.Title = u.DisplayName
 	if lock := c.signInLock(r, u); lock != nil {
-		data.Lock, data.CanUnlock = lockMessage(lock), data.CanBlock
+		data.Lock, data.CanUnlock = lockMessage(v.P, lock), data.CanBlock
 	}
-	v := c.newView(r, u.DisplayName)
 	v.Data = data
 	for f, val := range map[string]string{"display_name": u.DisplayName, "first_name": u.FirstName, "last_name": u.LastName,
 		"contact_email": u.ContactEmail, "job_title": u.JobTitle, "department": u.Department, "usage_location": u.UsageLocation} {
@@ -126,7 +128,7 @@ func (c *console) userUpdate(w http.ResponseWriter, r *http.Request) error {
 		c.render(w, r, statusOf(err), "user.html", v)
 		return nil
 	}
-	return c.redirect(w, r, "/users/"+string(u.ID), "Changes to "+u.DisplayName+" were saved.")
+	return c.redirect(w, r, "/users/"+string(u.ID), c.t(r, "users.user.saved", "Name", u.DisplayName))
 }
 
 func (c *console) userBlockConfirm(w http.ResponseWriter, r *http.Request) error {
@@ -137,13 +139,13 @@ func (c *console) userBlockConfirm(w http.ResponseWriter, r *http.Request) error
 	if err := access.Require(sessionFrom(r.Context()).P(), access.UserBlock, targetOf(u)); err != nil {
 		return err
 	}
-	return c.confirm(w, r, blockConfirm(u), http.StatusOK, "")
+	return c.confirm(w, r, blockConfirm(i18n.For(c.lang(r)), u), http.StatusOK, "")
 }
 
-func blockConfirm(u *directory.User) confirmPage {
-	return confirmPage{Heading: "Block sign-in for " + u.DisplayName + "?",
-		Message: u.Username + " will be signed out everywhere and cannot sign in until you unblock them.",
-		Action:  "/users/" + string(u.ID) + "/block", Button: "Block sign-in", Cancel: "/users/" + string(u.ID)}
+func blockConfirm(p *i18n.Printer, u *directory.User) confirmPage {
+	return confirmPage{Heading: p.T("users.block.heading", "Name", u.DisplayName),
+		Message: p.T("users.block.message", "Username", u.Username),
+		Action:  "/users/" + string(u.ID) + "/block", Button: p.T("users.block.button"), Cancel: "/users/" + string(u.ID)}
 }
 
 // userBlock blocks sign-in, after confirmation.
@@ -164,11 +166,12 @@ func (c *console) setBlocked(w http.ResponseWriter, r *http.Request, blocked boo
 		if lerr != nil || !blocked || slices.Contains([]atrium.Code{atrium.CodeForbidden, atrium.CodeInternal}, atrium.ErrorCode(err)) {
 			return err
 		}
-		return c.confirm(w, r, blockConfirm(cur), statusOf(err), messageOf(err))
+		p := i18n.For(c.lang(r))
+		return c.confirm(w, r, blockConfirm(p, cur), statusOf(err), p.Text(messageOf(err)))
 	}
-	msg := u.DisplayName + " can sign in again."
+	msg := c.t(r, "users.unblock.done", "Name", u.DisplayName)
 	if blocked {
-		msg = "Sign-in is blocked for " + u.DisplayName + "."
+		msg = c.t(r, "users.block.done", "Name", u.DisplayName)
 	}
 	return c.redirect(w, r, "/users/"+string(u.ID), msg)
 }
@@ -189,28 +192,23 @@ func (c *console) signInLock(r *http.Request, u *directory.User) *auth.SignInLoc
 	return l
 }
 
-// lockMessage says in a sentence how l locks the user out.
-func lockMessage(l *auth.SignInLock) string {
-	attempts := strconv.Itoa(l.Failures) + " failed attempts"
-	if l.Failures == 1 {
-		attempts = "1 failed attempt"
+// lockMessage says in p's language how l locks the user out: a sentence, and for a lock
+// of the whole account a second one about the addresses that may still sign in.
+func lockMessage(p *i18n.Printer, l *auth.SignInLock) string {
+	until := formatTimeIn(p, l.LockedUntil)
+	switch {
+	case l.Account:
+		return p.T("users.lock.account", "Until", until, "Count", l.Failures) + " " + p.T("users.lock.account.known")
+	case l.Addresses == 1:
+		return p.T("users.lock.one_address", "Until", until, "Count", l.Failures)
 	}
-	if l.Account {
-		return "Sign-in is locked until " + formatTime(l.LockedUntil) + " after " + attempts +
-			" from many addresses. Only addresses they signed in from before can still sign in."
-	}
-	addresses := strconv.Itoa(l.Addresses) + " addresses"
-	if l.Addresses == 1 {
-		addresses = "one address"
-	}
-	return "Sign-in from " + addresses + " is locked until " + formatTime(l.LockedUntil) + " after " + attempts + "."
+	return p.T("users.lock.addresses", "Addresses", p.Number(int64(l.Addresses)), "Until", until, "Count", l.Failures)
 }
 
-func unlockConfirm(u *directory.User, lock *auth.SignInLock) confirmPage {
-	return confirmPage{Heading: "Unlock sign-in for " + u.DisplayName + "?",
-		Message: lockMessage(lock) + " Unlocking lets every address try again at once. If someone is guessing " + u.Username +
-			"'s password, they can carry on; consider resetting it.",
-		Action: "/users/" + string(u.ID) + "/unlock", Button: "Unlock sign-in", Cancel: "/users/" + string(u.ID)}
+func unlockConfirm(p *i18n.Printer, u *directory.User, lock *auth.SignInLock) confirmPage {
+	return confirmPage{Heading: p.T("users.unlock.heading", "Name", u.DisplayName),
+		Message: joinSentences([]string{lockMessage(p, lock), p.T("users.unlock.message"), p.T("users.unlock.warning", "Username", u.Username)}),
+		Action:  "/users/" + string(u.ID) + "/unlock", Button: p.T("users.unlock.button"), Cancel: "/users/" + string(u.ID)}
 }
 
 // userUnlockConfirm asks before unlocking a user's sign-in.
@@ -224,9 +222,9 @@ func (c *console) userUnlockConfirm(w http.ResponseWriter, r *http.Request) erro
 	}
 	lock := c.signInLock(r, u)
 	if lock == nil {
-		return c.redirect(w, r, "/users/"+string(u.ID), "Sign-in is not locked for "+u.DisplayName+".")
+		return c.redirect(w, r, "/users/"+string(u.ID), c.t(r, "users.unlock.not_locked", "Name", u.DisplayName))
 	}
-	return c.confirm(w, r, unlockConfirm(u, lock), http.StatusOK, "")
+	return c.confirm(w, r, unlockConfirm(i18n.For(c.lang(r)), u, lock), http.StatusOK, "")
 }
 
 // userUnlock ends the locks failed sign-ins put on a user, after confirmation.
@@ -240,9 +238,9 @@ func (c *console) userUnlock(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !was.Locked {
-		return c.redirect(w, r, "/users/"+string(u.ID), "Sign-in is not locked for "+u.DisplayName+".")
+		return c.redirect(w, r, "/users/"+string(u.ID), c.t(r, "users.unlock.not_locked", "Name", u.DisplayName))
 	}
-	return c.redirect(w, r, "/users/"+string(u.ID), "Sign-in is unlocked for "+u.DisplayName+".")
+	return c.redirect(w, r, "/users/"+string(u.ID), c.t(r, "users.unlock.done", "Name", u.DisplayName))
 }
 
 // resetPage is the data of the password reset form and its result.
@@ -259,7 +257,8 @@ func (c *console) userResetForm(w http.ResponseWriter, r *http.Request) error {
 	if err := access.Require(sessionFrom(r.Context()).P(), access.UserResetPassword, targetOf(u)); err != nil {
 		return err
 	}
-	v := c.newView(r, "Reset password of "+u.DisplayName)
+	v := c.newView(r, "")
+	v.Title = v.T("users.reset.title", "Name", u.DisplayName)
 	v.Form.Set("mode", "generate")
 	v.Data = resetPage{User: u}
 	c.render(w, r, http.StatusOK, "user_reset.html", v)
@@ -278,7 +277,7 @@ func (c *console) userReset(w http.ResponseWriter, r *http.Request) error {
 	if f.Get("mode") == "type" {
 		pw = f.Get("password")
 		if pw == "" {
-			err = atrium.FieldError("password", "is required when you type the password")
+			err = atrium.FieldError("password", c.t(r, "users.reset.password.required"))
 		}
 	}
 	generated := ""
@@ -286,7 +285,8 @@ func (c *console) userReset(w http.ResponseWriter, r *http.Request) error {
 		generated, err = c.Directory.ResetPassword(r.Context(), s.P(), u.ID, pw)
 	}
 	if err != nil {
-		v := c.newView(r, "Reset password of "+u.DisplayName)
+		v := c.newView(r, "")
+		v.Title = v.T("users.reset.title", "Name", u.DisplayName)
 		v.Form = f
 		v.Data = resetPage{User: u}
 		if !v.formError(err, "password") {
@@ -296,18 +296,18 @@ func (c *console) userReset(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	if generated == "" {
-		return c.redirect(w, r, "/users/"+string(u.ID), "The password of "+u.DisplayName+" was reset. They must change it when they next sign in.")
+		return c.redirect(w, r, "/users/"+string(u.ID), c.t(r, "users.reset.done", "Name", u.DisplayName)+" "+c.t(r, "users.reset.done.must_change"))
 	}
-	v := c.newView(r, "Password reset")
+	v := c.newView(r, "users.reset.done.title")
 	v.Data = resetPage{User: u, Generated: generated}
 	c.render(w, r, http.StatusOK, "user_reset.html", v)
 	return nil
 }
 
-func deleteConfirm(u *directory.User) confirmPage {
-	return confirmPage{Heading: "Delete " + u.DisplayName + "?",
-		Message: "Are you sure? " + u.Username + " will be signed out and cannot sign in. You can restore them from Deleted users for 30 days; after that they are removed for good.",
-		Action:  "/users/" + string(u.ID) + "/delete", Button: "Delete user", Cancel: "/users/" + string(u.ID)}
+func deleteConfirm(p *i18n.Printer, u *directory.User) confirmPage {
+	return confirmPage{Heading: p.T("users.delete.heading", "Name", u.DisplayName),
+		Message: joinSentences([]string{p.T("users.delete.sure"), p.T("users.delete.message", "Username", u.Username), p.T("users.delete.restore")}),
+		Action:  "/users/" + string(u.ID) + "/delete", Button: p.T("users.delete.button"), Cancel: "/users/" + string(u.ID)}
 }
 
 func (c *console) userDeleteConfirm(w http.ResponseWriter, r *http.Request) error {
@@ -318,7 +318,7 @@ func (c *console) userDeleteConfirm(w http.ResponseWriter, r *http.Request) erro
 	if err := access.Require(sessionFrom(r.Context()).P(), access.UserDelete, targetOf(u)); err != nil {
 		return err
 	}
-	return c.confirm(w, r, deleteConfirm(u), http.StatusOK, "")
+	return c.confirm(w, r, deleteConfirm(i18n.For(c.lang(r)), u), http.StatusOK, "")
 }
 
 // userDelete soft-deletes the user, after confirmation.
@@ -330,11 +330,12 @@ func (c *console) userDelete(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err := c.Directory.DeleteUser(r.Context(), s.P(), u.ID, 0); err != nil {
 		if code := atrium.ErrorCode(err); code == atrium.CodeInvalid || code == atrium.CodeConflict {
-			return c.confirm(w, r, deleteConfirm(u), statusOf(err), messageOf(err))
+			p := i18n.For(c.lang(r))
+			return c.confirm(w, r, deleteConfirm(p, u), statusOf(err), p.Text(messageOf(err)))
 		}
 		return err
 	}
-	return c.redirect(w, r, "/users", u.DisplayName+" was deleted. You can restore them from Deleted users for 30 days.")
+	return c.redirect(w, r, "/users", c.t(r, "users.delete.done", "Name", u.DisplayName)+" "+c.t(r, "users.delete.done.restore"))
 }
 
 // userRoleAssign gives the user an admin role.
@@ -347,14 +348,14 @@ func (c *console) userRoleAssign(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		return c.confirm(w, r, confirmPage{Heading: "Make " + cur.DisplayName + " a Global administrator?",
-			Message: cur.DisplayName + " will be able to do everything in the organization: add and delete users, reset any password, " +
-				"assign and remove every role (yours too), buy and cancel subscriptions and create API tokens.",
-			Action: "/users/" + string(cur.ID) + "/roles", Button: "Make Global administrator", Cancel: "/users/" + string(cur.ID),
+		p := i18n.For(c.lang(r))
+		return c.confirm(w, r, confirmPage{Heading: p.T("users.global_admin.heading", "Name", cur.DisplayName),
+			Message: p.T("users.global_admin.warning", "Name", cur.DisplayName),
+			Action:  "/users/" + string(cur.ID) + "/roles", Button: p.T("users.global_admin.button"), Cancel: "/users/" + string(cur.ID),
 			Hidden: [][2]string{{"role", role.String()}, {"confirmed", "1"}}}, http.StatusOK, "")
 	}
 	var u *directory.User
-	err := error(atrium.FieldError("role", "Choose the role to assign."))
+	err := error(atrium.FieldError("role", c.t(r, "users.role.choose_one")))
 	if ok {
 		u, err = c.Directory.AssignRole(r.Context(), s.P(), atrium.UserID(r.PathValue("id")), role)
 	}
@@ -370,19 +371,19 @@ func (c *console) userRoleAssign(w http.ResponseWriter, r *http.Request) error {
 		c.render(w, r, statusOf(err), "user.html", v)
 		return nil
 	}
-	return c.redirect(w, r, "/users/"+string(u.ID), u.DisplayName+" is now "+role.Title()+".")
+	return c.redirect(w, r, "/users/"+string(u.ID), c.t(r, "users.role.assigned", "Name", u.DisplayName, "Role", role.Title()))
 }
 
-func roleRemoveConfirm(u *directory.User, role access.Role) confirmPage {
-	return confirmPage{Heading: "Remove " + role.Title() + " from " + u.DisplayName + "?",
-		Message: u.Username + " will lose what the role allows: " + role.Description(),
-		Action:  "/users/" + string(u.ID) + "/roles/" + role.String() + "/remove", Button: "Remove role", Cancel: "/users/" + string(u.ID)}
+func roleRemoveConfirm(p *i18n.Printer, u *directory.User, role access.Role) confirmPage {
+	return confirmPage{Heading: p.T("users.role.remove.heading", "Role", role.Title(), "Name", u.DisplayName),
+		Message: p.T("users.role.remove.message", "Username", u.Username, "Description", role.Description()),
+		Action:  "/users/" + string(u.ID) + "/roles/" + role.String() + "/remove", Button: p.T("users.role.remove.button"), Cancel: "/users/" + string(u.ID)}
 }
 
 func (c *console) roleOfPath(r *http.Request) (access.Role, error) {
 	role, ok := access.ParseRole(r.PathValue("role"))
 	if !ok {
-		return 0, atrium.Errorf(atrium.CodeNotFound, "there is no such role")
+		return 0, atrium.Errorf(atrium.CodeNotFound, "%s", c.t(r, "users.error.no_such_role"))
 	}
 	return role, nil
 }
@@ -400,7 +401,7 @@ func (c *console) userRoleRemoveConfirm(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	return c.confirm(w, r, roleRemoveConfirm(u, role), http.StatusOK, "")
+	return c.confirm(w, r, roleRemoveConfirm(i18n.For(c.lang(r)), u, role), http.StatusOK, "")
 }
 
 // userRoleRemove takes an admin role away, after confirmation.
@@ -417,9 +418,10 @@ func (c *console) userRoleRemove(w http.ResponseWriter, r *http.Request) error {
 			return errors.Join(err, lerr)
 		}
 		if code := atrium.ErrorCode(err); code == atrium.CodeInvalid || code == atrium.CodeConflict {
-			return c.confirm(w, r, roleRemoveConfirm(cur, role), statusOf(err), messageOf(err))
+			p := i18n.For(c.lang(r))
+			return c.confirm(w, r, roleRemoveConfirm(p, cur, role), statusOf(err), p.Text(messageOf(err)))
 		}
 		return err
 	}
-	return c.redirect(w, r, "/users/"+string(u.ID), role.Title()+" was removed from "+u.DisplayName+".")
+	return c.redirect(w, r, "/users/"+string(u.ID), c.t(r, "users.role.removed", "Role", role.Title(), "Name", u.DisplayName))
 }

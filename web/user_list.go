@@ -4,12 +4,13 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
+	"time"
 
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/directory"
 	"github.com/atrium-admin/atrium/httpapi"
+	"github.com/atrium-admin/atrium/i18n"
 	"github.com/atrium-admin/atrium/licensing"
 )
 
@@ -39,13 +40,16 @@ type userListPage struct {
 	// Licenses names the products each listed user holds, for those who may read them.
 	Licenses     map[atrium.UserID][]string
 	ShowLicenses bool
-	// CanRestore holds, for deleted users, whom the signed-in person may restore.
+	// CanRestore holds, for deleted users, whom the signed-in person may restore, and
+	// Restorable until when.
 	CanRestore map[atrium.UserID]bool
-	Restorable map[atrium.UserID]string
+	Restorable map[atrium.UserID]time.Time
 	// CanAssign shows the checkboxes to assign or remove a product for many users; Pools
 	// are the products to choose from.
 	CanAssign bool
 	Pools     []licensing.LicenseCount
+	// BulkMax is the most users a bulk action takes.
+	BulkMax int
 }
 
 // userList is Users > Active users: search, sortable columns, keyset paging.
@@ -73,16 +77,17 @@ func (c *console) userListView(r *http.Request) (*view, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := c.newView(r, "Active users")
+	v := c.newView(r, "users.list.title")
 	v.Form = q
 	data := userListPage{
 		Users: page.Items, Pager: pageLinks(r, page.NextCursor), CanCreate: s.Can(access.UserCreate),
 		ExportURL: "/api/v1/users/export?" + url.Values{"q": {q.Get("q")}, "sort": {q.Get("sort")}, "order": {q.Get("order")}, "filter": {q.Get("filter")}}.Encode(),
 		Sort: []sortHeader{
-			sortLink("/users", q, "display_name", "Display name"),
-			sortLink("/users", q, "username", "Username"),
-			sortLink("/users", q, "created_at", "Created"),
+			sortLink("/users", q, "display_name", v.T("users.field.display_name")),
+			sortLink("/users", q, "username", v.T("signin.username")),
+			sortLink("/users", q, "created_at", v.T("users.list.created")),
 		},
+		BulkMax: licensing.BulkMaxUsers,
 	}
 	data.Sort[2].Class = "hide-sm" // phones skip the created column
 	if data.Total, err = c.Directory.CountListed(r.Context(), s.P(), uq); err != nil {
@@ -114,9 +119,9 @@ func (c *console) userAdded(w http.ResponseWriter, r *http.Request) error {
 	s := sessionFrom(r.Context())
 	p, ok := takeHandoff[userCreatedPage](c, w, r)
 	if !ok || p.By != s.P().UserID {
-		return c.redirect(w, r, "/users", "The password of a new user is shown only once. To give them a new one, reset their password.")
+		return c.redirect(w, r, "/users", c.t(r, "users.created.gone")+" "+c.t(r, "users.created.gone.reset"))
 	}
-	v := c.newView(r, "User added")
+	v := c.newView(r, "users.created.title")
 	v.Data = p
 	c.render(w, r, http.StatusOK, "user_created.html", v)
 	return nil
@@ -134,14 +139,14 @@ func (c *console) deletedUserList(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	data := userListPage{Users: page.Items, Pager: pageLinks(r, page.NextCursor), CanRestore: map[atrium.UserID]bool{}, Restorable: map[atrium.UserID]string{}}
+	data := userListPage{Users: page.Items, Pager: pageLinks(r, page.NextCursor), CanRestore: map[atrium.UserID]bool{}, Restorable: map[atrium.UserID]time.Time{}}
 	for _, u := range page.Items {
 		data.CanRestore[u.ID] = access.Can(s.P(), access.UserRestore, targetOf(&u))
 		if u.DeletedAt != nil {
-			data.Restorable[u.ID] = formatDate(directory.PurgeCutoff(*u.DeletedAt))
+			data.Restorable[u.ID] = directory.PurgeCutoff(*u.DeletedAt)
 		}
 	}
-	v := c.newView(r, "Deleted users")
+	v := c.newView(r, "users.deleted.title")
 	v.Form = q
 	v.Data = data
 	c.render(w, r, http.StatusOK, "deleted_users.html", v)
@@ -156,8 +161,12 @@ func (c *console) userRestore(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// The notices say, in sentences, what the restore could not give back.
-	msg := strings.Join(append([]string{u.DisplayName + " was restored and can sign in again."}, u.Notices...), " ")
-	return c.redirect(w, r, "/users/"+string(u.ID), msg)
+	p := i18n.For(c.lang(r))
+	msg := []string{p.T("users.deleted.restored", "Name", u.DisplayName)}
+	for _, n := range u.Notices {
+		msg = append(msg, p.Text(n))
+	}
+	return c.redirect(w, r, "/users/"+string(u.ID), joinSentences(msg))
 }
 
 // targetOf is the resource of an action on user u, as the directory checks it.

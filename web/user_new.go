@@ -12,6 +12,7 @@ import (
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/directory"
+	"github.com/atrium-admin/atrium/i18n"
 	"github.com/atrium-admin/atrium/licensing"
 )
 
@@ -34,8 +35,9 @@ const (
 
 var newUserSteps = []string{stepBasics, stepLicenses, stepRoles, stepReview}
 
-// newUserStepTitles name the steps in the step list.
-var newUserStepTitles = map[string]string{stepBasics: "Basics", stepLicenses: "Product licenses", stepRoles: "Roles (optional)", stepReview: "Review"}
+// newUserStepTitles are the message IDs of the steps' names in the step list.
+var newUserStepTitles = map[string]string{stepBasics: "users.new.step.basics", stepLicenses: "users.new.step.licenses",
+	stepRoles: "users.new.step.roles", stepReview: "users.new.step.review"}
 
 // newUserPage is the data of every step.
 type newUserPage struct {
@@ -101,14 +103,14 @@ func (c *console) userNew(w http.ResponseWriter, r *http.Request) error {
 	}
 	i := slices.Index(newUserSteps, step)
 	if i < 0 {
-		return atrium.FieldError("step", "must be one of basics, licenses, roles, review")
+		return atrium.FieldError("step", c.t(r, "users.new.error.step"))
 	}
 	switch f.Get("go") {
 	case "back":
 		return c.newUserStep(w, r, newUserSteps[max(i-1, 0)], f, nil, http.StatusOK)
 	case "create":
 		if step != stepReview {
-			return atrium.FieldError("go", "The user is added from the review step.")
+			return atrium.FieldError("go", c.t(r, "users.new.error.create_from_review"))
 		}
 		return c.userCreate(w, r)
 	}
@@ -140,7 +142,7 @@ func (c *console) checkNewUserStep(r *http.Request, step string, f url.Values) e
 		_, err := c.chosenLicenses(r, f)
 		return err
 	case stepRoles:
-		_, _, err := chosenRole(f)
+		_, _, err := c.chosenRole(r, f)
 		return err
 	}
 	return nil
@@ -165,10 +167,10 @@ func (c *console) chosenLicenses(r *http.Request, f url.Values) ([]licensing.Lic
 	for _, id := range want {
 		i := slices.IndexFunc(pools, func(p licensing.LicenseCount) bool { return p.ProductID == id })
 		if i < 0 {
-			return nil, atrium.FieldError(productField, "Your organization has no licenses of this product. Buy some first, or leave it out.")
+			return nil, atrium.FieldError(productField, c.t(r, "users.new.error.no_product")+" "+c.t(r, "users.new.error.no_product.fix"))
 		}
 		if pools[i].Available < 1 {
-			return nil, atrium.FieldError(productField, "No licenses of "+pools[i].ProductName+" are left. Buy more, or leave it out.")
+			return nil, atrium.FieldError(productField, c.t(r, "users.new.error.none_left", "Product", pools[i].ProductName)+" "+c.t(r, "users.new.error.none_left.fix"))
 		}
 		if !slices.ContainsFunc(chosen, func(p licensing.LicenseCount) bool { return p.ProductID == id }) {
 			chosen = append(chosen, pools[i])
@@ -178,14 +180,14 @@ func (c *console) chosenLicenses(r *http.Request, f url.Values) ([]licensing.Lic
 }
 
 // chosenRole returns the role picked on the roles step; none is a member.
-func chosenRole(f url.Values) (access.Role, bool, error) {
+func (c *console) chosenRole(r *http.Request, f url.Values) (access.Role, bool, error) {
 	v := f.Get("role")
 	if v == "" {
 		return 0, false, nil
 	}
 	role, ok := access.ParseRole(v)
 	if !ok {
-		return 0, false, atrium.FieldError("role", "Choose one of the roles listed, or no admin role.")
+		return 0, false, atrium.FieldError("role", c.t(r, "users.new.error.role"))
 	}
 	return role, true, nil
 }
@@ -193,7 +195,7 @@ func chosenRole(f url.Values) (access.Role, bool, error) {
 // newUserStep renders step with the answers in f; err, when set, is shown on its fields.
 func (c *console) newUserStep(w http.ResponseWriter, r *http.Request, step string, f url.Values, err error, status int) error {
 	s := sessionFrom(r.Context())
-	v := c.newView(r, "Add a user")
+	v := c.newView(r, "users.new.title")
 	v.Form = f
 	if err != nil && !v.formError(err, append(slices.Clone(userFields), productField, "role", "confirm_global")...) {
 		return err
@@ -201,7 +203,7 @@ func (c *console) newUserStep(w http.ResponseWriter, r *http.Request, step strin
 	page := newUserPage{Step: step, Domain: s.Org.InitialDomain}
 	cur := slices.Index(newUserSteps, step)
 	for i, st := range newUserSteps {
-		page.Steps = append(page.Steps, wizardStep{Number: i + 1, Title: newUserStepTitles[st], Current: i == cur, Done: i < cur})
+		page.Steps = append(page.Steps, wizardStep{Number: i + 1, Title: v.T(newUserStepTitles[st]), Current: i == cur, Done: i < cur})
 	}
 	// Every answer not shown on this step travels in a hidden field.
 	shown := map[string][]string{
@@ -285,11 +287,11 @@ func (c *console) newUserReview(r *http.Request, f url.Values) (*newUserReview, 
 	if err != nil {
 		return nil, err
 	}
-	role, hasRole, err := chosenRole(f)
+	role, hasRole, err := c.chosenRole(r, f)
 	if err != nil {
 		return nil, err
 	}
-	rev := &newUserReview{User: u, Country: directory.CountryName(u.UsageLocation), Role: role, HasRole: hasRole,
+	rev := &newUserReview{User: u, Country: directory.CountryNameIn(c.lang(r), u.UsageLocation), Role: role, HasRole: hasRole,
 		Generated: in.Password == "", MustChange: *in.MustChangePassword}
 	for _, p := range pools {
 		rev.Licenses = append(rev.Licenses, p.ProductName)
@@ -311,10 +313,10 @@ type userCreatedPage struct {
 func (c *console) userCreate(w http.ResponseWriter, r *http.Request) error {
 	s := sessionFrom(r.Context())
 	f := r.PostForm
-	role, hasRole, err := chosenRole(f)
+	role, hasRole, err := c.chosenRole(r, f)
 	if err == nil && hasRole && role == access.GlobalAdmin && f.Get("step") != "" && f.Get("confirm_global") == "" {
 		// Everything in the organization, including removing the other admins: asked once more.
-		err = atrium.FieldError("confirm_global", "Tick the box to confirm that this user becomes a Global administrator.")
+		err = atrium.FieldError("confirm_global", c.t(r, "users.new.error.confirm_global"))
 	}
 	var pools []licensing.LicenseCount
 	if err == nil {
@@ -343,12 +345,14 @@ func (c *console) userCreate(w http.ResponseWriter, r *http.Request) error {
 			want[i] = licensing.License{ProductID: p.ProductID}
 		}
 		if _, err := c.Licensing.SetUserLicenses(r.Context(), s.P(), u.ID, want); err != nil {
-			notices = append(notices, "The licenses could not be assigned: "+errorSentence(err)+" Assign them from the user's Licenses page.")
+			p := i18n.For(c.lang(r))
+			notices = append(notices, p.T("users.new.notice.licenses", "Problem", errorSentence(p, err))+" "+p.T("users.new.notice.licenses.fix"))
 		}
 	}
 	if hasRole {
 		if _, err := c.Directory.AssignRole(r.Context(), s.P(), u.ID, role); err != nil {
-			notices = append(notices, "The role "+role.Title()+" could not be assigned: "+errorSentence(err))
+			p := i18n.For(c.lang(r))
+			notices = append(notices, p.T("users.new.notice.role", "Role", role.Title(), "Problem", errorSentence(p, err)))
 		}
 	}
 	if generated != "" {
@@ -356,7 +360,7 @@ func (c *console) userCreate(w http.ResponseWriter, r *http.Request) error {
 		// password is shown once, by a reference only this browser holds.
 		return c.redirectWith(w, r, "/users/added", userCreatedPage{User: u, Password: generated, By: s.P().UserID, Notices: notices})
 	}
-	return c.redirect(w, r, "/users/"+string(u.ID), joinSentences(append([]string{u.DisplayName + " was added."}, notices...)))
+	return c.redirect(w, r, "/users/"+string(u.ID), joinSentences(append([]string{c.t(r, "users.new.added", "Name", u.DisplayName)}, notices...)))
 }
 
 // errorFields returns the fields err names, or none.
@@ -368,17 +372,22 @@ func errorFields(err error) map[string]string {
 	return nil
 }
 
-// errorSentence says what went wrong in err as a sentence, hiding internal causes.
-func errorSentence(err error) string {
+// errorSentence says what went wrong in err as a sentence in p's language, hiding
+// internal causes.
+func errorSentence(p *i18n.Printer, err error) string {
 	var e *atrium.Error
 	if !errors.As(err, &e) || e.Code == atrium.CodeInternal {
-		return "Something went wrong on our side; try again."
+		return p.T("users.error.internal")
 	}
 	msg := e.Message
 	if len(e.Fields) == 1 {
 		for _, m := range e.Fields {
 			msg = m // a field's own message reads better than "field: message"
 		}
+	}
+	msg = p.Text(msg)
+	if msg == "" {
+		return p.T("users.error.internal")
 	}
 	r, n := utf8.DecodeRuneInString(msg)
 	msg = string(unicode.ToUpper(r)) + msg[n:]

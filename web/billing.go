@@ -1,14 +1,15 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
+	"github.com/atrium-admin/atrium/i18n"
 	"github.com/atrium-admin/atrium/licensing"
 )
 
@@ -38,6 +39,9 @@ type orderReview struct {
 	*licensing.OrderPlan
 	// SubscriptionID is the subscription the form named ("" for a new one).
 	SubscriptionID string
+	// Summary says in a sentence of the request's language what the subscription has
+	// afterwards (the plan's own Summary is English).
+	Summary string
 }
 
 // purchaseView builds the purchase page of the signed-in organization, with the page of
@@ -71,7 +75,7 @@ func (c *console) purchaseView(r *http.Request) (*view, error) {
 		}
 		p.Subscriptions = append(p.Subscriptions, row)
 	}
-	v := c.newView(r, "Purchase services")
+	v := c.newView(r, "billing.purchase.title")
 	v.Data = p
 	return v, nil
 }
@@ -97,13 +101,14 @@ func (c *console) purchase(w http.ResponseWriter, r *http.Request) error {
 // service what the order would do.
 func (c *console) readOrder(r *http.Request, f url.Values) (*orderReview, licensing.OrderInput, error) {
 	s := sessionFrom(r.Context())
+	p := i18n.For(c.lang(r))
 	probs := atrium.Problems{}
 	in := licensing.OrderInput{SubscriptionID: f.Get("subscription_id")}
 	id := f.Get("product_id")
 	if id == "" {
-		probs.Add("product_id", "choose a product or add-on")
+		probs.Add("product_id", p.T("billing.order.choose_product"))
 	} else if prod, err := c.Licensing.Product(r.Context(), id); err != nil {
-		probs.Add("product_id", "is not in the catalog")
+		probs.Add("product_id", p.T("billing.order.not_in_catalog"))
 	} else if prod.Kind == licensing.KindAddon {
 		in.AddonID = prod.ID
 	} else {
@@ -111,7 +116,7 @@ func (c *console) readOrder(r *http.Request, f url.Values) (*orderReview, licens
 	}
 	q, err := strconv.Atoi(strings.TrimSpace(f.Get("quantity")))
 	if err != nil || q < 1 || q > licensing.MaxQuantity {
-		probs.Add("quantity", fmt.Sprintf("must be a whole number from 1 to %d", licensing.MaxQuantity))
+		probs.Add("quantity", p.T("billing.order.quantity_range", "Max", licensing.MaxQuantity))
 	}
 	in.Quantity = q
 	if err := probs.Err(); err != nil {
@@ -121,7 +126,33 @@ func (c *console) readOrder(r *http.Request, f url.Values) (*orderReview, licens
 	if err != nil {
 		return nil, in, err
 	}
-	return &orderReview{OrderPlan: plan, SubscriptionID: in.SubscriptionID}, in, nil
+	o := &orderReview{OrderPlan: plan, SubscriptionID: in.SubscriptionID}
+	o.Summary, err = c.orderSummary(r, p, plan)
+	if err != nil {
+		return nil, in, err
+	}
+	return o, in, nil
+}
+
+// orderSummary says in p's language what the subscription has after the order planned,
+// such as "10 trial seats become 15 paid seats."
+func (c *console) orderSummary(r *http.Request, p *i18n.Printer, plan *licensing.OrderPlan) (string, error) {
+	switch {
+	case plan.ParentID != "":
+		root, err := c.Licensing.Subscription(r.Context(), sessionFrom(r.Context()).P(), plan.ParentID)
+		if err != nil {
+			return "", err
+		}
+		return p.T("billing.review.summary.addon", "Count", plan.Quantity, "Product", root.ProductName), nil
+	case plan.Subscription != nil:
+		before := "billing.seats.paid"
+		if plan.TrialBefore {
+			before = "billing.seats.trial"
+		}
+		return p.T("billing.review.summary.change", "Count", plan.SeatsBefore,
+			"Before", p.T(before, "Count", plan.SeatsBefore), "After", p.T("billing.seats.paid", "Count", plan.SeatsAfter)), nil
+	}
+	return p.T("billing.review.summary.new", "Count", plan.Quantity), nil
 }
 
 // purchaseFailed shows the purchase page again with err beside the order form's fields.
@@ -153,9 +184,9 @@ func (c *console) purchaseReview(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (c *console) renderReview(w http.ResponseWriter, r *http.Request, status int, o *orderReview, errMsg string) error {
-	v := c.newView(r, "Review your order")
+	v := c.newView(r, "billing.review.title")
 	v.Data = o
-	v.Error = errMsg
+	v.Error = v.Text(errMsg)
 	c.render(w, r, status, "purchase_review.html", v)
 	return nil
 }
@@ -189,10 +220,11 @@ func (c *console) purchaseOrder(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return c.purchaseFailed(w, r, f, err)
 	}
-	msg := fmt.Sprintf("Your order was placed: %d × %s for %s %s %s.", order.Quantity, o.Product.Name,
-		licensing.FormatMinor(order.TotalMinor), order.Currency, periodWords(o.Product.BillingPeriod))
+	p := i18n.For(c.lang(r))
+	msg := p.T("billing.order.placed."+periodKey(o.Product.BillingPeriod), "Quantity", p.Number(int64(order.Quantity)),
+		"Product", o.Product.Name, "Price", p.Money(order.TotalMinor, order.Currency))
 	if o.Subscription != nil {
-		msg += fmt.Sprintf(" The subscription now has %d paid seats.", o.SeatsAfter)
+		msg += " " + p.T("billing.order.paid_seats", "Count", o.SeatsAfter)
 	}
 	return c.redirect(w, r, "/billing/purchase", msg)
 }
@@ -209,14 +241,14 @@ func (c *console) subscriptionQuantity(w http.ResponseWriter, r *http.Request) e
 	version, _ := strconv.ParseInt(f.Get("version"), 10, 64)
 	q, perr := strconv.Atoi(strings.TrimSpace(f.Get("quantity")))
 	var sub *licensing.Subscription
-	err := error(atrium.FieldError("quantity", fmt.Sprintf("must be a whole number from 1 to %d", licensing.MaxQuantity)))
+	err := error(atrium.FieldError("quantity", c.t(r, "billing.order.quantity_range", "Max", licensing.MaxQuantity)))
 	if perr == nil {
 		sub, err = c.Licensing.SetQuantity(r.Context(), s.P(), id, q, version)
 	}
 	if err != nil {
 		return c.subscriptionFailed(w, r, id, f, err, "quantity")
 	}
-	return c.redirect(w, r, "/billing/purchase#sub-"+sub.ID, fmt.Sprintf("%s now has %d seats.", sub.ProductName, sub.Quantity))
+	return c.redirect(w, r, "/billing/purchase#sub-"+sub.ID, c.t(r, "billing.subscription.quantity_done", "Product", sub.ProductName, "Count", sub.Quantity))
 }
 
 // subscriptionFailed shows the purchase page with err beside field of subscription id's
@@ -251,8 +283,9 @@ type cancelPage struct {
 	// Data says what app data goes in all, in words.
 	Data   string
 	Action string
-	// Heading, Button and Keep word the page; Hidden are fields its form posts again.
-	// Empty: the cancellation's ("Cancel …?", "Cancel subscription", "Keep subscription").
+	// Heading, Button and Keep word the page: the cancellation's ("Cancel …?", "Cancel
+	// subscription", "Keep subscription") unless changed. Hidden are fields its form
+	// posts again.
 	Heading, Button, Keep string
 	Hidden                [][2]string
 }
@@ -264,17 +297,71 @@ type cancelLoss struct {
 	Data string
 }
 
-func cancelView(prev *licensing.EndingPreview) cancelPage {
-	p := cancelPage{Preview: prev, More: prev.UsersLosing - len(prev.Losses), Data: licensing.DataSummary(prev.Data),
-		Action: "/billing/subscriptions/" + prev.Subscription.ID + "/cancel"}
+// cancelView words the cancel confirmation of prev in pr's language.
+func cancelView(pr *i18n.Printer, prev *licensing.EndingPreview) cancelPage {
+	product := prev.Subscription.ProductName
+	p := cancelPage{Preview: prev, More: prev.UsersLosing - len(prev.Losses), Data: dataSummary(pr, prev.Data),
+		Action:  "/billing/subscriptions/" + prev.Subscription.ID + "/cancel",
+		Heading: pr.T("billing.cancel.title", "Product", product),
+		Button:  pr.T("billing.subscription.cancel"), Keep: pr.T("billing.cancel.keep")}
 	for _, l := range prev.Losses {
 		cl := cancelLoss{LicenseLoss: l}
 		if len(l.LostApps) > 0 {
-			cl.Data = licensing.DataSummary(l.Data)
+			cl.Data = dataSummary(pr, l.Data)
 		}
 		p.Losses = append(p.Losses, cl)
 	}
 	return p
+}
+
+// dataKinds are the messages that count the kinds of app data the app modules report.
+var dataKinds = map[string]string{
+	"settings":       "billing.data.settings",
+	"alerts":         "billing.data.alerts",
+	"streams":        "billing.data.streams",
+	"shared_streams": "billing.data.shared_streams",
+	"search_topics":  "billing.data.search_topics",
+}
+
+// dataSummary says in p's language what app data counts mean, as licensing.DataSummary
+// does in English: "3 alerts, 2 settings will be deleted; 2 search topics are kept".
+// Kinds ending in licensing.KeptSuffix are kept; zero counts are left out.
+func dataSummary(p *i18n.Printer, counts map[string]int) string {
+	kinds := make([]string, 0, len(counts))
+	for k := range counts {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	var deleted, kept []string
+	keptCount := 0
+	for _, k := range kinds {
+		n := counts[k]
+		if n == 0 {
+			continue
+		}
+		base, isKept := strings.CutSuffix(k, licensing.KeptSuffix)
+		words := p.T("billing.data.other", "Kind", strings.ReplaceAll(base, "_", " "), "Count", n)
+		if id, ok := dataKinds[base]; ok {
+			words = p.T(id, "Count", n)
+		}
+		if isKept {
+			kept, keptCount = append(kept, words), keptCount+n
+		} else {
+			deleted = append(deleted, words)
+		}
+	}
+	// The lists are of counted things, such as "3 alerts, 2 settings"; Count picks the
+	// verb that agrees with what is kept ("1 search topic is kept").
+	del, keep := strings.Join(deleted, ", "), strings.Join(kept, ", ")
+	switch {
+	case len(deleted) == 0 && len(kept) == 0:
+		return p.T("billing.data.none")
+	case len(kept) == 0:
+		return p.T("billing.data.deleted", "Deleted", del)
+	case len(deleted) == 0:
+		return p.T("billing.data.none_kept", "Kept", keep, "Count", keptCount)
+	}
+	return p.T("billing.data.deleted_kept", "Deleted", del, "Kept", keep, "Count", keptCount)
 }
 
 // renderCancel shows the cancel confirmation of subscription id; errMsg, when set, says
@@ -285,9 +372,10 @@ func (c *console) renderCancel(w http.ResponseWriter, r *http.Request, id string
 	if err != nil {
 		return err
 	}
-	v := c.newView(r, "Cancel "+prev.Subscription.ProductName+"?")
-	v.Error = errMsg
-	v.Data = cancelView(prev)
+	p := cancelView(i18n.For(c.lang(r)), prev)
+	v := c.newView(r, p.Heading)
+	v.Error = v.Text(errMsg)
+	v.Data = p
 	c.render(w, r, status, "purchase_cancel.html", v)
 	return nil
 }
@@ -311,12 +399,14 @@ func (c *console) subscriptionCancel(w http.ResponseWriter, r *http.Request) err
 		}
 		return err
 	}
-	return c.redirect(w, r, "/billing/purchase#sub-"+sub.ID, sub.ProductName+" is cancelled and ends on "+formatDate(sub.PeriodEnd)+".")
+	p := i18n.For(c.lang(r))
+	return c.redirect(w, r, "/billing/purchase#sub-"+sub.ID, p.T("billing.cancel.done", "Product", sub.ProductName, "Date", p.Date(sub.PeriodEnd)))
 }
 
 // subscriptionTrialConversion makes a trial become paid at its end, or expire then.
 func (c *console) subscriptionTrialConversion(w http.ResponseWriter, r *http.Request) error {
 	s := sessionFrom(r.Context())
+	pr := i18n.For(c.lang(r))
 	convert := r.PostFormValue("convert") == "1"
 	if !convert && r.PostFormValue("confirmed") != "1" {
 		// Letting a trial expire ends it like a cancellation: say what goes first.
@@ -324,10 +414,10 @@ func (c *console) subscriptionTrialConversion(w http.ResponseWriter, r *http.Req
 		if err != nil {
 			return err
 		}
-		p := cancelView(prev)
+		p := cancelView(pr, prev)
 		p.Action = "/billing/subscriptions/" + prev.Subscription.ID + "/trial-conversion"
-		p.Heading = "Let the " + prev.Subscription.ProductName + " trial expire?"
-		p.Button, p.Keep = "Let the trial expire", "Keep the conversion"
+		p.Heading = pr.T("billing.trial.expire.title", "Product", prev.Subscription.ProductName)
+		p.Button, p.Keep = pr.T("billing.trial.expire.button"), pr.T("billing.trial.expire.keep")
 		p.Hidden = [][2]string{{"convert", "0"}, {"confirmed", "1"}}
 		v := c.newView(r, p.Heading)
 		v.Data = p
@@ -338,9 +428,9 @@ func (c *console) subscriptionTrialConversion(w http.ResponseWriter, r *http.Req
 	if err != nil {
 		return err
 	}
-	msg := "The " + sub.ProductName + " trial will expire on " + formatDate(sub.PeriodEnd) + "."
+	msg := pr.T("billing.trial.will_expire", "Product", sub.ProductName, "Date", pr.Date(sub.PeriodEnd))
 	if convert {
-		msg = "The " + sub.ProductName + " trial becomes a paid subscription of " + fmt.Sprint(sub.Quantity) + " seats on " + formatDate(sub.PeriodEnd) + "."
+		msg = pr.T("billing.trial.will_convert", "Product", sub.ProductName, "Count", sub.Quantity, "Date", pr.Date(sub.PeriodEnd))
 	}
 	return c.redirect(w, r, "/billing/purchase#sub-"+sub.ID, msg)
 }
@@ -355,27 +445,27 @@ func (c *console) subscriptionPartnerSet(w http.ResponseWriter, r *http.Request)
 	id := r.PathValue("id")
 	domain := strings.TrimSpace(f.Get("partner_domain"))
 	var sub *licensing.Subscription
-	err := error(atrium.FieldError("partner_domain", "is required, such as fabrikam.atrium.localhost"))
+	err := error(atrium.FieldError("partner_domain", c.t(r, "billing.partner.domain_required", "Example", "fabrikam.atrium.localhost")))
 	if domain != "" {
 		sub, err = c.Licensing.SetPartner(r.Context(), s.P(), id, licensing.PartnerInput{PartnerDomain: domain})
 	}
 	if err != nil {
 		return c.subscriptionFailed(w, r, id, f, renameField(err, "partner_org_id", "partner_domain"), "partner_domain")
 	}
-	return c.redirect(w, r, "/billing/purchase#sub-"+sub.ID, "The partner of record of "+sub.ProductName+" is set.")
+	return c.redirect(w, r, "/billing/purchase#sub-"+sub.ID, c.t(r, "billing.partner.set_done", "Product", sub.ProductName))
 }
 
-func partnerRemoveConfirm(sub *licensing.Subscription, partner string) confirmPage {
-	return confirmPage{Heading: "Remove the partner of record of " + sub.ProductName + "?",
-		Message: partner + " can no longer see this subscription, its license counts or the users holding its licenses.",
-		Action:  "/billing/subscriptions/" + sub.ID + "/partner/remove", Button: "Remove partner", Cancel: "/billing/purchase"}
+func partnerRemoveConfirm(p *i18n.Printer, sub *licensing.Subscription, partner string) confirmPage {
+	return confirmPage{Heading: p.T("billing.partner.remove.title", "Product", sub.ProductName),
+		Message: p.T("billing.partner.remove.message", "Partner", partner),
+		Action:  "/billing/subscriptions/" + sub.ID + "/partner/remove", Button: p.T("billing.partner.remove.button"), Cancel: "/billing/purchase"}
 }
 
 func (c *console) partnerOf(r *http.Request, sub *licensing.Subscription) string {
 	if o, err := c.Directory.Org(r.Context(), atrium.OrgID(sub.PartnerOrg)); err == nil {
 		return o.Name
 	}
-	return "The partner"
+	return c.t(r, "billing.partner.unknown")
 }
 
 func (c *console) subscriptionPartnerRemoveConfirm(w http.ResponseWriter, r *http.Request) error {
@@ -388,9 +478,9 @@ func (c *console) subscriptionPartnerRemoveConfirm(w http.ResponseWriter, r *htt
 		return err
 	}
 	if sub.PartnerOrg == "" {
-		return atrium.Errorf(atrium.CodeNotFound, "this subscription has no partner of record")
+		return atrium.Errorf(atrium.CodeNotFound, "%s", c.t(r, "billing.partner.missing"))
 	}
-	return c.confirm(w, r, partnerRemoveConfirm(sub, c.partnerOf(r, sub)), http.StatusOK, "")
+	return c.confirm(w, r, partnerRemoveConfirm(i18n.For(c.lang(r)), sub, c.partnerOf(r, sub)), http.StatusOK, "")
 }
 
 // subscriptionPartnerRemove removes the partner of record, after confirmation.
@@ -400,7 +490,7 @@ func (c *console) subscriptionPartnerRemove(w http.ResponseWriter, r *http.Reque
 	if err != nil {
 		return err
 	}
-	return c.redirect(w, r, "/billing/purchase#sub-"+sub.ID, "The partner of record of "+sub.ProductName+" was removed.")
+	return c.redirect(w, r, "/billing/purchase#sub-"+sub.ID, c.t(r, "billing.partner.removed", "Product", sub.ProductName))
 }
 
 // renameField returns err with its field from renamed to, so a service's field name
@@ -425,10 +515,17 @@ func renameField(err error, from, to string) error {
 	return &cp
 }
 
-// periodWords says how often a price is billed: "per month" or "per year".
+// periodWords returns the message that says how often a price is billed ("per month"
+// or "per year"): templates show it with {{t (per .BillingPeriod)}}.
 func periodWords(p licensing.Period) string {
+	return "billing.period.per." + periodKey(p)
+}
+
+// periodKey ends the IDs of the messages that differ by billing period, such as
+// billing.order.placed.yearly.
+func periodKey(p licensing.Period) string {
 	if p == licensing.Yearly {
-		return "per year"
+		return "yearly"
 	}
-	return "per month"
+	return "monthly"
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
+	"github.com/atrium-admin/atrium/i18n"
 	"github.com/atrium-admin/atrium/licensing"
 )
 
@@ -16,6 +17,8 @@ type catalogPage struct {
 	Products []licensing.Product
 	// Names maps product ids to names, for add-ons' parents.
 	Names map[string]string
+	// Plans maps product ids to the names of their service plans, as a list.
+	Plans map[string]string
 }
 
 func requireCatalog(r *http.Request) error {
@@ -31,11 +34,18 @@ func (c *console) catalog(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := catalogPage{Products: list, Names: map[string]string{}}
+	p := catalogPage{Products: list, Names: map[string]string{}, Plans: map[string]string{}}
 	for _, prod := range list {
 		p.Names[prod.ID] = prod.Name
+		names := make([]string, len(prod.ServicePlans))
+		for i, pl := range prod.ServicePlans {
+			names[i] = pl.Name
+		}
+		if len(names) > 0 {
+			p.Plans[prod.ID] = strings.Join(names, ", ")
+		}
 	}
-	v := c.newView(r, "Catalog")
+	v := c.newView(r, "billing.catalog.title")
 	v.Data = p
 	c.render(w, r, http.StatusOK, "catalog.html", v)
 	return nil
@@ -62,9 +72,9 @@ func (c *console) productFormView(r *http.Request, prod *licensing.Product) (*vi
 			p.Parents = append(p.Parents, x)
 		}
 	}
-	title := "Add to the catalog"
+	title := c.t(r, "billing.product.new.title")
 	if prod != nil {
-		title = "Edit " + prod.Name
+		title = c.t(r, "billing.catalog.edit", "Product", prod.Name)
 	}
 	v := c.newView(r, title)
 	v.Data = p
@@ -105,7 +115,7 @@ func (c *console) productCreate(w http.ResponseWriter, r *http.Request) error {
 			in.ServicePlans = append(in.ServicePlans, pl)
 		}
 	}
-	price, err := parsePrice(f.Get("price"))
+	price, err := parsePrice(i18n.For(c.lang(r)), f.Get("price"))
 	var prod *licensing.Product
 	if err == nil {
 		in.PriceMinor = price
@@ -129,7 +139,7 @@ func (c *console) productCreate(w http.ResponseWriter, r *http.Request) error {
 		c.render(w, r, statusOf(err), "product_form.html", v)
 		return nil
 	}
-	return c.redirect(w, r, "/catalog", prod.Name+" was added to the catalog.")
+	return c.redirect(w, r, "/catalog", c.t(r, "billing.catalog.added", "Product", prod.Name))
 }
 
 func (c *console) productEditForm(w http.ResponseWriter, r *http.Request) error {
@@ -163,7 +173,7 @@ func (c *console) productUpdate(w http.ResponseWriter, r *http.Request) error {
 	f := r.PostForm
 	name, desc, trial := f.Get("name"), f.Get("description"), f.Get("trial_available") != ""
 	patch := licensing.ProductPatch{Name: &name, Description: &desc, TrialAvailable: &trial}
-	price, err := parsePrice(f.Get("price"))
+	price, err := parsePrice(i18n.For(c.lang(r)), f.Get("price"))
 	var prod *licensing.Product
 	if err == nil {
 		patch.PriceMinor = &price
@@ -185,16 +195,17 @@ func (c *console) productUpdate(w http.ResponseWriter, r *http.Request) error {
 		c.render(w, r, statusOf(err), "product_form.html", v)
 		return nil
 	}
-	return c.redirect(w, r, "/catalog", "Changes to "+prod.Name+" were saved.")
+	return c.redirect(w, r, "/catalog", c.t(r, "billing.catalog.saved", "Product", prod.Name))
 }
 
 var priceRE = regexp.MustCompile(`^([0-9]{1,9})(?:[.,]([0-9]{1,2}))?$`)
 
-// parsePrice reads a price such as "15", "15.5" or "15.50" into minor units.
-func parsePrice(s string) (int64, error) {
+// parsePrice reads a price such as "15", "15.5" or "15,50" into minor units; its error
+// is in p's language.
+func parsePrice(p *i18n.Printer, s string) (int64, error) {
 	m := priceRE.FindStringSubmatch(strings.TrimSpace(s))
 	if m == nil {
-		return 0, atrium.FieldError("price", "must be an amount such as 15.00")
+		return 0, atrium.FieldError("price", p.T("billing.product.price.invalid"))
 	}
 	major, _ := strconv.ParseInt(m[1], 10, 64)
 	minor := int64(0)

@@ -6,6 +6,7 @@ import (
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/directory"
+	"github.com/atrium-admin/atrium/i18n"
 	"github.com/atrium-admin/atrium/licensing"
 )
 
@@ -45,9 +46,9 @@ func (c *console) renderInvoices(w http.ResponseWriter, r *http.Request, org *di
 		return err
 	}
 	var orgID atrium.OrgID
-	title := "Bills & payments"
+	title := c.t(r, "billing.invoices.title")
 	if org != nil {
-		orgID, title = org.ID, "Invoices of "+org.Name
+		orgID, title = org.ID, c.t(r, "billing.invoices.org_title", "Org", org.Name)
 	}
 	list, next, err := c.Licensing.Invoices(r.Context(), s.P(), orgID, limit, r.URL.Query().Get("cursor"))
 	if err != nil {
@@ -66,6 +67,8 @@ type invoicePage struct {
 	CanManage bool
 	// Back is the list the invoice was reached from.
 	Back string
+	// Tax says what tax the invoice charges and how much, in words.
+	Tax string
 }
 
 // invoiceView shows an invoice with its lines and the links to download it.
@@ -83,10 +86,25 @@ func (c *console) invoiceView(w http.ResponseWriter, r *http.Request) error {
 		}
 		p.Back = "/organizations/" + string(inv.Org) + "/invoices"
 	}
-	v := c.newView(r, "Invoice "+inv.Number)
+	v := c.newView(r, c.t(r, "billing.invoice.title", "Number", inv.Number))
+	p.Tax = taxWords(v.P, inv)
 	v.Data = p
 	c.render(w, r, http.StatusOK, "invoice.html", v)
 	return nil
+}
+
+// taxWords says in p's language what tax inv charges, with the amount: "Tax 25 %:
+// $32.50", as licensing.Invoice.TaxDescription does in English.
+func taxWords(p *i18n.Printer, inv *licensing.Invoice) string {
+	amount := p.Money(inv.TaxMinor, inv.Currency)
+	switch {
+	case inv.ReverseCharge:
+		return p.T("billing.invoice.tax.reverse_charge", "Amount", amount)
+	case inv.TaxRateBP == 0:
+		return p.T("billing.invoice.tax.none", "Amount", amount)
+	}
+	// Count shows the rate as a number of the language ("12,5" in Swedish).
+	return p.T("billing.invoice.tax.rate", "Count", licensing.FormatRate(inv.TaxRateBP), "Amount", amount)
 }
 
 // invoiceState reads the {state} of the path: paid or void.
@@ -98,16 +116,16 @@ func invoiceState(r *http.Request) (licensing.InvoiceState, error) {
 	return "", atrium.Errorf(atrium.CodeNotFound, "there is no page at this address")
 }
 
-func invoiceConfirm(inv *licensing.Invoice, orgName string, state licensing.InvoiceState) confirmPage {
-	amount := licensing.FormatMinor(inv.TotalMinor) + " " + inv.Currency
+func invoiceConfirm(p *i18n.Printer, inv *licensing.Invoice, orgName string, state licensing.InvoiceState) confirmPage {
+	amount := p.Money(inv.TotalMinor, inv.Currency)
 	if state == licensing.InvoicePaid {
-		return confirmPage{Heading: "Mark invoice " + inv.Number + " paid?",
-			Message: "Record that " + orgName + " paid " + amount + ". A paid invoice cannot be changed again.",
-			Action:  "/billing/invoices/" + inv.ID + "/paid", Button: "Mark paid", Cancel: "/billing/invoices/" + inv.ID}
+		return confirmPage{Heading: p.T("billing.invoice.paid.title", "Number", inv.Number),
+			Message: p.T("billing.invoice.paid.message", "Org", orgName, "Amount", amount),
+			Action:  "/billing/invoices/" + inv.ID + "/paid", Button: p.T("billing.invoice.mark_paid"), Cancel: "/billing/invoices/" + inv.ID}
 	}
-	return confirmPage{Heading: "Void invoice " + inv.Number + "?",
-		Message: orgName + " will no longer owe " + amount + " for this invoice. A void invoice cannot be changed again.",
-		Action:  "/billing/invoices/" + inv.ID + "/void", Button: "Void invoice", Cancel: "/billing/invoices/" + inv.ID}
+	return confirmPage{Heading: p.T("billing.invoice.void.title", "Number", inv.Number),
+		Message: p.T("billing.invoice.void.message", "Org", orgName, "Amount", amount),
+		Action:  "/billing/invoices/" + inv.ID + "/void", Button: p.T("billing.invoice.void.button"), Cancel: "/billing/invoices/" + inv.ID}
 }
 
 func (c *console) invoiceForChange(r *http.Request) (*licensing.Invoice, string, licensing.InvoiceState, error) {
@@ -135,7 +153,7 @@ func (c *console) invoiceStateConfirm(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	return c.confirm(w, r, invoiceConfirm(inv, name, state), http.StatusOK, "")
+	return c.confirm(w, r, invoiceConfirm(i18n.For(c.lang(r)), inv, name, state), http.StatusOK, "")
 }
 
 // invoiceStateChange marks an open invoice paid or void, after confirmation.
@@ -147,13 +165,13 @@ func (c *console) invoiceStateChange(w http.ResponseWriter, r *http.Request) err
 	}
 	if _, err := c.Licensing.SetInvoiceState(r.Context(), s.P(), inv.ID, state); err != nil {
 		if atrium.ErrorCode(err) == atrium.CodeConflict {
-			return c.confirm(w, r, invoiceConfirm(inv, name, state), statusOf(err), messageOf(err))
+			return c.confirm(w, r, invoiceConfirm(i18n.For(c.lang(r)), inv, name, state), statusOf(err), messageOf(err))
 		}
 		return err
 	}
-	msg := "Invoice " + inv.Number + " is marked paid."
+	msg := c.t(r, "billing.invoice.paid.done", "Number", inv.Number)
 	if state == licensing.InvoiceVoid {
-		msg = "Invoice " + inv.Number + " is void."
+		msg = c.t(r, "billing.invoice.void.done", "Number", inv.Number)
 	}
 	return c.redirect(w, r, "/billing/invoices/"+inv.ID, msg)
 }
@@ -176,7 +194,7 @@ func (c *console) partnerCustomers(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	v := c.newView(r, "Customers")
+	v := c.newView(r, "billing.customers.title")
 	v.Data = customersPage{Customers: list, Pager: pageLinks(r, next)}
 	c.render(w, r, http.StatusOK, "customers.html", v)
 	return nil

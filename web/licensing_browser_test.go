@@ -125,7 +125,7 @@ func licensingFlow(t *testing.T, m *app.Main, b *tab, dialect string) {
 	b.do(chromedp.SetValue(chromedp.ID("f-product_id"), se.ID))
 	b.fill("f-quantity", "5")
 	b.click(`#order-form button[type=submit]`)
-	b.see("Review your order", "Social Engagement", "15.00 USD per seat per month", "5 seats", "75.00 USD per month")
+	b.see("Review your order", "Social Engagement", "$15.00 per seat per month", "5 seats", "$75.00 per month")
 	if dialect == "sqlite" {
 		b.shot("review")
 	}
@@ -134,7 +134,7 @@ func licensingFlow(t *testing.T, m *app.Main, b *tab, dialect string) {
 	}
 	b.open("/billing/purchase/review?product_id=" + se.ID + "&quantity=5")
 	b.click(`form[action="/billing/purchase"] button[type=submit]`)
-	b.see("Your order was placed: 5 × Social Engagement for 75.00 USD per month.")
+	b.see("Your order was placed: 5 × Social Engagement for $75.00 per month.")
 	if dialect == "sqlite" {
 		b.shot("purchase")
 	}

@@ -210,12 +210,12 @@ func TestPurchaseReviewAndConfirm(t *testing.T) {
 		ce := f.product("CUSTOMER_ENGAGEMENT")
 		p := b.get("/billing/purchase")
 		wantStatus(t, p, http.StatusOK)
-		wantContains(t, p, `<option value="`+ce.ID+`"`, "Customer Engagement — 65.00 USD per month per seat", "Additional post quota", `<optgroup label="Add-ons">`)
+		wantContains(t, p, `<option value="`+ce.ID+`"`, "Customer Engagement — $65.00 per month per seat", "Additional post quota", `<optgroup label="Add-ons">`)
 
 		// Review: the price, nothing bought yet.
 		p = b.get("/billing/purchase/review?product_id=" + ce.ID + "&quantity=4")
 		wantStatus(t, p, http.StatusOK)
-		wantContains(t, p, "Review your order", "65.00 USD per seat per month", "4 seats", `id="order-total">260.00 USD per month<`,
+		wantContains(t, p, "Review your order", "$65.00 per seat per month", "4 seats", `id="order-total">$260.00 per month<`,
 			"Monthly, billed in advance", `action="/billing/purchase"`, ">Place order</button>")
 		if n := f.pool(ce.ID).Purchased; n != 0 {
 			t.Fatalf("the review bought %d seats", n)
@@ -232,12 +232,12 @@ func TestPurchaseReviewAndConfirm(t *testing.T) {
 		if n := f.pool(ce.ID).Purchased; n != 4 {
 			t.Fatalf("purchased %d, want 4", n)
 		}
-		wantContains(t, b.get(p.location), "Your order was placed: 4 × Customer Engagement for 260.00 USD per month.", "Customer Engagement")
+		wantContains(t, b.get(p.location), "Your order was placed: 4 × Customer Engagement for $260.00 per month.", "Customer Engagement")
 
 		// An add-on attaches to the organization's subscription of its product.
 		addon := f.product("SOCIAL_ENGAGEMENT_POST_QUOTA")
 		p = b.get("/billing/purchase/review?product_id=" + addon.ID + "&quantity=2")
-		wantContains(t, p, "Add-on", `id="order-total">10.00 USD per month<`)
+		wantContains(t, p, "Add-on", `id="order-total">$10.00 per month<`)
 		wantStatus(t, b.postForm("/billing/purchase", "/billing/purchase", url.Values{"product_id": {addon.ID}, "quantity": {"2"}}), http.StatusSeeOther)
 		if n := f.pool(addon.ID).Purchased; n != 2 {
 			t.Fatalf("add-on seats %d, want 2", n)
@@ -632,7 +632,7 @@ func TestInvoicePages(t *testing.T) {
 		if len(first) != 2 {
 			t.Fatalf("%d invoices on the first page, want 2\n%s", len(first), p.body)
 		}
-		wantContains(t, p, "130.00 USD", `rel="next"`, "Open")
+		wantContains(t, p, "$130.00", `rel="next"`, "Open")
 		next := nextRE.FindStringSubmatch(p.body)
 		p = b.get(htmlUnescape(next[1]))
 		rest := invoiceLinkRE.FindAllStringSubmatch(p.body, -1)
@@ -644,7 +644,7 @@ func TestInvoicePages(t *testing.T) {
 		id, number := first[0][1], first[0][2]
 		p = b.get("/billing/invoices/" + id)
 		wantStatus(t, p, http.StatusOK)
-		wantContains(t, p, "Invoice "+number, "Customer Engagement, ", `<td class="num">2</td>`, "65.00", `id="invoice-total">130.00 USD<`,
+		wantContains(t, p, "Invoice "+number, "Customer Engagement, ", `<td class="num">2</td>`, "65.00", `id="invoice-total">$130.00<`,
 			`href="/api/v1/invoices/`+id+`?format=csv"`, `href="/api/v1/invoices/`+id+`?format=html"`)
 		wantNotContains(t, p, "Mark paid", "Void")
 		csv := b.get("/api/v1/invoices/" + id + "?format=csv")
@@ -665,7 +665,7 @@ func TestInvoicePages(t *testing.T) {
 		wantContains(t, p, "Invoices of Contoso", number)
 		p = op.get("/billing/invoices/" + id)
 		wantContains(t, p, `href="/billing/invoices/`+id+`/paid"`, `href="/billing/invoices/`+id+`/void"`, "Contoso")
-		wantContains(t, op.get("/billing/invoices/"+id+"/paid"), "Mark invoice "+number+" paid?", "Contoso paid 130.00 USD")
+		wantContains(t, op.get("/billing/invoices/"+id+"/paid"), "Mark invoice "+number+" paid?", "Contoso paid $130.00")
 		inv, _ := f.m.Licensing.Invoice(ctx, f.adminPrincipal(), id)
 		if inv.State != licensing.InvoiceOpen {
 			t.Fatal("the confirmation page changed the invoice")
@@ -747,7 +747,7 @@ func TestLicensesPageAndCatalog(t *testing.T) {
 		op.signIn("admin@operator.atrium.localhost", operatorPassword, false)
 		p = op.get("/catalog")
 		wantStatus(t, p, http.StatusOK)
-		wantContains(t, p, "Social Engagement", "15.00 USD", "add-on of Social Engagement", `href="/catalog/`+se.ID+`"`)
+		wantContains(t, p, "Social Engagement", "$15.00", "add-on of Social Engagement", `href="/catalog/`+se.ID+`"`)
 
 		p = op.postForm("/catalog/new", "/catalog/new", url.Values{"sku": {"bad sku"}, "kind": {"product"}, "name": {"Voice"}, "apps": {"voice"},
 			"price": {"12.5.0"}, "currency": {"USD"}, "billing_period": {"monthly"}})
@@ -940,7 +940,7 @@ func TestPurchaseOnATrialAddsSeats(t *testing.T) {
 		p := b.get(review)
 		wantStatus(t, p, http.StatusOK)
 		wantContains(t, p, "<strong>10 trial seats become 15 paid seats.</strong>", "Social Engagement: 10 trial seats now, 15 paid seats after the order",
-			`id="order-total">225.00 USD per month<`, `name="seats_after" value="15"`, "&amp;subscription_id="+trial.ID)
+			`id="order-total">$225.00 per month<`, `name="seats_after" value="15"`, "&amp;subscription_id="+trial.ID)
 		if n := f.pool(se.ID).Purchased; n != 10 {
 			t.Fatalf("the review bought seats: %d purchased", n)
 		}
@@ -959,7 +959,7 @@ func TestPurchaseOnATrialAddsSeats(t *testing.T) {
 		form.Set("seats_after", "16")
 		p = b.postForm(review, "/billing/purchase", form)
 		wantStatus(t, p, http.StatusSeeOther)
-		wantContains(t, b.get(p.location), "Your order was placed: 5 × Social Engagement for 75.00 USD per month. The subscription now has 16 paid seats.")
+		wantContains(t, b.get(p.location), "Your order was placed: 5 × Social Engagement for $75.00 per month. The subscription now has 16 paid seats.")
 		if got := f.subscription(trial.ID); got.Quantity != 16 || got.Trial {
 			t.Fatalf("after the order: %+v, want 16 paid seats", got)
 		}
@@ -1051,7 +1051,7 @@ func TestCancelConfirmationListsLosses(t *testing.T) {
 		p := b.get(cancel)
 		wantStatus(t, p, http.StatusOK)
 		wantContains(t, p, "Cancel Social Engagement?", "then its 10 seats go",
-			"<strong>2 users lose their Social Engagement license</strong>. Their app data: 3 alerts, 2 settings, 1 stream will be deleted; 2 search topics are kept.",
+			"2 users lose their Social Engagement license.</strong> Their app data: 3 alerts, 2 settings, 1 stream will be deleted; 2 search topics are kept.",
 			`<td class="any">Ada Admin<br>`, `<td class="any">Rita Reyes<br><span class="muted">rita@contoso.atrium.localhost</span>`,
 			"<td>3 alerts, 2 settings, 1 stream will be deleted; 2 search topics are kept</td>",
 			`<button type="submit" class="danger">Cancel subscription</button>`,
@@ -1071,7 +1071,7 @@ func TestCancelConfirmationListsLosses(t *testing.T) {
 		// Seats of another subscription cover one of the two licenses: only the most recent goes.
 		f.order(se.ID, 1)
 		p = b.get(cancel)
-		wantContains(t, p, "(1 seat of Social Engagement on your other subscriptions remains)", "<strong>1 user loses their Social Engagement license</strong>",
+		wantContains(t, p, "1 seat of Social Engagement on your other subscriptions remains.", "1 user loses their Social Engagement license.</strong>",
 			`<td class="any">Rita Reyes<br>`)
 		wantNotContains(t, p, `<td class="any">Ada Admin<br>`)
 

@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -300,68 +299,18 @@ type cancelLoss struct {
 // cancelView words the cancel confirmation of prev in pr's language.
 func cancelView(pr *i18n.Printer, prev *licensing.EndingPreview) cancelPage {
 	product := prev.Subscription.ProductName
-	p := cancelPage{Preview: prev, More: prev.UsersLosing - len(prev.Losses), Data: dataSummary(pr, prev.Data),
+	p := cancelPage{Preview: prev, More: prev.UsersLosing - len(prev.Losses), Data: removalData(pr, prev.Data),
 		Action:  "/billing/subscriptions/" + prev.Subscription.ID + "/cancel",
 		Heading: pr.T("billing.cancel.title", "Product", product),
 		Button:  pr.T("billing.subscription.cancel"), Keep: pr.T("billing.cancel.keep")}
 	for _, l := range prev.Losses {
 		cl := cancelLoss{LicenseLoss: l}
 		if len(l.LostApps) > 0 {
-			cl.Data = dataSummary(pr, l.Data)
+			cl.Data = removalData(pr, l.Data)
 		}
 		p.Losses = append(p.Losses, cl)
 	}
 	return p
-}
-
-// dataKinds are the messages that count the kinds of app data the app modules report.
-var dataKinds = map[string]string{
-	"settings":       "billing.data.settings",
-	"alerts":         "billing.data.alerts",
-	"streams":        "billing.data.streams",
-	"shared_streams": "billing.data.shared_streams",
-	"search_topics":  "billing.data.search_topics",
-}
-
-// dataSummary says in p's language what app data counts mean, as licensing.DataSummary
-// does in English: "3 alerts, 2 settings will be deleted; 2 search topics are kept".
-// Kinds ending in licensing.KeptSuffix are kept; zero counts are left out.
-func dataSummary(p *i18n.Printer, counts map[string]int) string {
-	kinds := make([]string, 0, len(counts))
-	for k := range counts {
-		kinds = append(kinds, k)
-	}
-	sort.Strings(kinds)
-	var deleted, kept []string
-	keptCount := 0
-	for _, k := range kinds {
-		n := counts[k]
-		if n == 0 {
-			continue
-		}
-		base, isKept := strings.CutSuffix(k, licensing.KeptSuffix)
-		words := p.T("billing.data.other", "Kind", strings.ReplaceAll(base, "_", " "), "Count", n)
-		if id, ok := dataKinds[base]; ok {
-			words = p.T(id, "Count", n)
-		}
-		if isKept {
-			kept, keptCount = append(kept, words), keptCount+n
-		} else {
-			deleted = append(deleted, words)
-		}
-	}
-	// The lists are of counted things, such as "3 alerts, 2 settings"; Count picks the
-	// verb that agrees with what is kept ("1 search topic is kept").
-	del, keep := strings.Join(deleted, ", "), strings.Join(kept, ", ")
-	switch {
-	case len(deleted) == 0 && len(kept) == 0:
-		return p.T("billing.data.none")
-	case len(kept) == 0:
-		return p.T("billing.data.deleted", "Deleted", del)
-	case len(deleted) == 0:
-		return p.T("billing.data.none_kept", "Kept", keep, "Count", keptCount)
-	}
-	return p.T("billing.data.deleted_kept", "Deleted", del, "Kept", keep, "Count", keptCount)
 }
 
 // renderCancel shows the cancel confirmation of subscription id; errMsg, when set, says

@@ -9,6 +9,7 @@ import (
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/audit"
 	"github.com/atrium-admin/atrium/httpapi"
+	"github.com/atrium-admin/atrium/i18n"
 )
 
 // auditPage is the data of the audit log page.
@@ -27,6 +28,8 @@ type auditRow struct {
 	audit.Entry
 	// Actor and Target are the display names of the actor and the target.
 	Actor, Target string
+	// TargetKind names the kind of the target ("user").
+	TargetKind string
 	// Phrase says the action in general ("added a user"); Sentence says who did what to
 	// whom ("Ada Admin added Mia Member").
 	Phrase, Sentence string
@@ -39,12 +42,12 @@ var auditFields = []string{"actor", "action", "target", "since", "until"}
 // auditList shows the audit log with filters and paging, and links the CSV export.
 func (c *console) auditList(w http.ResponseWriter, r *http.Request) error {
 	s := sessionFrom(r.Context())
-	v := c.newView(r, "Audit log")
+	v := c.newView(r, "nav.settings.audit")
 	q := r.URL.Query()
 	for _, f := range auditFields {
 		v.Form.Set(f, q.Get(f))
 	}
-	data := auditPage{Actions: auditActionChoices()}
+	data := auditPage{Actions: auditActionChoicesIn(v.P)}
 	f, err := httpapi.AuditFilter(r)
 	// The date picker's "until" is a day the person wants to see, so the page shows the
 	// entries until the end of it; the filter, and the API the export calls, take the
@@ -67,7 +70,7 @@ func (c *console) auditList(w http.ResponseWriter, r *http.Request) error {
 		page, err = c.audit.List(r.Context(), s.P(), f)
 		if err == nil {
 			data.Pager = pageLinks(r, page.NextCursor)
-			data.Entries, err = c.auditRows(r.Context(), s.ID.Principal.Org, page.Items)
+			data.Entries, err = c.auditRowsIn(r.Context(), v.P, s.ID.Principal.Org, page.Items)
 		}
 	}
 	status := http.StatusOK
@@ -89,10 +92,10 @@ func isDate(s string) bool {
 	return err == nil
 }
 
-// auditRows puts entries of org in words, naming the users among their actors and
-// targets by display name, read in one query for the whole page. Users who are gone
-// keep the name the entry recorded.
-func (c *console) auditRows(ctx context.Context, org atrium.OrgID, entries []audit.Entry) ([]auditRow, error) {
+// auditRowsIn puts entries of org in words of p's language, naming the users among
+// their actors and targets by display name, read in one query for the whole page.
+// Users who are gone keep the name the entry recorded.
+func (c *console) auditRowsIn(ctx context.Context, p *i18n.Printer, org atrium.OrgID, entries []audit.Entry) ([]auditRow, error) {
 	seen := map[atrium.UserID]bool{}
 	var ids []atrium.UserID
 	add := func(id string) {
@@ -120,12 +123,12 @@ func (c *console) auditRows(ctx context.Context, org atrium.OrgID, entries []aud
 	}
 	out := make([]auditRow, len(entries))
 	for i, e := range entries {
-		row := auditRow{Entry: e, Actor: actorWords(e.ActorID, e.ActorName, names), Target: e.TargetName,
-			Phrase: actionPhrase(e.Action), Changes: summaryChanges(e.Before, e.After)}
+		row := auditRow{Entry: e, Actor: actorWordsIn(p, e.ActorID, e.ActorName, names), Target: e.TargetName,
+			TargetKind: targetKindIn(p, e.TargetType), Phrase: actionPhraseIn(p, e.Action), Changes: summaryChangesIn(p, e.Before, e.After)}
 		if n := names[e.TargetID]; e.TargetType == "user" && n != "" {
 			row.Target = n
 		}
-		row.Sentence = row.Actor + " " + actionAbout(e.Action, row.Target, e.After, e.Before)
+		row.Sentence = actionSentenceIn(p, e.Action, row.Actor, row.Target, e.After, e.Before)
 		out[i] = row
 	}
 	return out, nil

@@ -4,6 +4,9 @@ import "net/http"
 
 // confirmPage asks before a destructive action: the page's form POSTs to Action, and
 // Cancel goes back without changing anything. It works without JavaScript.
+//
+// Heading, Message, Button and ConfirmLabel are shown as they are: the caller writes
+// them in the request's language (c.t), each a whole sentence with its names filled in.
 type confirmPage struct {
 	Heading, Message, Action, Button, Cancel string
 	// Type, when set, asks the person to type it into the field "confirm" (an

@@ -10,6 +10,8 @@ import (
 
 // homePage is the dashboard's data.
 type homePage struct {
+	// OrgState names the organization's state in the page's language.
+	OrgState  string
 	ShowUsers bool
 	Users     int
 	Roles     []access.Role
@@ -37,6 +39,7 @@ const homeActivity = 10
 // licensed for and recent activity.
 func (c *console) home(w http.ResponseWriter, r *http.Request) error {
 	s := sessionFrom(r.Context())
+	v := c.newView(r, "nav.home")
 	p := homePage{}
 	for _, g := range s.ID.Principal.Grants {
 		if g.Scope.Kind == access.ScopeOrg {
@@ -55,14 +58,14 @@ func (c *console) home(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		rows, err := c.auditRows(r.Context(), s.ID.Principal.Org, page.Items)
+		rows, err := c.auditRowsIn(r.Context(), v.P, s.ID.Principal.Org, page.Items)
 		if err != nil {
 			return err
 		}
 		now := c.Clock.Now()
 		p.ShowAudit = true
 		for _, row := range rows {
-			p.Recent = append(p.Recent, activity{Sentence: row.Sentence, At: row.At, Ago: ago(now, row.At), Action: row.Action})
+			p.Recent = append(p.Recent, activity{Sentence: row.Sentence, At: row.At, Ago: agoIn(v.P, now, row.At), Action: row.Action})
 		}
 	}
 	apps, err := c.licensedApps(r)
@@ -70,7 +73,9 @@ func (c *console) home(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p.Apps = apps
-	v := c.newView(r, "Home")
+	if s.Org != nil {
+		p.OrgState = orgStateName(v.P, s.Org.State)
+	}
 	v.Data = p
 	c.render(w, r, http.StatusOK, "home.html", v)
 	return nil

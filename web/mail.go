@@ -35,7 +35,7 @@ func (c *console) mailList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := c.newView(r, "Outgoing mail")
+	v := c.newView(r, "nav.operator.mail")
 	v.Form.Set("q", q.Get("q"))
 	v.Data = mailPage{Messages: list, Pager: pageLinks(r, next)}
 	c.render(w, r, http.StatusOK, "mail.html", v)
@@ -64,9 +64,9 @@ func (c *console) mailResend(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	msg := "A copy is queued for the SMTP server."
+	msg := c.t(r, "mail.outbox.resent")
 	if !c.Outbox.Delivering() {
-		msg = "A copy is in the outbox; no SMTP server is configured, so it is not sent."
+		msg = c.t(r, "mail.outbox.resent.not_sent")
 	}
 	return c.redirect(w, r, "/mail/"+m.ID, msg)
 }

@@ -90,7 +90,8 @@ func (c *console) templateFuncs(p *i18n.Printer) template.FuncMap {
 	f["countryName"] = func(code string) string { return directory.CountryNameIn(p.Lang(), code) }
 	f["navSections"] = navSections
 	f["breakable"] = breakable
-	f["roleSentences"] = roleSentences
+	f["roleSentences"] = func(r access.Role) []string { return roleSentencesIn(p, r) }
+	f["roleTitle"] = func(r access.Role) string { return roleTitleIn(p, r) }
 	return f
 }
 

@@ -2,10 +2,12 @@ package web
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/directory"
+	"github.com/atrium-admin/atrium/i18n"
 	"github.com/atrium-admin/atrium/licensing"
 )
 
@@ -28,7 +30,7 @@ type orgsPage struct {
 func (c *console) orgList(w http.ResponseWriter, r *http.Request) error {
 	s := sessionFrom(r.Context())
 	q := r.URL.Query()
-	v := c.newView(r, "Organizations")
+	v := c.newView(r, "nav.operator.organizations")
 	v.Form.Set("q", q.Get("q"))
 	v.Form.Set("state", q.Get("state"))
 	state := directory.OrgState(q.Get("state"))
@@ -65,7 +67,9 @@ func (c *console) orgList(w http.ResponseWriter, r *http.Request) error {
 
 // orgDetailPage is one organization as operator staff see it.
 type orgDetailPage struct {
-	Org       *directory.Organization
+	Org *directory.Organization
+	// Country names the organization's country in the page's language.
+	Country   string
 	Domains   []string
 	Users     int
 	Licenses  []licensing.LicenseCount
@@ -101,6 +105,9 @@ func (c *console) orgDetail(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := c.newView(r, o.Name)
+	if o.Country != "" {
+		p.Country = directory.CountryNameIn(v.P.Lang(), o.Country)
+	}
 	v.Data = p
 	c.render(w, r, http.StatusOK, "org.html", v)
 	return nil
@@ -127,25 +134,16 @@ func (ch orgChange) action() access.Action {
 	return access.InstanceOrgManage
 }
 
-func orgConfirm(o *directory.Organization, ch orgChange) confirmPage {
-	p := confirmPage{Action: "/organizations/" + string(o.ID) + "/" + string(ch), Cancel: "/organizations"}
-	switch ch {
-	case "suspend":
-		p.Heading, p.Button = "Suspend "+o.Name+"?", "Suspend organization"
-		p.Message = "Nobody of " + o.Name + " can sign in while it is suspended: their sessions end and their API tokens stop working. " +
-			"Its users, licenses and data are kept. Reactivating it lets its members sign in again and its API tokens work again; " +
-			"the sessions that ended stay ended."
-	case "reactivate":
-		p.Heading, p.Button = "Reactivate "+o.Name+"?", "Reactivate organization"
-		p.Message = "Members of " + o.Name + " can sign in again."
-	case "delete":
-		p.Heading, p.Button = "Delete "+o.Name+"?", "Delete organization"
-		p.Message = "You can restore " + o.Name + " for 30 days. After that it is purged for good: its users, licenses, " +
-			"subscriptions, bills, audit log and every app's data."
-		p.Type, p.ConfirmLabel = o.Name, "Type the organization's name, "+o.Name+", to confirm"
-	case "restore":
-		p.Heading, p.Button = "Restore "+o.Name+"?", "Restore organization"
-		p.Message = o.Name + " comes back suspended, with its data; reactivate it to let its members sign in."
+// orgConfirm asks before change ch of o, in t's language. The messages of a change are
+// orgs.<change>.heading, .message and .button.
+func orgConfirm(t *i18n.Printer, o *directory.Organization, ch orgChange) confirmPage {
+	id := "orgs." + string(ch)
+	p := confirmPage{Action: "/organizations/" + string(o.ID) + "/" + string(ch), Cancel: "/organizations",
+		Heading: t.T(id+".heading", "Name", o.Name), Message: t.T(id+".message", "Name", o.Name), Button: t.T(id + ".button")}
+	if ch == "delete" {
+		days := int(directory.RestoreWindow / (24 * time.Hour))
+		p.Message = t.T(id+".message", "Name", o.Name, "Count", days)
+		p.Type, p.ConfirmLabel = o.Name, t.T("orgs.delete.confirm_label", "Name", o.Name)
 	}
 	return p
 }
@@ -164,7 +162,7 @@ func (c *console) orgStateConfirm(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return c.confirm(w, r, orgConfirm(o, ch), http.StatusOK, "")
+	return c.confirm(w, r, orgConfirm(i18n.For(c.lang(r)), o, ch), http.StatusOK, "")
 }
 
 // orgStateChange changes an organization's state, after confirmation.
@@ -190,20 +188,12 @@ func (c *console) orgStateChange(w http.ResponseWriter, r *http.Request) error {
 			if gerr != nil {
 				return err
 			}
-			return c.confirmFailed(w, r, orgConfirm(cur, ch), err)
+			return c.confirmFailed(w, r, orgConfirm(i18n.For(c.lang(r)), cur, ch), err)
 		}
 		return err
 	}
-	var msg string
-	switch ch {
-	case "suspend":
-		msg = o.Name + " is suspended."
-	case "reactivate":
-		msg = o.Name + " is active again."
-	case "delete":
-		msg = o.Name + " is deleted. It can be restored until " + formatDate(o.PurgeAt) + "."
-	case "restore":
-		msg = o.Name + " is restored and suspended."
-	}
+	p := i18n.For(c.lang(r))
+	// orgs.suspend.done, orgs.reactivate.done, orgs.delete.done, orgs.restore.done
+	msg := p.T("orgs."+string(ch)+".done", "Name", o.Name, "Date", formatDateIn(p, o.PurgeAt))
 	return c.redirect(w, r, "/organizations", msg)
 }

@@ -14,7 +14,8 @@ type rolesPage struct {
 
 type roleRow struct {
 	Name, Title, Description string
-	// Sentences say what the role may do (roleSentences).
+	// Title and Description are in the page's language, as are the Sentences that say
+	// what the role may do (roleSentencesIn).
 	Sentences []string
 	Holders   []roleHolderRow
 }
@@ -30,18 +31,19 @@ func (c *console) roleList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	v := c.newView(r, "nav.users.roles")
 	p := rolesPage{CanAssign: s.Can(access.RoleAssign)}
 	for _, info := range infos {
 		row := roleRow{Name: info.Name, Title: info.Title, Description: info.Description}
 		if role, ok := access.LookupRole(info.Name); ok {
-			row.Sentences = roleSentences(role)
+			row.Title, row.Description = roleTitleIn(v.P, role), roleDescriptionIn(v.P, role)
+			row.Sentences = roleSentencesIn(v.P, role)
 		}
 		for _, h := range info.Holders {
 			row.Holders = append(row.Holders, roleHolderRow{ID: string(h.ID), Username: h.Username, DisplayName: h.DisplayName})
 		}
 		p.Roles = append(p.Roles, row)
 	}
-	v := c.newView(r, "Roles")
 	v.Data = p
 	c.render(w, r, http.StatusOK, "roles.html", v)
 	return nil

@@ -9,6 +9,7 @@ import (
 	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/auth"
 	"github.com/atrium-admin/atrium/directory"
+	"github.com/atrium-admin/atrium/i18n"
 )
 
 // settingsPage is the data of the organization settings page.
@@ -19,6 +20,28 @@ type settingsPage struct {
 	Sessions []auth.Session
 	// CanEdit: the viewer may edit the organization profile (Global admins).
 	CanEdit bool
+	// State names the organization's state in the page's language.
+	State string
+	// Language is the organization's language, named in itself; nil when it has none.
+	Language *languageChoice
+	// Languages are the choices of the profile form's language, the form's marked.
+	Languages []languageChoice
+}
+
+// orgStateIDs are the message IDs of the organization states' names.
+var orgStateIDs = map[directory.OrgState]string{
+	directory.OrgProvisioning: "settings.org_state.provisioning",
+	directory.OrgActive:       "settings.org_state.active",
+	directory.OrgSuspended:    "settings.org_state.suspended",
+	directory.OrgDeleted:      "settings.org_state.deleted",
+}
+
+// orgStateName returns the name of an organization state in p's language.
+func orgStateName(p *i18n.Printer, st directory.OrgState) string {
+	if id, ok := orgStateIDs[st]; ok {
+		return p.T(id)
+	}
+	return string(st)
 }
 
 // orgProfileFields are the organization profile form's fields.
@@ -43,7 +66,7 @@ func (c *console) orgProfileSave(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return c.settingsPage(w, r, f, err)
 	}
-	return c.redirect(w, r, "/settings", "The organization profile is saved.")
+	return c.redirect(w, r, "/settings", c.t(r, "settings.profile.saved"))
 }
 
 // settingsPage renders the settings page; after a failed save, form and err put the
@@ -61,14 +84,17 @@ func (c *console) settingsPage(w http.ResponseWriter, r *http.Request, form url.
 			return err
 		}
 		p.Org, p.Domains = org, domains
+		if org.Language != "" {
+			l := i18n.Lang(org.Language)
+			p.Language = &languageChoice{Code: string(l), Name: l.Name()}
+		}
 	}
 	sessions, err := c.Auth.Sessions(r.Context(), s.ID)
 	if err != nil {
 		return err
 	}
 	p.Sessions = sessions
-	v := c.newView(r, "Organization settings")
-	v.Data = p
+	v := c.newView(r, "nav.settings.organization")
 	status := http.StatusOK
 	if saveErr != nil {
 		if !v.formError(saveErr, orgProfileFields...) {
@@ -79,6 +105,11 @@ func (c *console) settingsPage(w http.ResponseWriter, r *http.Request, form url.
 		v.Form = url.Values{"name": {p.Org.Name}, "country": {p.Org.Country}, "address": {p.Org.Address},
 			"technical_contact": {p.Org.TechnicalContact}, "language": {p.Org.Language}, "tax_id": {p.Org.TaxID}}
 	}
+	p.Languages = languageChoices(i18n.Lang(v.Form.Get("language")))
+	if p.Org != nil {
+		p.State = orgStateName(v.P, p.Org.State)
+	}
+	v.Data = p
 	c.render(w, r, status, "settings.html", v)
 	return nil
 }
@@ -94,13 +125,14 @@ func (c *console) findSession(r *http.Request) (*auth.Session, error) {
 			return &list[i], nil
 		}
 	}
-	return nil, atrium.Errorf(atrium.CodeNotFound, "session not found; it may have ended already")
+	return nil, atrium.Errorf(atrium.CodeNotFound, "settings.sessions.not_found")
 }
 
-func sessionRevokeConfirm(ss *auth.Session) confirmPage {
-	return confirmPage{Heading: "Sign out this session?",
-		Message: "The session started " + formatTime(ss.CreatedAt) + " from " + ss.SourceIP + " (" + ss.UserAgent + ") will be signed out.",
-		Action:  "/settings/sessions/" + ss.ID + "/revoke", Button: "Sign out session", Cancel: "/settings"}
+func (c *console) sessionRevokePage(r *http.Request, ss *auth.Session) confirmPage {
+	p := i18n.For(c.lang(r))
+	return confirmPage{Heading: p.T("settings.sessions.confirm.heading"),
+		Message: p.T("settings.sessions.confirm.message", "Started", formatTimeIn(p, ss.CreatedAt), "Address", ss.SourceIP, "Browser", ss.UserAgent),
+		Action:  "/settings/sessions/" + ss.ID + "/revoke", Button: p.T("settings.sessions.confirm.button"), Cancel: "/settings"}
 }
 
 func (c *console) sessionRevokeConfirm(w http.ResponseWriter, r *http.Request) error {
@@ -108,7 +140,7 @@ func (c *console) sessionRevokeConfirm(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	return c.confirm(w, r, sessionRevokeConfirm(ss), http.StatusOK, "")
+	return c.confirm(w, r, c.sessionRevokePage(r, ss), http.StatusOK, "")
 }
 
 // sessionRevoke ends one of the signed-in person's other sessions.
@@ -116,10 +148,10 @@ func (c *console) sessionRevoke(w http.ResponseWriter, r *http.Request) error {
 	s := sessionFrom(r.Context())
 	id := r.PathValue("id")
 	if id == s.ID.SessionID {
-		return atrium.Errorf(atrium.CodeInvalid, "this is the session you are using; sign out instead")
+		return atrium.Errorf(atrium.CodeInvalid, "settings.sessions.own")
 	}
 	if err := c.Auth.RevokeSession(r.Context(), s.ID, id); err != nil {
 		return err
 	}
-	return c.redirect(w, r, "/settings", "The session was signed out.")
+	return c.redirect(w, r, "/settings", c.t(r, "settings.sessions.signed_out"))
 }

@@ -27,11 +27,14 @@ func TestOrgProfilePage(t *testing.T) {
 		form = url.Values{"version": {itoa(org.Version)}, "name": {"Contoso Ltd"}, "country": {"SE"}, "address": {"Storgatan 1\nStockholm"},
 			"technical_contact": {"it@contoso.example.com"}, "language": {"sv"}}
 		wantStatus(t, b.postForm("/settings", "/settings/organization", form), http.StatusSeeOther)
+		// The save was answered in English; the organization now speaks Swedish, and so
+		// does the console of its admin, who has no language of their own.
 		p = b.get("/settings")
-		wantContains(t, p, "The organization profile is saved.", "Contoso Ltd", "Sweden", "it@contoso.example.com")
+		wantContains(t, p, "The organization profile is saved.", "Contoso Ltd", "Sverige", "it@contoso.example.com",
+			`<dd lang="sv">Svenska</dd>`, `<option value="sv" lang="sv" selected>Svenska</option>`, "Önskat språk")
 		// A save from a form loaded before someone else's change is refused.
 		wantStatus(t, b.postForm("/settings", "/settings/organization", form), http.StatusPreconditionFailed)
-		wantContains(t, b.get("/users/new"), `<option value="SE" selected>Sweden</option>`)
+		wantContains(t, b.get("/users/new"), `<option value="SE" selected>Sverige</option>`)
 
 		helper := f.newUser("hal", "Hal Helper", "US", access.UserAdmin)
 		hb := f.browser()

@@ -6,11 +6,14 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/directory"
 	"github.com/atrium-admin/atrium/httpapi"
+	"github.com/atrium-admin/atrium/i18n"
 	"github.com/atrium-admin/atrium/licensing"
+	"github.com/atrium-admin/atrium/password"
 )
 
 // The sign-up wizard has two steps: the organization, then its first administrator.
@@ -20,7 +23,7 @@ var (
 	signupOrgFields   = []string{"organization_name", "domain_prefix", "seats"}
 	signupAdminFields = []string{"admin_display_name", "admin_username", "admin_password", "contact_email"}
 	// signupStepOneFields are the fields whose errors send the person back to step one.
-	signupStepOneFields = append(append([]string{}, signupOrgFields...), "usage_location", "addons")
+	signupStepOneFields = append(append([]string{}, signupOrgFields...), "usage_location", "language", "addons")
 )
 
 // signupPage is the data of the sign-up template.
@@ -35,14 +38,21 @@ type signupPage struct {
 	// Domain is <prefix>.<base domain> once the prefix is known.
 	Domain string
 	Hidden []hiddenField
+	// TrialDays and MinPassword are the trial's length and the shortest password, for
+	// the hints.
+	TrialDays, MinPassword int
+	// Languages are the choices of the organization's language: the one picked, else
+	// the language the wizard is shown in.
+	Languages []languageChoice
 }
 
 type hiddenField struct{ Name, Value string }
 
 func (c *console) signupView(r *http.Request, form url.Values, step int) *view {
-	v := c.newView(r, "Sign up your organization")
+	v := c.newView(r, "signup.title")
 	v.Form = form
-	p := signupPage{Step: step, BaseDomain: c.Directory.BaseDomain(), Chosen: map[string]bool{}}
+	p := signupPage{Step: step, BaseDomain: c.Directory.BaseDomain(), Chosen: map[string]bool{},
+		TrialDays: int(licensing.TrialLength / (24 * time.Hour)), MinPassword: password.MinLength}
 	if c.Licensing != nil {
 		// Without the offer the wizard still works; the trial just is not described.
 		p.Trial, p.Addons, _ = c.Licensing.TrialOffer(r.Context())
@@ -50,10 +60,15 @@ func (c *console) signupView(r *http.Request, form url.Values, step int) *view {
 	for _, sku := range form["addons"] {
 		p.Chosen[sku] = true
 	}
+	lang, ok := i18n.Parse(form.Get("language"))
+	if !ok {
+		lang = v.P.Lang()
+	}
+	p.Languages = languageChoices(lang)
 	if prefix := strings.ToLower(strings.TrimSpace(form.Get("domain_prefix"))); prefix != "" {
 		p.Domain = prefix + "." + p.BaseDomain
 	}
-	carry := append(append([]string{}, signupOrgFields...), "usage_location")
+	carry := append(append([]string{}, signupOrgFields...), "usage_location", "language")
 	if step == 1 {
 		carry = []string{"admin_display_name", "admin_username", "contact_email"}
 	}
@@ -94,11 +109,11 @@ func (c *console) signUp(w http.ResponseWriter, r *http.Request) error {
 		probs := atrium.Problems{}
 		for _, f := range signupOrgFields {
 			if strings.TrimSpace(form.Get(f)) == "" {
-				probs.Add(f, "is required")
+				probs.Add(f, "err.required")
 			}
 		}
 		if seatsErr != nil {
-			probs.Add("seats", "must be a whole number")
+			probs.Add("seats", "signup.error.seats")
 		}
 		if err := probs.Err(); err != nil {
 			v := c.signupView(r, form, 1)
@@ -111,9 +126,9 @@ func (c *console) signUp(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	if ok, wait := c.signups.Take(httpapi.ClientIP(r), c.Clock.Now()); !ok {
-		err := httpapi.RateLimited(wait, "Too many sign-ups from your address.")
+		err := httpapi.RateLimited(wait, "signup.error.rate_limited")
 		v := c.signupView(r, form, 2)
-		v.Error = messageOf(err)
+		v.Error = v.Text(messageOf(err))
 		httpapi.SetRetryAfterOf(w.Header(), err)
 		c.render(w, r, http.StatusTooManyRequests, "signup.html", v)
 		return nil
@@ -125,7 +140,7 @@ func (c *console) signUp(w http.ResponseWriter, r *http.Request) error {
 		OrganizationName: form.Get("organization_name"), DomainPrefix: form.Get("domain_prefix"),
 		AdminDisplayName: form.Get("admin_display_name"), AdminUsername: form.Get("admin_username"),
 		AdminPassword: form.Get("admin_password"), ContactEmail: form.Get("contact_email"), Seats: seats,
-		UsageLocation: form.Get("usage_location"), Addons: form["addons"],
+		UsageLocation: form.Get("usage_location"), Addons: form["addons"], Language: form.Get("language"),
 	})
 	if err != nil {
 		step := 2
@@ -163,7 +178,7 @@ type signupDonePage struct {
 // only what happens next.
 func (c *console) signUpDone(w http.ResponseWriter, r *http.Request) error {
 	p, _ := takeHandoff[signupDonePage](c, w, r)
-	v := c.newView(r, "Your organization is being provisioned")
+	v := c.newView(r, "signup.done.title")
 	v.Data = p
 	c.render(w, r, http.StatusOK, "signup_done.html", v)
 	return nil

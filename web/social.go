@@ -98,23 +98,23 @@ func (c socialPages) socialView(r *http.Request) (*view, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.Settings = socialList[social.Setting]{Items: settings.Items, Pager: socialPageLinks(r, "settings", "Pages of my settings", settings.NextCursor)}
+	d.Settings = socialList[social.Setting]{Items: settings.Items, Pager: socialPageLinks(r, "settings", c.t(r, "settings.social.settings.pages"), settings.NextCursor)}
 	alerts, err := c.svc.Alerts(ctx, p, cursor("alerts"))
 	if err != nil {
 		return nil, err
 	}
-	d.Alerts = socialList[social.Alert]{Items: alerts.Items, Pager: socialPageLinks(r, "alerts", "Pages of my alerts", alerts.NextCursor)}
+	d.Alerts = socialList[social.Alert]{Items: alerts.Items, Pager: socialPageLinks(r, "alerts", c.t(r, "settings.social.alerts.pages"), alerts.NextCursor)}
 	streams, err := c.svc.Streams(ctx, p, cursor("streams"))
 	if err != nil {
 		return nil, err
 	}
-	d.Streams = socialList[social.Stream]{Items: streams.Items, Pager: socialPageLinks(r, "streams", "Pages of my streams", streams.NextCursor)}
+	d.Streams = socialList[social.Stream]{Items: streams.Items, Pager: socialPageLinks(r, "streams", c.t(r, "settings.social.streams.pages"), streams.NextCursor)}
 	topics, err := c.svc.Topics(ctx, p, cursor("topics"))
 	if err != nil {
 		return nil, err
 	}
-	d.Topics = socialList[social.SearchTopic]{Items: topics.Items, Pager: socialPageLinks(r, "topics", "Pages of search topics", topics.NextCursor)}
-	v := c.newView(r, "Social Engagement")
+	d.Topics = socialList[social.SearchTopic]{Items: topics.Items, Pager: socialPageLinks(r, "topics", c.t(r, "settings.social.topics.pages"), topics.NextCursor)}
+	v := c.newView(r, c.appTitle(social.App))
 	v.Data = d
 	return v, nil
 }
@@ -143,7 +143,7 @@ func (c socialPages) socialCreate(w http.ResponseWriter, r *http.Request) error 
 	kind := r.PathValue("kind")
 	fields, ok := socialForms[kind]
 	if !ok {
-		return atrium.Errorf(atrium.CodeNotFound, "there is no page at this address")
+		return atrium.Errorf(atrium.CodeNotFound, "err.no_page")
 	}
 	f := r.PostForm
 	ctx, p := r.Context(), s.P()
@@ -152,16 +152,16 @@ func (c socialPages) socialCreate(w http.ResponseWriter, r *http.Request) error 
 	switch kind {
 	case "setting":
 		err = c.svc.PutSetting(ctx, p, social.Setting{Name: f.Get("setting_name"), Value: f.Get("setting_value")})
-		msg = "The setting was saved."
+		msg = c.t(r, "settings.social.setting.saved")
 	case "alert":
 		_, err = c.svc.CreateAlert(ctx, p, social.Alert{Name: f.Get("alert_name"), Query: f.Get("alert_query")})
-		msg = "The alert was added."
+		msg = c.t(r, "settings.social.alert.added")
 	case "stream":
 		_, err = c.svc.CreateStream(ctx, p, social.Stream{Name: f.Get("stream_name"), Query: f.Get("stream_query")})
-		msg = "The stream was added."
+		msg = c.t(r, "settings.social.stream.added")
 	case "topic":
 		_, err = c.svc.CreateTopic(ctx, p, social.SearchTopic{Name: f.Get("topic_name"), Keywords: f.Get("topic_keywords")})
-		msg = "The search topic was added."
+		msg = c.t(r, "settings.social.topic.added")
 	}
 	if err != nil {
 		v, verr := c.socialView(r)

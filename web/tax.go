@@ -7,6 +7,7 @@ import (
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/directory"
+	"github.com/atrium-admin/atrium/i18n"
 	"github.com/atrium-admin/atrium/licensing"
 )
 
@@ -18,8 +19,15 @@ type taxPage struct {
 
 type taxRow struct {
 	licensing.TaxRate
-	Name string // the country's name
-	Rate string // the rate as a percentage, such as "12.5"
+	Name string // the country's name in the page's language
+	Rate string // the rate as a percentage in the page's language, such as "12.5 %"
+}
+
+// percentIn writes a rate in basis points as a percentage in p's language: "12.5 %",
+// "12,5 %".
+func percentIn(p *i18n.Printer, bp int) string {
+	// A decimal Count is shown with the language's decimal separator.
+	return p.T("tax.percent", "Count", licensing.FormatRate(bp))
 }
 
 // taxRates lists the configured rates and, for those who may, the form to set one.
@@ -33,11 +41,11 @@ func (c *console) taxRatesPage(w http.ResponseWriter, r *http.Request, form url.
 	if err != nil {
 		return err
 	}
+	v := c.newView(r, "nav.operator.tax_rates")
 	data := taxPage{CanManage: s.CanInstance(licensing.TaxManage)}
 	for _, t := range rates {
-		data.Rates = append(data.Rates, taxRow{TaxRate: t, Name: directory.CountryName(t.Country), Rate: licensing.FormatRate(t.RateBP)})
+		data.Rates = append(data.Rates, taxRow{TaxRate: t, Name: directory.CountryNameIn(v.P.Lang(), t.Country), Rate: percentIn(v.P, t.RateBP)})
 	}
-	v := c.newView(r, "Tax rates")
 	if form != nil {
 		v.Form = form
 	}
@@ -78,18 +86,20 @@ func (c *console) taxRateSet(w http.ResponseWriter, r *http.Request) error {
 		}
 		return c.taxRatesPage(w, r, f, err, statusOf(err))
 	}
-	name := directory.CountryName(t.Country)
+	p := i18n.For(c.lang(r))
+	name := directory.CountryNameIn(p.Lang(), t.Country)
 	if t.ReverseCharge {
-		return c.redirect(w, r, "/tax-rates", "Invoices to buyers in "+name+" now charge no tax: the buyer accounts for it (reverse charge).")
+		return c.redirect(w, r, "/tax-rates", p.T("tax.set.reverse_charge", "Country", name))
 	}
-	return c.redirect(w, r, "/tax-rates", "Invoices to buyers in "+name+" now charge "+licensing.FormatRate(t.RateBP)+" % tax.")
+	return c.redirect(w, r, "/tax-rates", p.T("tax.set.done", "Country", name, "Rate", percentIn(p, t.RateBP)))
 }
 
-func taxRemoveConfirm(country string) confirmPage {
-	name := directory.CountryName(country)
-	return confirmPage{Heading: "Remove the tax rate of " + name + "?",
-		Message: "Invoices issued from now on to buyers in " + name + " charge no tax. Invoices already issued keep theirs.",
-		Action:  "/tax-rates/" + country + "/remove", Button: "Remove tax rate", Cancel: "/tax-rates"}
+// taxRemoveConfirm asks before removing the rate of country, in p's language.
+func taxRemoveConfirm(p *i18n.Printer, country string) confirmPage {
+	name := directory.CountryNameIn(p.Lang(), country)
+	return confirmPage{Heading: p.T("tax.remove.heading", "Country", name),
+		Message: p.T("tax.remove.message", "Country", name),
+		Action:  "/tax-rates/" + country + "/remove", Button: p.T("tax.remove.button"), Cancel: "/tax-rates"}
 }
 
 func (c *console) taxRateRemoveConfirm(w http.ResponseWriter, r *http.Request) error {
@@ -101,7 +111,7 @@ func (c *console) taxRateRemoveConfirm(w http.ResponseWriter, r *http.Request) e
 	if !directory.IsCountry(country) {
 		return atrium.Errorf(atrium.CodeNotFound, "no tax rate is set for this country")
 	}
-	return c.confirm(w, r, taxRemoveConfirm(country), http.StatusOK, "")
+	return c.confirm(w, r, taxRemoveConfirm(i18n.For(c.lang(r)), country), http.StatusOK, "")
 }
 
 func (c *console) taxRateRemove(w http.ResponseWriter, r *http.Request) error {
@@ -110,5 +120,5 @@ func (c *console) taxRateRemove(w http.ResponseWriter, r *http.Request) error {
 	if err := c.Licensing.DeleteTaxRate(r.Context(), s.P(), country); err != nil {
 		return err
 	}
-	return c.redirect(w, r, "/tax-rates", "The tax rate of "+directory.CountryName(country)+" was removed: invoices to buyers there now charge no tax.")
+	return c.redirect(w, r, "/tax-rates", c.t(r, "tax.remove.done", "Country", directory.CountryNameIn(c.lang(r), country)))
 }

@@ -19,6 +19,8 @@ type tokensPage struct {
 	// Created and Secret are set right after creating a token: the secret is shown once.
 	Created *auth.APIToken
 	Secret  string
+	// DefaultDays is how long a token made without an expiry date works.
+	DefaultDays int
 }
 
 // tokenView lists the tokens whose names contain the search q, a page at a time, newest
@@ -34,13 +36,14 @@ func (c *console) tokenView(r *http.Request) (*view, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := tokensPage{Tokens: list, Pager: pageLinks(r, next), CanManage: s.Can(access.TokenManage)}
+	p := tokensPage{Tokens: list, Pager: pageLinks(r, next), CanManage: s.Can(access.TokenManage),
+		DefaultDays: int(auth.DefaultTokenLifetime / (24 * time.Hour))}
 	for _, role := range access.Roles() {
 		if !role.Operator() && access.CanDelegate(s.P(), role, access.Resource{Org: s.ID.Principal.Org}) {
 			p.Roles = append(p.Roles, role)
 		}
 	}
-	v := c.newView(r, "API tokens")
+	v := c.newView(r, "nav.settings.tokens")
 	v.Form.Set("q", q.Get("q"))
 	v.Data = p
 	return v, nil
@@ -64,13 +67,13 @@ func (c *console) tokenCreate(w http.ResponseWriter, r *http.Request) error {
 	// No role is chosen for the admin: the list starts empty.
 	role, ok := access.ParseRole(f.Get("role"))
 	if !ok {
-		probs.Add("role", "Choose the role the token acts with.")
+		probs.Add("role", "tokens.error.role")
 	}
 	in.Role = role
 	if e := strings.TrimSpace(f.Get("expires_at")); e != "" {
 		t, err := time.Parse("2006-01-02", e)
 		if err != nil {
-			probs.Add("expires_at", "must be a date such as 2027-01-31")
+			probs.Add("expires_at", "tokens.error.date")
 		} else {
 			t = t.Add(24*time.Hour - time.Second) // the token works through the whole day
 			in.ExpiresAt = &t
@@ -110,10 +113,10 @@ func (c *console) findToken(r *http.Request) (*auth.APIToken, error) {
 	return c.Auth.Token(r.Context(), sessionFrom(r.Context()).P(), r.PathValue("id"))
 }
 
-func tokenRevokeConfirm(t *auth.APIToken) confirmPage {
-	return confirmPage{Heading: "Revoke the API token “" + t.Name + "”?",
-		Message: "Programs using this token stop working at once. This cannot be undone.",
-		Action:  "/tokens/" + t.ID + "/revoke", Button: "Revoke token", Cancel: "/tokens"}
+func (c *console) tokenRevokePage(r *http.Request, t *auth.APIToken) confirmPage {
+	return confirmPage{Heading: c.t(r, "tokens.revoke.heading", "Name", t.Name),
+		Message: c.t(r, "tokens.revoke.message"),
+		Action:  "/tokens/" + t.ID + "/revoke", Button: c.t(r, "tokens.revoke.button"), Cancel: "/tokens"}
 }
 
 func (c *console) tokenRevokeConfirm(w http.ResponseWriter, r *http.Request) error {
@@ -125,7 +128,7 @@ func (c *console) tokenRevokeConfirm(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return c.confirm(w, r, tokenRevokeConfirm(t), http.StatusOK, "")
+	return c.confirm(w, r, c.tokenRevokePage(r, t), http.StatusOK, "")
 }
 
 // tokenRevoke revokes a token, after confirmation.
@@ -134,5 +137,5 @@ func (c *console) tokenRevoke(w http.ResponseWriter, r *http.Request) error {
 	if err := c.Auth.RevokeToken(r.Context(), s.P(), r.PathValue("id")); err != nil {
 		return err
 	}
-	return c.redirect(w, r, "/tokens", "The API token was revoked.")
+	return c.redirect(w, r, "/tokens", c.t(r, "tokens.revoked"))
 }

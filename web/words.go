@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -12,198 +13,294 @@ import (
 
 	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/audit"
+	"github.com/atrium-admin/atrium/i18n"
+	"github.com/atrium-admin/atrium/licensing"
+	"github.com/atrium-admin/atrium/mail"
+	"github.com/atrium-admin/atrium/social"
 )
 
 // This file says in words what the console would otherwise show as codes: what a role
-// may do, what an audited action did, and when.
+// may do, what an audited action did, and when. Every sentence is one message of the
+// catalogues (i18n/locales/admin.*.toml), written whole in each language, in the
+// language of the printer the functions are given.
 
-// roleSentences says what role r may do, one sentence per kind of thing it acts on
-// ("Can view users, add users and reset passwords."). The sentences are built from the
-// descriptions of the actions the role allows, as the modules declare them, so a new
-// action or a role defined from data reads right without a change here. Actions are
-// grouped by their name without its verb ("user" of "user.create", "instance.org" of
-// "instance.org.read"), in registration order.
-func roleSentences(r access.Role) []string {
-	var topics []string
-	descs := map[string][]string{}
+// messageOr returns the message id in p's language, or fallback when no catalogue has
+// id (Printer.T gives back the ID of a message it does not know).
+func messageOr(p *i18n.Printer, id, fallback string, args ...any) string {
+	if s := p.T(id, args...); s != id {
+		return s
+	}
+	return fallback
+}
+
+// roleWords are the compiled roles that have a description of their own, the message
+// roles.<role>.can (a few sentences, one a line), with the actions it describes. Each
+// language writes the description as a whole rather than from the actions' phrases. An
+// action the role allows that its description does not cover (one a module grants it
+// later) gets a sentence of its own; a role whose description covers an action it no
+// longer allows, and a role defined from data, are described action by action.
+var roleWords = map[string][]access.Action{
+	"global_admin": {access.OrgRead, access.OrgUpdate, access.UserRead, access.UserCreate, access.UserUpdate, access.UserDelete,
+		access.UserRestore, access.UserBlock, access.UserResetPassword, access.RoleRead, access.RoleAssign, access.RoleDefine,
+		access.TokenRead, access.TokenManage, access.AuditRead, access.BillingRead, access.BillingManage, access.LicenseRead,
+		access.LicenseAssign, social.Manage},
+	"billing_admin": {access.OrgRead, access.UserRead, access.BillingRead, access.BillingManage, access.LicenseRead},
+	"user_admin": {access.OrgRead, access.UserRead, access.UserCreate, access.UserUpdate, access.UserDelete, access.UserRestore,
+		access.UserBlock, access.UserResetPassword, access.RoleRead, access.LicenseRead, access.LicenseAssign, social.Manage},
+	"helpdesk_admin":        {access.OrgRead, access.UserRead, access.UserBlock, access.UserResetPassword},
+	"license_admin":         {access.OrgRead, access.UserRead, access.LicenseRead, access.LicenseAssign, social.Manage},
+	"service_support_admin": {access.OrgRead},
+	"global_reader": {access.OrgRead, access.UserRead, access.RoleRead, access.TokenRead, access.AuditRead, access.BillingRead,
+		access.LicenseRead},
+	"operator_admin": {access.InstanceOrgRead, access.InstanceOrgManage, access.InstanceOrgDelete, access.InstanceMailRead,
+		access.InstanceRoleDefine, access.CatalogManage, access.InvoiceManage, mail.Resend, licensing.TaxManage},
+	"support_agent":          {access.InstanceOrgRead, access.InstanceMailRead, mail.Resend},
+	"service_health_manager": {access.InstanceOrgRead},
+}
+
+// roleSentencesIn says what role r may do in p's language, in a few sentences ("Can
+// view users, block and unblock sign-in, and reset passwords.").
+func roleSentencesIn(p *i18n.Printer, r access.Role) []string {
+	var allowed []access.Action
 	for _, a := range access.Actions() {
-		if !r.Allows(a) {
-			continue
+		if r.Allows(a) {
+			allowed = append(allowed, a)
 		}
-		name := a.String()
-		topic := name
-		if i := strings.LastIndexByte(name, '.'); i > 0 {
-			topic = name[:i]
-		}
-		if _, ok := descs[topic]; !ok {
-			topics = append(topics, topic)
-		}
-		descs[topic] = append(descs[topic], a.Description())
 	}
-	if len(topics) == 0 {
-		return []string{"Can sign in, but holds no admin rights in Atrium."}
+	if len(allowed) == 0 {
+		return []string{p.T("roles.none")}
 	}
-	out := make([]string, len(topics))
-	for i, t := range topics {
-		out[i] = "Can " + joinWords(descs[t]) + "."
+	var out []string
+	covered := map[access.Action]bool{}
+	if key, ok := compiledKey(r); ok {
+		if acts, ok := roleWords[key]; ok && allAllowed(r, acts) {
+			can := p.T("roles." + key + ".can")
+			if i18n.IsPseudo(can) {
+				// The pseudo-language brackets the message as a whole: split, its
+				// sentences would no longer read as pseudo text.
+				out = append(out, can)
+			} else {
+				for line := range strings.Lines(can) {
+					if line = strings.TrimSpace(line); line != "" {
+						out = append(out, line)
+					}
+				}
+			}
+			for _, a := range acts {
+				covered[a] = true
+			}
+		}
+	}
+	for _, a := range allowed {
+		if !covered[a] {
+			out = append(out, actionSentence(p, a))
+		}
 	}
 	return out
 }
 
-// joinWords joins phrases as a sentence lists them: "a", "a and b", "a, b, and c". A
-// serial comma keeps phrases that contain "and" themselves apart.
-func joinWords(items []string) string {
+// actionSentence says in one sentence that a role may do a: the message
+// roles.action.<action>, or, for an action no catalogue knows, a sentence around the
+// description the module gave it.
+func actionSentence(p *i18n.Printer, a access.Action) string {
+	return messageOr(p, "roles.action."+a.String(), p.T("roles.action.other", "Description", a.Description()))
+}
+
+func allAllowed(r access.Role, acts []access.Action) bool {
+	for _, a := range acts {
+		if !r.Allows(a) {
+			return false
+		}
+	}
+	return true
+}
+
+// compiledKey returns the name of r when it is a compiled role (the roles the
+// catalogues describe), reporting false for a role defined from data.
+func compiledKey(r access.Role) (string, bool) {
+	key := r.String()
+	if c, ok := access.ParseRole(key); ok && c == r {
+		return key, true
+	}
+	return "", false
+}
+
+// roleTitleIn names role r in p's language ("Administrator pomocy technicznej"); a role
+// defined from data keeps the name it was given.
+func roleTitleIn(p *i18n.Printer, r access.Role) string {
+	if key, ok := compiledKey(r); ok {
+		return messageOr(p, "roles."+key+".title", r.Title())
+	}
+	return r.Title()
+}
+
+// roleDescriptionIn says what role r is for in p's language ("Everything in the
+// organization."); a role defined from data keeps its own description.
+func roleDescriptionIn(p *i18n.Printer, r access.Role) string {
+	if key, ok := compiledKey(r); ok {
+		return messageOr(p, "roles."+key+".description", r.Description())
+	}
+	return r.Description()
+}
+
+// joinWordsIn joins items as p's language lists them in a sentence: "a, b, and c" in
+// English (a serial comma keeps items that contain "and" apart), "a, b och c" in
+// Swedish, "a, b og c" in Bokmål, "a, b i c" in Polish. The patterns are the messages
+// audit.list.*.
+func joinWordsIn(p *i18n.Printer, items []string) string {
 	switch len(items) {
 	case 0:
 		return ""
 	case 1:
 		return items[0]
 	case 2:
-		if strings.Contains(items[0], " and ") || strings.Contains(items[1], " and ") {
-			return items[0] + ", and " + items[1]
-		}
-		return items[0] + " and " + items[1]
+		return p.T("audit.list.two", "First", items[0], "Second", items[1])
 	}
-	return strings.Join(items[:len(items)-1], ", ") + ", and " + items[len(items)-1]
+	head := items[0]
+	for _, it := range items[1 : len(items)-1] {
+		head = p.T("audit.list.middle", "Head", head, "Next", it)
+	}
+	return p.T("audit.list.end", "Head", head, "Last", items[len(items)-1])
 }
 
-// actionWords says one audited action in words: in general ("added a user", for the
-// audit log's Action column) and about its target ("added {target}", for sentences such
-// as "Ada Admin added Mia Member"). The named form may name fields of the entry's after
-// or before summary ("assigned a {product} license to {target}"); when the entry lacks
-// one of them, the general form is used.
+// actionWords says what the sentence of an audited action names besides the actor and
+// the target. The words themselves are messages: audit.action.<action> says the action
+// in general ("added a user", for the audit log's Action column) and
+// audit.action.<action>.about says who did it to what ("{{.Actor}} added {{.Target}}",
+// for Home's recent activity).
 type actionWords struct {
-	General, Named string
+	// Fields are the fields of the entry's after or before summary the sentence names,
+	// each filling the placeholder of its name in title case: "role" fills {{.Role}}.
+	Fields []string
+	// NoTarget: the sentence names no target ("{{.Actor}} signed in").
+	NoTarget bool
 }
 
-// auditActionWords has the words of every action the modules write to the audit log.
-// An action missing here shows as its code; TestAuditActionsHaveWords finds the actions
-// recorded in the source and fails for one without words.
+// auditActionWords lists every action the modules write to the audit log. An action
+// missing here shows as its code; TestAuditActionsHaveWords finds the actions recorded
+// in the source and fails for one without words here and in the catalogues.
 var auditActionWords = map[string]actionWords{
 	// directory: organizations
-	"org.create":     {"created an organization", "created the organization {target}"},
-	"org.activate":   {"activated an organization", "activated the organization {target}"},
-	"org.update":     {"changed an organization's profile", "changed the profile of {target}"},
-	"org.suspend":    {"suspended an organization", "suspended the organization {target}"},
-	"org.reactivate": {"reactivated an organization", "reactivated the organization {target}"},
-	"org.delete":     {"deleted an organization", "deleted the organization {target}"},
-	"org.restore":    {"restored an organization", "restored the organization {target}"},
-	"org.purge":      {"removed a deleted organization for good", "removed the organization {target} for good"},
+	"org.create":     {},
+	"org.activate":   {},
+	"org.update":     {},
+	"org.suspend":    {},
+	"org.reactivate": {},
+	"org.delete":     {},
+	"org.restore":    {},
+	"org.purge":      {},
 	// directory: users
-	"user.create":          {"added a user", "added {target}"},
-	"user.update":          {"edited a user", "edited {target}"},
-	"user.language":        {"changed their display language", "changed the display language of {target}"},
-	"user.block":           {"blocked a user's sign-in", "blocked sign-in of {target}"},
-	"user.unblock":         {"unblocked a user's sign-in", "unblocked sign-in of {target}"},
-	"user.unlock":          {"unlocked a user's sign-in", "unlocked sign-in of {target}"},
-	"user.delete":          {"deleted a user", "deleted {target}"},
-	"user.restore":         {"restored a user", "restored {target}"},
-	"user.purge":           {"removed a deleted user for good", "removed {target} for good"},
-	"user.reset_password":  {"reset a user's password", "reset the password of {target}"},
-	"user.change_password": {"changed their password", "changed their password"},
+	"user.create":          {},
+	"user.update":          {},
+	"user.language":        {},
+	"user.block":           {},
+	"user.unblock":         {},
+	"user.unlock":          {},
+	"user.delete":          {},
+	"user.restore":         {},
+	"user.purge":           {},
+	"user.reset_password":  {},
+	"user.change_password": {NoTarget: true},
 	// access
-	"role.assign": {"assigned an admin role", "gave {target} the {role} role"},
-	"role.remove": {"removed an admin role", "took the {role} role from {target}"},
-	"role.define": {"defined a role", "defined the role {target}"},
-	"role.delete": {"deleted a role", "deleted the role {target}"},
+	"role.assign": {Fields: []string{"role"}},
+	"role.remove": {Fields: []string{"role"}},
+	"role.define": {},
+	"role.delete": {},
 	// auth
-	"session.create": {"signed in", "signed in"},
-	"session.end":    {"signed out", "signed out"},
-	"session.revoke": {"ended a session", "ended a session of {target}"},
-	"token.create":   {"created an API token", "created the API token {target}"},
-	"token.revoke":   {"revoked an API token", "revoked the API token {target}"},
+	"session.create": {NoTarget: true},
+	"session.end":    {NoTarget: true},
+	"session.revoke": {},
+	"token.create":   {},
+	"token.revoke":   {},
 	// licensing
-	"order.create":                  {"bought a subscription", "bought {target}"},
-	"subscription.quantity":         {"changed the seats of a subscription", "changed the seats of {target}"},
-	"subscription.cancel":           {"cancelled a subscription", "cancelled {target}"},
-	"subscription.expire":           {"ended a subscription", "ended {target}"},
-	"subscription.trial_start":      {"started a trial", "started a trial of {target}"},
-	"subscription.trial_convert":    {"turned a trial into a paid subscription", "turned the trial of {target} into a paid subscription"},
-	"subscription.trial_conversion": {"chose what happens at the end of a trial", "chose what happens at the end of the trial of {target}"},
-	"subscription.trial_expire":     {"ended a trial", "ended the trial of {target}"},
-	"subscription.partner_set":      {"named a partner of record", "named a partner of record for {target}"},
-	"subscription.partner_remove":   {"removed a partner of record", "removed the partner of record of {target}"},
-	"partner.read":                  {"looked at a customer's subscription as partner", "looked at {target} as partner"},
-	"partner.list":                  {"listed customers' subscriptions as partner", "listed {target} as partner"},
-	"license.assign":                {"assigned a license", "assigned a {product} license to {target}"},
-	"license.update":                {"changed a license's service plans", "changed the {product} service plans of {target}"},
-	"license.remove":                {"removed a license", "removed the {product} license of {target}"},
-	"app_data.cleanup":              {"deleted app data of a user who lost a license", "deleted app data of {target}"},
-	"product.create":                {"added a product to the catalog", "added {target} to the catalog"},
-	"product.update":                {"edited a product of the catalog", "edited {target} in the catalog"},
-	"invoice.issue":                 {"issued an invoice", "issued invoice {target}"},
-	"invoice.paid":                  {"marked an invoice paid", "marked invoice {target} paid"},
-	"invoice.void":                  {"voided an invoice", "voided invoice {target}"},
+	"order.create":                  {},
+	"subscription.quantity":         {},
+	"subscription.cancel":           {},
+	"subscription.expire":           {},
+	"subscription.trial_start":      {},
+	"subscription.trial_convert":    {},
+	"subscription.trial_conversion": {},
+	"subscription.trial_expire":     {},
+	"subscription.partner_set":      {},
+	"subscription.partner_remove":   {},
+	"partner.read":                  {},
+	"partner.list":                  {},
+	"license.assign":                {Fields: []string{"product"}},
+	"license.update":                {Fields: []string{"product"}},
+	"license.remove":                {Fields: []string{"product"}},
+	"app_data.cleanup":              {},
+	"product.create":                {},
+	"product.update":                {},
+	"invoice.issue":                 {},
+	"invoice.paid":                  {},
+	"invoice.void":                  {},
 	// mail
-	"mail.resend": {"sent an outgoing message again", "sent the message “{target}” again"},
-	"tax.set":     {"set a tax rate", "set the tax rate of {target}"},
-	"tax.delete":  {"removed a tax rate", "removed the tax rate of {target}"},
+	"mail.resend": {},
+	"tax.set":     {},
+	"tax.delete":  {},
 	// social
-	"social.setting.put":    {"changed a Social Engagement setting", "changed a Social Engagement setting of {target}"},
-	"social.alert.create":   {"created a Social Engagement alert", "created the Social Engagement alert {target}"},
-	"social.stream.create":  {"created a Social Engagement stream", "created the Social Engagement stream {target}"},
-	"social.topic.create":   {"created a search topic", "created the search topic {target}"},
-	"social.topic.reassign": {"reassigned a search topic", "reassigned the search topic {target}"},
+	"social.setting.put":    {},
+	"social.alert.create":   {},
+	"social.stream.create":  {},
+	"social.topic.create":   {},
+	"social.topic.reassign": {},
 }
 
-// actionPhrase says action in general ("added a user"), or returns its code when it has
-// no words.
-func actionPhrase(action string) string {
-	if w, ok := auditActionWords[action]; ok {
-		return w.General
+// actionPhraseIn says action in general in p's language ("added a user"), or returns
+// its code when it has no words.
+func actionPhraseIn(p *i18n.Printer, action string) string {
+	if _, ok := auditActionWords[action]; !ok {
+		return action
 	}
-	return action
+	return messageOr(p, "audit.action."+action, action)
 }
 
-// actionAbout says action about its target, named target, with the fields of the
-// entry's summaries (after first, then before) filling the named form's other places.
-// Without words for action it returns the code and the target's name.
-func actionAbout(action, target string, after, before map[string]any) string {
+// actionSentenceIn says in p's language who did action to what: actor and target are
+// names, and the fields of the entry's summaries (after first, then before) fill the
+// sentence's other places ("Ada Admin gave Mia Member the Helpdesk administrator role").
+// When the entry lacks a name the sentence needs, it says the action in general after
+// the actor; an action without words shows as its code.
+func actionSentenceIn(p *i18n.Printer, action, actor, target string, after, before map[string]any) string {
 	w, ok := auditActionWords[action]
 	if !ok {
 		if target == "" {
-			return action
+			return p.T("audit.sentence", "Actor", actor, "Action", action)
 		}
-		return action + " " + target
+		return p.T("audit.sentence.code", "Actor", actor, "Code", action, "Target", target)
 	}
-	out, ok := fillPhrase(w.Named, target, after, before)
-	if !ok {
-		return w.General
+	general := p.T("audit.sentence", "Actor", actor, "Action", actionPhraseIn(p, action))
+	args := []any{"Actor", actor}
+	if !w.NoTarget {
+		if target == "" {
+			return general
+		}
+		args = append(args, "Target", target)
 	}
-	return out
-}
-
-// fillPhrase replaces the {places} of phrase: {target} with target, any other with the
-// field of that name of after or before. It reports false if a place stays empty.
-func fillPhrase(phrase, target string, after, before map[string]any) (string, bool) {
-	var b strings.Builder
-	for {
-		i := strings.IndexByte(phrase, '{')
-		if i < 0 {
-			b.WriteString(phrase)
-			return b.String(), true
-		}
-		j := strings.IndexByte(phrase[i:], '}')
-		if j < 0 {
-			b.WriteString(phrase)
-			return b.String(), true
-		}
-		b.WriteString(phrase[:i])
-		key := phrase[i+1 : i+j]
+	for _, f := range w.Fields {
 		var val string
-		if key == "target" {
-			val = target
-		} else if v, ok := after[key]; ok {
-			val = summaryValue(key, v)
-		} else if v, ok := before[key]; ok {
-			val = summaryValue(key, v)
+		if v, ok := after[f]; ok {
+			val = summaryValueIn(p, f, v)
+		} else if v, ok := before[f]; ok {
+			val = summaryValueIn(p, f, v)
 		}
 		if val == "" || val == "—" {
-			return "", false
+			return general
 		}
-		b.WriteString(val)
-		phrase = phrase[i+j+1:]
+		args = append(args, placeholderName(f), val)
 	}
+	return messageOr(p, "audit.action."+action+".about", general, args...)
+}
+
+// placeholderName is the placeholder a summary field fills in a sentence: its words
+// title-cased and joined, so "role" fills {{.Role}} and "seats_planned" {{.SeatsPlanned}}.
+func placeholderName(field string) string {
+	var b strings.Builder
+	for part := range strings.SplitSeq(field, "_") {
+		if part != "" {
+			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		}
+	}
+	return b.String()
 }
 
 // summaryChange is one field of an audit entry's before/after summary, for display.
@@ -215,9 +312,11 @@ type summaryChange struct {
 	Changed bool
 }
 
-// summaryChanges lists the fields of an entry's before and after summaries by name,
-// values in words ("—" where a side lacks the field), the changed ones first.
-func summaryChanges(before, after map[string]any) []summaryChange {
+// summaryChangesIn lists the fields of an entry's before and after summaries by name,
+// values in words of p's language ("—" where a side lacks the field), the changed ones
+// first. A field is named by the message audit.field.<field>, or by its recorded name
+// with spaces for underscores.
+func summaryChangesIn(p *i18n.Printer, before, after map[string]any) []summaryChange {
 	keys := make([]string, 0, len(before)+len(after))
 	for k := range before {
 		keys = append(keys, k)
@@ -230,12 +329,12 @@ func summaryChanges(before, after map[string]any) []summaryChange {
 	sort.Strings(keys)
 	out := make([]summaryChange, len(keys))
 	for i, k := range keys {
-		out[i] = summaryChange{Field: strings.ReplaceAll(k, "_", " "), Before: "—", After: "—"}
+		out[i] = summaryChange{Field: messageOr(p, "audit.field."+k, strings.ReplaceAll(k, "_", " ")), Before: "—", After: "—"}
 		if v, ok := before[k]; ok {
-			out[i].Before = summaryValue(k, v)
+			out[i].Before = summaryValueIn(p, k, v)
 		}
 		if v, ok := after[k]; ok {
-			out[i].After = summaryValue(k, v)
+			out[i].After = summaryValueIn(p, k, v)
 		}
 		_, inBefore := before[k]
 		_, inAfter := after[k]
@@ -253,40 +352,49 @@ func summaryChanges(before, after map[string]any) []summaryChange {
 	return out
 }
 
-// summaryValue renders one value of a decoded JSON summary: text as it is, numbers
-// without a needless fraction, yes/no, lists joined with commas, roles by title.
-func summaryValue(key string, v any) string {
+// summaryValueIn renders one value of a decoded JSON summary in p's language: text as
+// it is, times and whole numbers as the language writes them, other numbers without a
+// needless fraction, yes/no, lists as the language lists things ("a, b and c"), roles
+// by title.
+func summaryValueIn(p *i18n.Printer, key string, v any) string {
 	switch v := v.(type) {
 	case nil:
 		return "—"
 	case string:
 		if key == "role" {
 			if r, ok := access.LookupRole(v); ok {
-				return r.Title()
+				return roleTitleIn(p, r)
 			}
 		}
 		if v == "" {
 			return "—"
 		}
+		// Times are recorded as JSON writes them (2027-01-01T04:06:59.6763Z).
+		if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+			return formatTimeIn(p, t)
+		}
 		return v
 	case bool:
 		if v {
-			return "yes"
+			return p.T("audit.value.yes")
 		}
-		return "no"
+		return p.T("audit.value.no")
 	case float64:
+		if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+			return p.Number(int64(v))
+		}
 		return strconv.FormatFloat(v, 'f', -1, 64)
 	case json.Number:
 		return v.String()
 	case []any:
 		if len(v) == 0 {
-			return "none"
+			return p.T("audit.value.none")
 		}
 		parts := make([]string, len(v))
 		for i, e := range v {
-			parts[i] = summaryValue(key, e)
+			parts[i] = summaryValueIn(p, key, e)
 		}
-		return strings.Join(parts, ", ")
+		return joinWordsIn(p, parts)
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -295,9 +403,19 @@ func summaryValue(key string, v any) string {
 	return string(b)
 }
 
-// actorWords names the actor of an audit entry: the display name of a user, the
-// recorded name otherwise, Atrium for its own jobs and Someone for a signed-out visitor.
-func actorWords(id, name string, names map[string]string) string {
+// targetKindIn names the kind of an audit entry's target in p's language ("user"),
+// or gives the recorded type when no catalogue names it.
+func targetKindIn(p *i18n.Printer, targetType string) string {
+	if targetType == "" {
+		return ""
+	}
+	return messageOr(p, "audit.target."+targetType, targetType)
+}
+
+// actorWordsIn names the actor of an audit entry: the display name of a user, the
+// recorded name otherwise, Atrium for its own jobs and Someone (in p's language) for a
+// signed-out visitor.
+func actorWordsIn(p *i18n.Printer, id, name string, names map[string]string) string {
 	if n, ok := names[id]; ok && n != "" {
 		return n
 	}
@@ -305,35 +423,28 @@ func actorWords(id, name string, names map[string]string) string {
 	case audit.System.ID:
 		return "Atrium"
 	case "anonymous": // a signed-out visitor, such as someone signing up
-		return "Someone"
+		return p.T("audit.actor.someone")
 	}
 	return name
 }
 
-// ago says how long before now t was, as people say it ("5 minutes ago"); beyond a
-// month it gives the date.
-func ago(now, t time.Time) string {
+// agoIn says how long before now t was, as people say it in p's language ("5 minutes
+// ago", "5 minut temu"); beyond a month it gives the date.
+func agoIn(p *i18n.Printer, now, t time.Time) string {
 	d := now.Sub(t)
 	switch {
 	case d < time.Minute:
-		return "just now"
+		return p.T("audit.ago.now")
 	case d < time.Hour:
-		return nounCount(int(d/time.Minute), "minute") + " ago"
+		return p.T("audit.ago.minutes", "Count", int(d/time.Minute))
 	case d < 24*time.Hour:
-		return nounCount(int(d/time.Hour), "hour") + " ago"
+		return p.T("audit.ago.hours", "Count", int(d/time.Hour))
 	case d < 48*time.Hour:
-		return "yesterday"
+		return p.T("audit.ago.yesterday")
 	case d < 30*24*time.Hour:
-		return nounCount(int(d/(24*time.Hour)), "day") + " ago"
+		return p.T("audit.ago.days", "Count", int(d/(24*time.Hour)))
 	}
-	return "on " + t.UTC().Format("2 January 2006")
-}
-
-func nounCount(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return strconv.Itoa(n) + " " + noun + "s"
+	return p.T("audit.ago.on", "Date", p.Date(t))
 }
 
 // breakable returns s as HTML that may wrap after "@" and after dots, so that a long
@@ -356,33 +467,35 @@ func breakable(s string) template.HTML {
 }
 
 // auditTopics name the groups of audited actions, by the prefix of their codes, for the
-// audit log's action filter, which takes a prefix ending in "." for a whole group.
+// audit log's action filter, which takes a prefix ending in "." for a whole group. The
+// names are message IDs.
 var auditTopics = map[string]string{
-	"org.":          "Organizations",
-	"user.":         "Users",
-	"role.":         "Admin roles",
-	"session.":      "Sign-ins and sessions",
-	"token.":        "API tokens",
-	"order.":        "Orders",
-	"subscription.": "Subscriptions and trials",
-	"partner.":      "Partner of record access",
-	"license.":      "Licenses",
-	"app_data.":     "App data",
-	"product.":      "Product catalog",
-	"invoice.":      "Invoices",
-	"tax.":          "Tax rates",
-	"mail.":         "Outgoing mail",
-	"social.":       "Social Engagement",
+	"org.":          "nav.operator.organizations",
+	"user.":         "nav.section.users",
+	"role.":         "audit.topic.role",
+	"session.":      "audit.topic.session",
+	"token.":        "nav.settings.tokens",
+	"order.":        "audit.topic.order",
+	"subscription.": "audit.topic.subscription",
+	"partner.":      "audit.topic.partner",
+	"license.":      "nav.billing.licenses",
+	"app_data.":     "audit.topic.app_data",
+	"product.":      "audit.topic.product",
+	"invoice.":      "audit.topic.invoice",
+	"tax.":          "nav.operator.tax_rates",
+	"mail.":         "nav.operator.mail",
+	"social.":       "audit.topic.social",
 }
 
-// auditActionChoices are the groups of audited actions, by prefix, for the audit log's
-// action filter.
-func auditActionChoices() []actionChoice {
+// auditActionChoicesIn are the groups of audited actions, by prefix, for the audit
+// log's action filter, named in p's language and in its alphabetical order.
+func auditActionChoicesIn(p *i18n.Printer) []actionChoice {
 	out := make([]actionChoice, 0, len(auditTopics))
-	for prefix, words := range auditTopics {
-		out = append(out, actionChoice{Code: prefix, Words: words})
+	for prefix, id := range auditTopics {
+		out = append(out, actionChoice{Code: prefix, Words: p.T(id)})
 	}
-	slices.SortFunc(out, func(a, b actionChoice) int { return strings.Compare(a.Words, b.Words) })
+	coll := i18n.Collator(p.Lang())
+	slices.SortFunc(out, func(a, b actionChoice) int { return coll.CompareString(a.Words, b.Words) })
 	return out
 }
 

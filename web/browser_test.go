@@ -15,6 +15,7 @@ import (
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/app"
 	"github.com/atrium-admin/atrium/directory"
@@ -216,6 +217,29 @@ func eachBrowserDialect(t *testing.T, flow func(t *testing.T, d store.Dialect, m
 	}
 }
 
+// waitActive runs the due jobs until the organization a sign-up created is active. The
+// server's own worker may have claimed the provisioning job already, so it waits for that
+// to finish too.
+func waitActive(t *testing.T, m *app.Main, id atrium.OrgID) *directory.Organization {
+	t.Helper()
+	ctx := context.Background()
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if _, err := m.Queue.RunDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		org, err := m.Directory.Org(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if org.State == directory.OrgActive {
+			return org
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("organization %+v, want active after the jobs ran", org)
+		}
+	}
+}
+
 func browserFlow(t *testing.T, m *app.Main, b *tab) {
 	ctx := context.Background()
 	const (
@@ -245,24 +269,7 @@ func browserFlow(t *testing.T, m *app.Main, b *tab) {
 	if err != nil {
 		t.Fatalf("the admin was not created: %v", err)
 	}
-	// Run the due jobs. The server's own worker may have claimed the provisioning job
-	// already, so wait for it to finish too.
-	var org *directory.Organization
-	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if _, err := m.Queue.RunDue(ctx); err != nil {
-			t.Fatal(err)
-		}
-		org, err = m.Directory.Org(ctx, creds.Org)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if org.State == directory.OrgActive || time.Now().After(deadline) {
-			break
-		}
-	}
-	if org.State != directory.OrgActive {
-		t.Fatalf("organization %+v, want active after the jobs ran", org)
-	}
+	waitActive(t, m, creds.Org)
 
 	// Sign in as its admin, staying signed in: the cookie is persistent.
 	b.signIn(adminUser, adminPass, true)

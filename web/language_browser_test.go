@@ -6,12 +6,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/atrium-admin/atrium/app"
-	"github.com/atrium-admin/atrium/directory"
 	"github.com/atrium-admin/atrium/i18n"
 	"github.com/atrium-admin/atrium/store"
 )
@@ -48,20 +46,9 @@ func TestBrowserLanguages(t *testing.T) {
 		if err != nil {
 			t.Fatalf("the admin was not created: %v", err)
 		}
-		var org *directory.Organization
-		for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-			if _, err := m.Queue.RunDue(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if org, err = m.Directory.Org(ctx, creds.Org); err != nil {
-				t.Fatal(err)
-			}
-			if org.State == directory.OrgActive || time.Now().After(deadline) {
-				break
-			}
-		}
-		if org.State != directory.OrgActive || org.Language != "pl" {
-			t.Fatalf("organization %s is %s in %q, want active in pl", org.Name, org.State, org.Language)
+		org := waitActive(t, m, creds.Org)
+		if org.Language != "pl" {
+			t.Fatalf("organization %s speaks %q, want pl", org.Name, org.Language)
 		}
 
 		// The console in the organization's language.

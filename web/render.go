@@ -271,19 +271,15 @@ func newField(v *view, name, label, typ string, opts ...string) fieldView {
 
 // formatTimeIn writes a time as p's language does ("2 Dec 2026, 15:04 UTC"); a zero or
 // nil time is a dash.
-func formatTimeIn(p *i18n.Printer, t any) string {
-	if tt, ok := timeOf(t); ok {
-		return p.DateTime(tt)
-	} else if tt.IsZero() && t != nil {
-		return "—"
-	}
-	return ""
-}
+func formatTimeIn(p *i18n.Printer, t any) string { return formatIn(t, p.DateTime) }
 
 // formatDateIn writes a date as p's language does ("2 Dec 2026").
-func formatDateIn(p *i18n.Printer, t any) string {
+func formatDateIn(p *i18n.Printer, t any) string { return formatIn(t, p.Date) }
+
+// formatIn writes t, a time.Time or *time.Time, with format; a zero or nil time is a dash.
+func formatIn(t any, format func(time.Time) string) string {
 	if tt, ok := timeOf(t); ok {
-		return p.Date(tt)
+		return format(tt)
 	} else if tt.IsZero() && t != nil {
 		return "—"
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
+	"github.com/atrium-admin/atrium/i18n"
 	"github.com/atrium-admin/atrium/jobs"
 	"github.com/atrium-admin/atrium/mail"
 	"github.com/atrium-admin/atrium/store"
@@ -210,15 +211,13 @@ func (s *Service) warnOne(ctx context.Context, org atrium.OrgID, id string, end 
 		if err != nil {
 			return err
 		}
-		data := endingMail(prev, store.Time(end).Sub(now))
 		for _, c := range cards {
 			if c.ContactEmail == "" {
 				continue
 			}
-			m := map[string]any{"DisplayName": c.DisplayName}
-			for k, v := range data {
-				m[k] = v
-			}
+			l, _ := i18n.Parse(c.Language)
+			m := endingMail(i18n.For(l), prev, store.Time(end).Sub(now))
+			m["DisplayName"] = c.DisplayName
 			if err := s.mailer.Enqueue(ctx, tx, mail.Message{Org: org, To: c.ContactEmail, Template: "subscription_ending", Lang: c.Language, Data: m}); err != nil {
 				return err
 			}
@@ -230,92 +229,83 @@ func (s *Service) warnOne(ctx context.Context, org atrium.OrgID, id string, end 
 // mailLosses bounds the users a warning mail names.
 const mailLosses = 20
 
-// endingMail is the data of the subscription_ending mail but the recipient's name.
-func endingMail(prev *EndingPreview, left time.Duration) map[string]any {
-	when := "tomorrow"
-	if n := int((left + 24*time.Hour - 1) / (24 * time.Hour)); n > 1 {
-		when = fmt.Sprintf("in %d days", n)
-	}
+// endingMail is the data of the subscription_ending mail but the recipient's name, in
+// the recipient's language p.
+func endingMail(p *i18n.Printer, prev *EndingPreview, left time.Duration) map[string]any {
+	daysLeft := max(int((left+24*time.Hour-1)/(24*time.Hour)), 1)
 	losses := []string{}
 	for _, l := range prev.Losses[:min(len(prev.Losses), mailLosses)] {
-		line := l.DisplayName + " (" + l.Username + ")"
+		line := p.T("mail.ending.loss", "Name", l.DisplayName, "Username", l.Username)
 		if len(l.LostApps) > 0 {
-			line += ": " + DataSummary(l.Data)
+			line = p.T("mail.ending.loss_data", "Name", l.DisplayName, "Username", l.Username, "Data", DataSummaryIn(p, l.Data))
 		}
 		losses = append(losses, line)
 	}
 	return map[string]any{
 		"Product":    prev.Subscription.ProductName,
 		"Trial":      prev.Subscription.Trial,
-		"When":       when,
-		"EndsOn":     prev.EndsAt.UTC().Format("2006-01-02"),
+		"Days":       daysLeft,
+		"EndsOn":     p.Date(prev.EndsAt),
 		"Seats":      prev.SeatsRemoved,
 		"Losses":     losses,
 		"MoreLosses": prev.UsersLosing - len(losses),
-		"Data":       DataSummary(prev.Data),
+		"Data":       DataSummaryIn(p, prev.Data),
 	}
-}
-
-// dataKinds names the kinds of app data the app modules count, singular and plural.
-var dataKinds = map[string][2]string{
-	"settings":       {"setting", "settings"},
-	"alerts":         {"alert", "alerts"},
-	"streams":        {"stream", "streams"},
-	"shared_streams": {"share of another user's stream", "shares of other users' streams"},
-	"search_topics":  {"search topic", "search topics"},
 }
 
 // KeptSuffix marks the kinds of app data counts that the app keeps.
 const KeptSuffix = "_kept"
 
-// CountWords says n items of kind in words, such as "3 alerts" or "1 search topic".
-func CountWords(kind string, n int) string {
-	names, ok := dataKinds[kind]
-	if !ok {
-		names = [2]string{strings.ReplaceAll(kind, "_", " "), strings.ReplaceAll(kind, "_", " ")}
-	}
-	if n == 1 {
-		return "1 " + names[0]
-	}
-	return fmt.Sprintf("%d %s", n, names[1])
+// dataKinds are the messages that count the kinds of app data the app modules report.
+var dataKinds = map[string]string{
+	"settings":       "users.data.settings",
+	"alerts":         "users.data.alerts",
+	"streams":        "users.data.streams",
+	"shared_streams": "users.data.shared_streams",
+	"search_topics":  "users.data.search_topics",
 }
 
-// DataWords turns app data counts into words, kinds in order, zero counts left out:
-// deleted lists what goes, kept what the app keeps (kinds ending in KeptSuffix).
-func DataWords(counts map[string]int) (deleted, kept []string) {
+// DataSummary says in English what app data counts mean (DataSummaryIn).
+func DataSummary(counts map[string]int) string { return DataSummaryIn(i18n.For(i18n.EN), counts) }
+
+// DataSummaryIn says in p's language what app data counts mean: "3 alerts, 2 settings
+// will be deleted; 2 search topics are kept". Kinds ending in KeptSuffix are kept; zero
+// counts are left out.
+func DataSummaryIn(p *i18n.Printer, counts map[string]int) string {
 	kinds := make([]string, 0, len(counts))
 	for k := range counts {
 		kinds = append(kinds, k)
 	}
 	sort.Strings(kinds)
+	var deleted, kept []string
+	keptCount := 0
 	for _, k := range kinds {
 		n := counts[k]
 		if n == 0 {
 			continue
 		}
-		if base, ok := strings.CutSuffix(k, KeptSuffix); ok {
-			kept = append(kept, CountWords(base, n))
+		base, isKept := strings.CutSuffix(k, KeptSuffix)
+		words := p.T("users.data.other", "Kind", strings.ReplaceAll(base, "_", " "), "Count", n)
+		if id, ok := dataKinds[base]; ok {
+			words = p.T(id, "Count", n)
+		}
+		if isKept {
+			kept, keptCount = append(kept, words), keptCount+n
 		} else {
-			deleted = append(deleted, CountWords(k, n))
+			deleted = append(deleted, words)
 		}
 	}
-	return deleted, kept
-}
-
-// DataSummary says in a sentence what app data counts mean, such as "3 alerts, 2
-// settings will be deleted; 2 search topics are kept".
-func DataSummary(counts map[string]int) string {
-	deleted, kept := DataWords(counts)
-	s := "no data will be deleted"
-	if len(deleted) > 0 {
-		s = strings.Join(deleted, ", ") + " will be deleted"
+	// The lists are of counted things ("3 alerts, 2 settings"), which every language
+	// separates with commas; Count, the number of things kept, picks the verb that
+	// agrees with them ("1 search topic is kept").
+	del, keep := strings.Join(deleted, ", "), strings.Join(kept, ", ")
+	switch {
+	case len(kept) == 0 && len(deleted) == 0:
+		return p.T("users.data.none")
+	case len(kept) == 0:
+		return p.T("users.data.deleted", "Deleted", del)
+	case len(deleted) == 0:
+		return p.T("users.data.none_kept", "Kept", keep, "Count", keptCount)
 	}
-	if len(kept) > 0 {
-		verb := "are"
-		if len(kept) == 1 && strings.HasPrefix(kept[0], "1 ") {
-			verb = "is"
-		}
-		s += "; " + strings.Join(kept, ", ") + " " + verb + " kept"
-	}
-	return s
+	return p.T("users.data.deleted_kept", "Deleted", del, "Kept", keep, "Count", keptCount)
 }

@@ -190,7 +190,7 @@ func TestEndingWarnings(t *testing.T) {
 			t.Fatalf("7 days before the trial's end mails went to %v, want the Global and Billing admins %v", recipients(got), admins)
 		}
 		m := got[0]
-		if m.subject != "Social Engagement trial ends in 7 days, on "+trial.PeriodEnd.UTC().Format("2006-01-02") ||
+		if m.subject != "Social Engagement trial ends in 7 days, on "+trial.PeriodEnd.UTC().Format("2 Jan 2006") ||
 			!strings.Contains(m.text, "Its 5 seats go then.") || !strings.Contains(m.text, "Admin warned (admin@warned.atrium.test)") ||
 			!strings.Contains(m.text, "buy seats on the trial") {
 			t.Errorf("the 7-day mail:\nSubject: %s\n%s", m.subject, m.text)
@@ -213,7 +213,7 @@ func TestEndingWarnings(t *testing.T) {
 		// The cancelled yearly subscription: warned a week before the end of its year.
 		got = runAt(paid.PeriodEnd.Add(-7*24*time.Hour + time.Hour))
 		if len(got) != 6 || !slices.Equal(recipients(got[4:]), admins) ||
-			got[4].subject != "Collaborate ends in 7 days, on "+paid.PeriodEnd.UTC().Format("2006-01-02") || !strings.Contains(got[4].text, "The cancelled Collaborate subscription") {
+			got[4].subject != "Collaborate ends in 7 days, on "+paid.PeriodEnd.UTC().Format("2 Jan 2006") || !strings.Contains(got[4].text, "The cancelled Collaborate subscription") {
 			t.Fatalf("a week before the cancelled subscription ends: %+v", got[4:])
 		}
 		if paid.PeriodEnd.Sub(start) < 300*24*time.Hour {

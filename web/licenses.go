@@ -310,56 +310,9 @@ func (c *console) appList(preview map[string]map[string]int) string {
 	return strings.Join(apps, ", ")
 }
 
-// removalDataKinds are the messages that count the kinds of app data the app modules
-// report, by kind.
-var removalDataKinds = map[string]string{
-	"settings":       "users.data.settings",
-	"alerts":         "users.data.alerts",
-	"streams":        "users.data.streams",
-	"shared_streams": "users.data.shared_streams",
-	"search_topics":  "users.data.search_topics",
-}
-
-// removalData says in p's language what app data counts mean, as licensing.DataSummary
-// does in English: "3 alerts, 2 settings will be deleted; 2 search topics are kept".
-// Kinds ending in licensing.KeptSuffix are kept; zero counts are left out.
+// removalData says in p's language what app data counts mean (licensing.DataSummaryIn).
 func removalData(p *i18n.Printer, counts map[string]int) string {
-	kinds := make([]string, 0, len(counts))
-	for k := range counts {
-		kinds = append(kinds, k)
-	}
-	sort.Strings(kinds)
-	var deleted, kept []string
-	keptCount := 0
-	for _, k := range kinds {
-		n := counts[k]
-		if n == 0 {
-			continue
-		}
-		base, isKept := strings.CutSuffix(k, licensing.KeptSuffix)
-		words := p.T("users.data.other", "Kind", strings.ReplaceAll(base, "_", " "), "Count", n)
-		if id, ok := removalDataKinds[base]; ok {
-			words = p.T(id, "Count", n)
-		}
-		if isKept {
-			kept, keptCount = append(kept, words), keptCount+n
-		} else {
-			deleted = append(deleted, words)
-		}
-	}
-	// The lists are of counted things ("3 alerts, 2 settings"), which every language
-	// separates with commas; Count, the number of things kept, picks the verb that
-	// agrees with them ("1 search topic is kept").
-	del, keep := strings.Join(deleted, ", "), strings.Join(kept, ", ")
-	switch {
-	case len(kept) == 0 && len(deleted) == 0:
-		return p.T("users.data.none")
-	case len(kept) == 0:
-		return p.T("users.data.deleted", "Deleted", del)
-	case len(deleted) == 0:
-		return p.T("users.data.none_kept", "Kept", keep, "Count", keptCount)
-	}
-	return p.T("users.data.deleted_kept", "Deleted", del, "Kept", keep, "Count", keptCount)
+	return licensing.DataSummaryIn(p, counts)
 }
 
 // homeApp is an app on the home page.

@@ -35,7 +35,6 @@ var funcs = template.FuncMap{
 	"roleTitle": func(r access.Role) string { return r.Title() },
 	"join":      strings.Join,
 	"sortLink":  sortLink,
-	"money":     licensing.FormatMinor,
 	"per":       periodWords,
 	"lowSeats":  licensing.LowOnSeats,
 	"has":       func(list []string, s string) bool { return slices.Contains(list, s) },
@@ -299,11 +298,6 @@ func timeOf(t any) (time.Time, bool) {
 	}
 	return time.Time{}, false
 }
-
-// formatTime and formatDate write in English, for sentences built in Go until they
-// become messages.
-func formatTime(t any) string { return formatTimeIn(i18n.For(i18n.EN), t) }
-func formatDate(t any) string { return formatDateIn(i18n.For(i18n.EN), t) }
 
 // pager holds the links of a keyset-paginated list: the next page carries the cursor
 // and every filter of this one.

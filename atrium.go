@@ -37,6 +37,12 @@ type Error struct {
 	Message string
 	Fields  map[string]string
 	Cause   error
+	// ID, when set, names the catalogue message that says Message in the other
+	// languages, Args (name/value pairs) filling its placeholders: for a message with
+	// values in it, which the catalogue cannot find by its English text. English readers
+	// get Message.
+	ID   string
+	Args []any
 }
 
 func (e *Error) Error() string {

@@ -136,7 +136,8 @@ func Require(p *Principal, a Action, r Resource) error {
 	if Can(p, a, r) {
 		return nil
 	}
-	return atrium.Errorf(atrium.CodeForbidden, "you do not have permission to %s", a.Description())
+	return &atrium.Error{Code: atrium.CodeForbidden, Message: "you do not have permission to " + a.Description(),
+		ID: "err.access.forbidden", Args: []any{"Action", a.String()}}
 }
 
 // RankOf returns the highest rank among roles.

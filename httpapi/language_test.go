@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/atrium-admin/atrium"
@@ -43,6 +44,21 @@ func TestProblemsFollowAcceptLanguage(t *testing.T) {
 		a.Admin.DoHeader("PATCH", "/api/v1/users", nil, http.Header{"Accept-Language": {"sv"}}).Want(http.StatusMethodNotAllowed).Decode(&m)
 		if m.Title == "Method Not Allowed" || m.Code != "method_not_allowed" {
 			t.Errorf("Swedish 405 = %+v", m)
+		}
+	})
+}
+
+// TestForbiddenInTheCallersLanguage: a refusal names what was refused in English and in
+// the other languages alike.
+func TestForbiddenInTheCallersLanguage(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		a := e.Signup("Acme", "acme")
+		member := e.SignIn(a.Admin.CreateUser("mona").Username, apptest.Password)
+		var en, sv httpapi.Problem
+		member.Do("GET", "/api/v1/audit-log", nil).Want(http.StatusForbidden).Decode(&en)
+		member.DoHeader("GET", "/api/v1/audit-log", nil, http.Header{"Accept-Language": {"sv"}}).Want(http.StatusForbidden).Decode(&sv)
+		if !strings.HasPrefix(en.Detail, "you do not have permission to ") || sv.Detail != "du har inte behörighet att göra detta (audit.read)" {
+			t.Errorf("forbidden: en %q, sv %q", en.Detail, sv.Detail)
 		}
 	})
 }

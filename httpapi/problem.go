@@ -100,6 +100,9 @@ func ProblemIn(err error, p *i18n.Printer) Problem {
 // detailIn is e's message in p's language. A message about one field reads
 // "field: message", the field name kept as the client sent it.
 func detailIn(e *atrium.Error, p *i18n.Printer) string {
+	if e.ID != "" && p.Lang() != i18n.EN {
+		return p.T(e.ID, e.Args...) // English readers get the message as the code wrote it
+	}
 	switch e.Message {
 	case "invalid input":
 		return p.T("problem.invalid.detail")

@@ -121,6 +121,14 @@ func (v *view) Text(s string) string {
 	return v.P.Text(s)
 }
 
+// errorText is what e says, in the page's language.
+func (v *view) errorText(e *atrium.Error) string {
+	if e.ID != "" && v.P != nil && v.P.Lang() != i18n.EN {
+		return v.T(e.ID, e.Args...)
+	}
+	return v.Text(e.Message)
+}
+
 // Languages are the choices of the language picker, the page's own marked.
 func (v *view) Languages() []languageChoice {
 	if v.P == nil {
@@ -190,7 +198,7 @@ func (v *view) formError(err error, fields ...string) bool {
 	sort.Strings(other)
 	switch {
 	case len(e.Fields) == 0:
-		v.Error = v.Text(e.Message)
+		v.Error = v.errorText(e)
 	case len(other) > 0:
 		v.Error = strings.Join(other, "; ")
 	case e.Code == atrium.CodeConflict:

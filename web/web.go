@@ -420,7 +420,7 @@ func (c *console) renderError(w http.ResponseWriter, r *http.Request, err error)
 	}
 	httpapi.SetRetryAfter(w.Header(), code)
 	v := c.newView(r, title)
-	v.Data = errorPage{Status: status, Message: e.Message}
+	v.Data = errorPage{Status: status, Message: v.errorText(e)}
 	c.render(w, r, status, "error.html", v)
 }
 

@@ -119,6 +119,15 @@ func detailIn(e *atrium.Error, p *i18n.Printer) string {
 	return p.Text(e.Message)
 }
 
+// contentLanguage holds the Content-Language header value of each language.
+var contentLanguage = func() map[i18n.Lang][]string {
+	m := map[i18n.Lang][]string{}
+	for _, l := range append(append([]i18n.Lang{}, i18n.Supported...), i18n.XA) {
+		m[l] = []string{string(l)}
+	}
+	return m
+}()
+
 // requestLang is the language of an API answer: the caller's Accept-Language, else
 // English (clients that do not ask get what they always got).
 func requestLang(r *http.Request) i18n.Lang {
@@ -138,8 +147,9 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	}
 	SetRetryAfterOf(w.Header(), err)
 	w.Header().Set("Content-Type", "application/problem+json")
-	w.Header().Set("Content-Language", string(lang))
-	w.Header().Set("Cache-Control", "no-store")
+	h := w.Header()
+	h["Content-Language"] = contentLanguage[lang] // shared, never written to: no allocation per error
+	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(p.Status)
 	json.NewEncoder(w).Encode(p)
 }

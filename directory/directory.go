@@ -6,6 +6,7 @@ package directory
 import (
 	"context"
 	"embed"
+	"slices"
 	"time"
 
 	"github.com/atrium-admin/atrium"
@@ -19,10 +20,14 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// Migrations are the directory module's schema changes: its SQL files, then the data
-// migrations written in Go.
-var Migrations = append(store.LoadMigrations("directory", migrationFS, "migrations"),
-	store.Migration{Module: "directory", Version: 8, Name: "fold_search", Go: foldSearch})
+// Migrations are the directory module's schema changes: its SQL files and the data
+// migrations written in Go, in version order.
+var Migrations = func() []store.Migration {
+	ms := append(store.LoadMigrations("directory", migrationFS, "migrations"),
+		store.Migration{Module: "directory", Version: 8, Name: "fold_search", Go: foldSearch})
+	slices.SortFunc(ms, func(a, b store.Migration) int { return a.Version - b.Version })
+	return ms
+}()
 
 // Job kinds of the directory module.
 const (

@@ -3,9 +3,9 @@ package directory
 import (
 	"context"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 
+	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/store"
 )
 
@@ -25,6 +25,10 @@ import (
 // listUsers decides: it asks the FTS5 trigram index for at most searchCandidateLimit
 // candidates; if there are no more, it takes the candidate plan, otherwise the fragment
 // is common, its matches are dense, and the walk finds a page quickly.
+//
+// On SQLite the trigram index's tokens are qualified by organization (search_sqlite.go),
+// so the candidates are the organization's rows only: a search costs the same however
+// many users the other organizations have.
 //
 // The LIKE is the definition in both plans; the index only narrows which rows it runs on,
 // so results are exactly those of the plain query.
@@ -46,10 +50,11 @@ func useTrigramCandidates(d store.Dialect, q string) bool {
 }
 
 // searchCandidates returns, as a JSON array for json_each, the rowids of at most bound
-// rows that may contain q, in any organization. complete is false when the index had
+// rows that may contain q, of org (and of any organization whose key collides with
+// org's, which the caller's org condition drops). complete is false when the index had
 // more than bound; the rowids are then of no use.
-func searchCandidates(ctx context.Context, db *store.DB, q string, bound int) (rowids string, n int, complete bool, err error) {
-	rows, err := db.Read().QueryContext(ctx, `SELECT rowid FROM users_search WHERE users_search MATCH $1 LIMIT $2`, ftsTrigramQuery(q), bound+1)
+func searchCandidates(ctx context.Context, db *store.DB, org atrium.OrgID, q string, bound int) (rowids string, n int, complete bool, err error) {
+	rows, err := db.Read().QueryContext(ctx, `SELECT rowid FROM users_search WHERE users_search MATCH $1 LIMIT $2`, searchMatchQuery(string(org), q), bound+1)
 	if err != nil {
 		return "", 0, false, store.Translate(err)
 	}
@@ -71,40 +76,4 @@ func searchCandidates(ctx context.Context, db *store.DB, q string, bound int) (r
 		return "", 0, false, store.Translate(err)
 	}
 	return string(append(b, ']')), n, n <= bound, nil
-}
-
-// ftsTrigramQuery returns the FTS5 query for rows containing every trigram of q (at
-// least three characters). The index is detail=none, which keeps it small but answers no
-// phrase queries, so this is an AND of single trigrams: a superset of the rows containing
-// q, which the LIKE then narrows. Each trigram is a quoted string, so no character of q
-// is FTS5 syntax.
-func ftsTrigramQuery(q string) string {
-	runes := []rune(q)
-	n := len(runes) - 2
-	picks := make([]int, 0, maxSearchTrigrams)
-	if n <= maxSearchTrigrams {
-		for i := range n {
-			picks = append(picks, i)
-		}
-	} else {
-		for i := range maxSearchTrigrams {
-			picks = append(picks, i*(n-1)/(maxSearchTrigrams-1))
-		}
-	}
-	var b strings.Builder
-	seen := make(map[string]bool, len(picks))
-	for _, i := range picks {
-		t := string(runes[i : i+3])
-		if seen[t] {
-			continue
-		}
-		seen[t] = true
-		if b.Len() > 0 {
-			b.WriteString(" AND ")
-		}
-		b.WriteByte('"')
-		b.WriteString(strings.ReplaceAll(t, `"`, `""`))
-		b.WriteByte('"')
-	}
-	return b.String()
 }

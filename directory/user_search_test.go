@@ -25,8 +25,9 @@ func TestUserSearchMatchesLike(t *testing.T) {
 		ctx := context.Background()
 		orgA := testSearchOrg(t, db, "a")
 		orgB := testSearchOrg(t, db, "b")
-		// Org B holds the same generated people, so the trigram index (which spans every
-		// organization) returns candidates that tenant isolation must drop.
+		// Org B holds the same generated people, so a trigram index that mixed the
+		// organizations (or colliding organization keys) would return candidates that
+		// tenant isolation must drop.
 		seedTestUsers(t, db, orgA, "a.test", 1, 2000)
 		seedTestUsers(t, db, orgB, "b.test", 1, 400)
 		s := &Service{db: db, clock: atrium.SystemClock{}}

@@ -229,7 +229,7 @@ func listUsersBounded(ctx context.Context, db *store.DB, org atrium.OrgID, uq Us
 		args = append(args, "%"+store.EscapeLike(q)+"%")
 		where += fmt.Sprintf(" AND search LIKE $%d ESCAPE '\\'", len(args))
 		if useTrigramCandidates(db.Dialect, q) {
-			rowids, n, complete, err := searchCandidates(ctx, db, q, bound)
+			rowids, n, complete, err := searchCandidates(ctx, db, org, q, bound)
 			if err != nil {
 				return UserPage{}, err
 			}

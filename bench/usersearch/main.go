@@ -6,6 +6,13 @@
 //	go run ./bench/usersearch --database-url /tmp/atrium-bench.db --users 1000000
 //	go run ./bench/usersearch --database-url 'postgres://postgres@127.0.0.1:5432/atrium_bench?sslmode=disable' --users 1000000
 //	go run ./bench/usersearch --database-url /tmp/quick.db --users 10000 --queries 200   # quick check
+//
+// --small N also seeds a second organization (--small-org) with N users in the same
+// database and runs the cases against it too: a search there should cost what it costs
+// in a database of its own (compare with --org "Small Org" --users N on an empty one),
+// whatever the size of the first.
+//
+//	go run ./bench/usersearch --database-url /tmp/atrium-bench-300k.db --users 300000 --small 1000 --queries 300
 package main
 
 import (
@@ -32,11 +39,17 @@ func main() {
 	queries := flag.Int("queries", 1000, "measured queries per case")
 	limit := flag.Int("limit", 50, "page size")
 	only := flag.String("only", "", "run only the cases whose name contains this")
+	small := flag.Int("small", 0, "also seed --small-org with this many users in the same database and run the cases against it")
+	smallOrg := flag.String("small-org", "Small Org", "the small organization of --small")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measured queries to this file")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, *dbURL, *org, *users, *queries, *limit, *only, *cpuProfile); err != nil {
+	orgs := []orgSpec{{*org, *users}}
+	if *small > 0 {
+		orgs = append(orgs, orgSpec{*smallOrg, *small})
+	}
+	if err := run(ctx, *dbURL, orgs, *queries, *limit, *only, *cpuProfile); err != nil {
 		fmt.Fprintln(os.Stderr, "usersearch:", err)
 		os.Exit(1)
 	}
@@ -55,7 +68,13 @@ const (
 	slowCaseQueries = 50
 )
 
-func run(ctx context.Context, dbURL, orgName string, users, queries, limit int, only, cpuProfile string) error {
+// orgSpec is an organization to seed and measure.
+type orgSpec struct {
+	name  string
+	users int
+}
+
+func run(ctx context.Context, dbURL string, orgs []orgSpec, queries, limit int, only, cpuProfile string) error {
 	cfg := app.Defaults()
 	cfg.DatabaseURL = dbURL
 	cfg.LogLevel = "warn"
@@ -64,16 +83,49 @@ func run(ctx context.Context, dbURL, orgName string, users, queries, limit int, 
 		return err
 	}
 	defer m.Close()
-	seeded, err := app.Seed(ctx, m, app.SeedOptions{Org: orgName, Users: users, Out: os.Stdout})
-	if err != nil {
-		return err
+	seeded := make([]*app.SeedResult, len(orgs))
+	for i, o := range orgs {
+		if seeded[i], err = app.Seed(ctx, m, app.SeedOptions{Org: o.name, Users: o.users, Out: os.Stdout}); err != nil {
+			return err
+		}
 	}
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	var instance int
+	if len(orgs) > 1 {
+		if err := m.DB.Read().QueryRowContext(ctx, `SELECT count(*) FROM users WHERE deleted_at IS NULL`).Scan(&instance); err != nil {
+			return err
+		}
+	}
+	for i, o := range orgs {
+		if err := runCases(ctx, m, seeded[i], o.users, instance, queries, limit, only); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runCases runs every case against the organization seeded with users users; instance,
+// when not 0, is the active users of every organization in the database.
+func runCases(ctx context.Context, m *app.Main, seeded *app.SeedResult, users, instance, queries, limit int, only string) error {
 	total, err := m.Directory.CountUsers(ctx, seeded.Org.ID)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("\n%s, organization %q with %d active users, %d queries per case, limit %d\n\n",
-		m.DB.Dialect, seeded.Org.Name, total, queries, limit)
+	fmt.Printf("\n%s, organization %q with %d active users", m.DB.Dialect, seeded.Org.Name, total)
+	if instance > 0 {
+		fmt.Printf(" (%d in the database)", instance)
+	}
+	fmt.Printf(", %d queries per case, limit %d\n\n", queries, limit)
 
 	rng := rand.New(rand.NewPCG(1, 2))
 	var rare []string // syllable surnames: one or a few users each
@@ -108,17 +160,6 @@ func run(ctx context.Context, dbURL, orgName string, users, queries, limit int, 
 		}},
 		// Too short for a trigram and rare: the walk reads the whole organization.
 		{slowCase, pick([]string{"qz", "xq"})},
-	}
-	if cpuProfile != "" {
-		f, err := os.Create(cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
 	}
 	fmt.Printf("%-58s %9s %9s %9s %8s\n", "case", "p50", "p99", "max", "rows")
 	for _, c := range cases {

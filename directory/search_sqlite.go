@@ -1,0 +1,197 @@
+package directory
+
+import (
+	"database/sql/driver"
+	"unicode/utf8"
+
+	"modernc.org/sqlite"
+)
+
+// On SQLite the user search's trigram index holds organization-qualified tokens: for
+// each distinct trigram of a user's search text, a token made of a short key of the
+// user's organization and the trigram (appendSearchToken). Every posting list then holds
+// one organization's rows (bar org-key collisions), so a search's candidates are that
+// organization's only and its cost does not grow with the other tenants' users. A
+// collision of two organizations' keys (40 bits) only costs speed: every candidate is
+// still re-checked with the org condition and the LIKE.
+//
+// The index (migration 009) is an FTS5 table of these tokens, kept by triggers on users
+// that call searchGramsFunc. The function is registered with the driver here, at package
+// init, before any connection opens or any migration runs. A program that writes users
+// on a connection without it (the sqlite3 shell, say) fails in the trigger with "no such
+// function: atrium_search_grams".
+
+// searchGramsFunc is the SQL name of searchGrams: atrium_search_grams(org_id, search).
+const searchGramsFunc = "atrium_search_grams"
+
+func init() {
+	sqlite.MustRegisterDeterministicScalarFunction(searchGramsFunc, 2, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		org, _ := args[0].(string)
+		text, ok := args[1].(string)
+		if !ok {
+			if b, isBlob := args[1].([]byte); isBlob {
+				text = string(b)
+			}
+		}
+		return searchGrams(org, text), nil
+	})
+}
+
+// searchOrgKeyLen is the length of the organization key that starts every token: 10 hex
+// digits, the top 40 bits of the FNV-64a hash of the organization ID.
+const searchOrgKeyLen = 10
+
+// searchOrgKey returns org's key.
+func searchOrgKey(org string) string {
+	v := uint64(14695981039346656037) // FNV-64a
+	for i := 0; i < len(org); i++ {
+		v = (v ^ uint64(org[i])) * 1099511628211
+	}
+	const digits = "0123456789abcdef"
+	var b [searchOrgKeyLen]byte
+	for i := range b {
+		b[i] = digits[v>>60]
+		v <<= 4
+	}
+	return string(b[:])
+}
+
+// searchTrigrams returns the trigrams (three characters) of text in order, as
+// substrings of it, repeats included (see eachTrigram).
+func searchTrigrams(text string) []string {
+	text = asciiLower(text)
+	out := make([]string, 0, len(text))
+	eachTrigram(text, func(start, end int) { out = append(out, text[start:end]) })
+	return out
+}
+
+// eachTrigram calls fn with the byte offsets of every trigram of text, in order. A byte
+// that is not valid UTF-8 counts as one character, as the bytes are kept. Callers
+// lower-case ASCII letters first (asciiLower), as SQLite's LIKE ignores their case: the
+// search text and fragments are folded already, so that only keeps the index a superset
+// of the LIKE for a row written unfolded.
+func eachTrigram(text string, fn func(start, end int)) {
+	var starts [3]int // byte offsets of the last three characters
+	n := 0
+	for i := 0; i < len(text); {
+		_, w := utf8.DecodeRuneInString(text[i:])
+		starts[0], starts[1], starts[2] = starts[1], starts[2], i
+		n++
+		i += w
+		if n >= 3 {
+			fn(starts[0], i)
+		}
+	}
+}
+
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+// appendSearchToken appends the token of trigram t in the organization whose key is
+// orgKey: the key, then t's bytes, each of [0-9a-y] as itself and any other as 'z' and
+// its two hex digits. So a token is only [0-9a-z] (one token for FTS5's ascii tokenizer
+// whatever t holds), distinct trigrams have distinct tokens, and the common trigrams of
+// letters and digits cost three bytes, not six.
+func appendSearchToken(b []byte, orgKey, t string) []byte {
+	const digits = "0123456789abcdef"
+	b = append(b, orgKey...)
+	for i := 0; i < len(t); i++ {
+		if c := t[i]; 'a' <= c && c <= 'y' || '0' <= c && c <= '9' {
+			b = append(b, c)
+		} else {
+			b = append(b, 'z', digits[c>>4], digits[c&15])
+		}
+	}
+	return b
+}
+
+// searchGrams returns the index text of a user of org whose search text is text: the
+// tokens of its distinct trigrams (searchTrigrams), space-separated, in order of first
+// occurrence. The same for the same arguments.
+func searchGrams(org, text string) string {
+	text = asciiLower(text)
+	if len(text) < 3 {
+		return ""
+	}
+	key := searchOrgKey(org)
+	b := make([]byte, 0, len(text)*(searchOrgKeyLen+4))
+	// The trigrams seen, as start<<32 | end offsets in text, in a small open-addressing
+	// set: it runs once per user written, and a sort of the strings cost more than all
+	// the rest.
+	size := 16
+	for size < 2*len(text) {
+		size *= 2
+	}
+	var buf [512]uint64
+	var set []uint64
+	if size <= len(buf) {
+		set = buf[:size]
+	} else {
+		set = make([]uint64, size)
+	}
+	mask := uint32(size - 1)
+	eachTrigram(text, func(start, end int) {
+		t := text[start:end]
+		h := uint32(2166136261)
+		for j := 0; j < len(t); j++ {
+			h = (h ^ uint32(t[j])) * 16777619
+		}
+		for h &= mask; set[h] != 0; h = (h + 1) & mask {
+			if e := set[h]; text[e>>32:uint32(e)] == t {
+				return // seen
+			}
+		}
+		set[h] = uint64(start)<<32 | uint64(end)
+		if len(b) > 0 {
+			b = append(b, ' ')
+		}
+		b = appendSearchToken(b, key, t)
+	})
+	return string(b)
+}
+
+// searchMatchQuery returns the FTS5 query for org's rows containing every trigram of
+// q (at least three characters). The index is detail=none, which keeps it small but
+// answers no phrase queries, so this is an AND of single tokens: a superset of the rows
+// containing q, which the LIKE then narrows. For a long fragment it takes
+// maxSearchTrigrams trigrams spread over it. Each token is a quoted string.
+func searchMatchQuery(org, q string) string {
+	all := searchTrigrams(q)
+	n := len(all)
+	picks := make([]string, 0, maxSearchTrigrams)
+	if n <= maxSearchTrigrams {
+		picks = append(picks, all...)
+	} else {
+		for i := range maxSearchTrigrams {
+			picks = append(picks, all[i*(n-1)/(maxSearchTrigrams-1)])
+		}
+	}
+	key := searchOrgKey(org)
+	var b []byte
+	seen := make(map[string]bool, len(picks))
+	for _, t := range picks {
+		if seen[t] {
+			continue
+		}
+		seen[t] = true
+		if len(b) > 0 {
+			b = append(b, " AND "...)
+		}
+		b = append(b, '"')
+		b = appendSearchToken(b, key, t)
+		b = append(b, '"')
+	}
+	return string(b)
+}

@@ -158,22 +158,29 @@ func (p *Printer) Money(minor int64, code string) string {
 // Date formats t's date in UTC as the language's medium date: "2 Dec 2026",
 // "2 dec. 2026", "2. des. 2026", "2 gru 2026".
 func (p *Printer) Date(t time.Time) string {
-	t = t.UTC()
-	var b strings.Builder
-	b.WriteString(strconv.Itoa(t.Day()))
+	var buf [40]byte
+	return string(p.appendDate(buf[:0], t.UTC()))
+}
+
+// appendDate appends the medium date of t (in UTC already) to b.
+func (p *Printer) appendDate(b []byte, t time.Time) []byte {
+	b = strconv.AppendInt(b, int64(t.Day()), 10)
 	if p.loc.dayDot {
-		b.WriteByte('.')
+		b = append(b, '.')
 	}
-	b.WriteByte(' ')
-	b.WriteString(p.loc.months[t.Month()-1])
-	b.WriteByte(' ')
-	b.WriteString(strconv.Itoa(t.Year()))
-	return b.String()
+	b = append(b, ' ')
+	b = append(b, p.loc.months[t.Month()-1]...)
+	b = append(b, ' ')
+	return strconv.AppendInt(b, int64(t.Year()), 10)
 }
 
 // DateTime formats t in UTC as the medium date and the 24-hour time, marked UTC as
 // the console shows times: "2 Dec 2026, 15:04 UTC", "2 dec. 2026 15:04 UTC".
 func (p *Printer) DateTime(t time.Time) string {
+	var buf [64]byte
 	t = t.UTC()
-	return p.Date(t) + p.loc.dateTime + t.Format("15:04") + " UTC"
+	b := p.appendDate(buf[:0], t)
+	b = append(b, p.loc.dateTime...)
+	b = t.AppendFormat(b, "15:04")
+	return string(append(b, " UTC"...))
 }

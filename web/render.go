@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"embed"
 	"errors"
+	htmlstd "html"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"text/template/parse"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -62,9 +64,66 @@ func (ps *pageSets) of(l i18n.Lang) templates {
 	t, ok := ps.sets[l]
 	if !ok {
 		t = loadTemplates(ps.funcs(i18n.For(l)))
+		for _, page := range t {
+			inlineMessages(page, i18n.For(l))
+		}
 		ps.sets[l] = t
 	}
 	return t
+}
+
+// inlineMessages replaces every {{t "id"}} of set's templates that has no arguments by
+// the message's text, HTML-escaped: the set is of one language, so the text is known at
+// parse time, and the page no longer calls a function (through reflection) for it. It
+// runs before the first execution, when html/template escapes the trees; the messages
+// are used in text and quoted attributes, where escaped text is what the escaper would
+// have written.
+func inlineMessages(set *template.Template, p *i18n.Printer) {
+	for _, t := range set.Templates() {
+		if t.Tree != nil && t.Tree.Root != nil {
+			inlineList(t.Tree.Root, p)
+		}
+	}
+}
+
+func inlineList(list *parse.ListNode, p *i18n.Printer) {
+	if list == nil {
+		return
+	}
+	for i, n := range list.Nodes {
+		switch n := n.(type) {
+		case *parse.ActionNode:
+			if id, ok := plainMessage(n); ok {
+				list.Nodes[i] = &parse.TextNode{NodeType: parse.NodeText, Pos: n.Pos, Text: []byte(htmlstd.EscapeString(p.T(id)))}
+			}
+		case *parse.IfNode:
+			inlineList(n.List, p)
+			inlineList(n.ElseList, p)
+		case *parse.RangeNode:
+			inlineList(n.List, p)
+			inlineList(n.ElseList, p)
+		case *parse.WithNode:
+			inlineList(n.List, p)
+			inlineList(n.ElseList, p)
+		}
+	}
+}
+
+// plainMessage reports whether action is {{t "id"}}, and its id.
+func plainMessage(action *parse.ActionNode) (string, bool) {
+	pipe := action.Pipe
+	if pipe == nil || len(pipe.Decl) > 0 || len(pipe.Cmds) != 1 || len(pipe.Cmds[0].Args) != 2 {
+		return "", false
+	}
+	fn, ok := pipe.Cmds[0].Args[0].(*parse.IdentifierNode)
+	if !ok || fn.Ident != "t" {
+		return "", false
+	}
+	id, ok := pipe.Cmds[0].Args[1].(*parse.StringNode)
+	if !ok {
+		return "", false
+	}
+	return id.Text, true
 }
 
 func loadTemplates(funcs template.FuncMap) templates {

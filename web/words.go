@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/atrium-admin/atrium/access"
@@ -128,10 +129,24 @@ func compiledKey(r access.Role) (string, bool) {
 // roleTitleIn names role r in p's language ("Administrator pomocy technicznej"); a role
 // defined from data keeps the name it was given.
 func roleTitleIn(p *i18n.Printer, r access.Role) string {
-	if key, ok := compiledKey(r); ok {
-		return messageOr(p, "roles."+key+".title", r.Title())
+	k := roleTitleKey{p.Lang(), r}
+	if title, ok := roleTitles.Load(k); ok {
+		return title.(string)
 	}
-	return r.Title()
+	title := r.Title()
+	if key, ok := compiledKey(r); ok {
+		title = messageOr(p, "roles."+key+".title", title)
+		roleTitles.Store(k, title) // a compiled role's title never changes
+	}
+	return title
+}
+
+// roleTitles caches the titles of compiled roles per language: lists show one per row.
+var roleTitles sync.Map // roleTitleKey → string
+
+type roleTitleKey struct {
+	lang i18n.Lang
+	role access.Role
 }
 
 // roleDescriptionIn says what role r is for in p's language ("Everything in the

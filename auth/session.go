@@ -99,7 +99,8 @@ func (s *Service) SignIn(ctx context.Context, in SignInInput) (*Identity, string
 		return nil, "", &atrium.Error{Code: atrium.CodeForbidden, Message: "sign-in is blocked for this account; contact your administrator"}
 	}
 	if !c.CanSignIn() {
-		return nil, "", &atrium.Error{Code: atrium.CodeForbidden, Message: "your organization is " + string(c.OrgState) + "; sign-in is not possible"}
+		return nil, "", &atrium.Error{Code: atrium.CodeForbidden, Message: "your organization is " + string(c.OrgState) + "; sign-in is not possible",
+			ID: "err.auth.org_state", Args: []any{"State", string(c.OrgState)}}
 	}
 	now := s.clock.Now()
 	token := newToken(sessionPrefix)

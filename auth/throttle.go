@@ -102,7 +102,8 @@ func errLocked(wait time.Duration) error {
 		when = "a minute"
 	}
 	return &lockedError{wait: wait, err: &atrium.Error{Code: atrium.CodeRateLimited,
-		Message: "Too many failed sign-ins. Try again in " + when + "."}}
+		Message: "Too many failed sign-ins. Try again in " + when + ".",
+		ID:      "err.auth.locked", Args: []any{"Count", max(1, n)}}}
 }
 
 // checkLocked returns a locked error when k may not try now: its account and source

@@ -455,7 +455,8 @@ func (s *Service) SetOrgSuspended(ctx context.Context, p *access.Principal, id a
 			from, to, action = OrgSuspended, OrgActive, "org.reactivate"
 		}
 		if org.State != from {
-			return atrium.Errorf(atrium.CodeConflict, "the organization is %s, not %s", org.State, from)
+			return &atrium.Error{Code: atrium.CodeConflict, Message: fmt.Sprintf("the organization is %s, not %s", org.State, from),
+				ID: "err.directory.org_state", Args: []any{"State", string(org.State), "Want", string(from)}}
 		}
 		now := tx.Now()
 		if _, err := tx.ExecContext(ctx, `UPDATE organizations SET state = $1, updated_at = $2, version = version + 1 WHERE id = $3`,
@@ -513,7 +514,8 @@ func (s *Service) OrgByDomain(ctx context.Context, domain string) (*Organization
 	if err != nil {
 		err = store.Translate(err)
 		if atrium.ErrorCode(err) == atrium.CodeNotFound {
-			return nil, atrium.Errorf(atrium.CodeNotFound, "no organization has the domain %q", domain)
+			return nil, &atrium.Error{Code: atrium.CodeNotFound, Message: fmt.Sprintf("no organization has the domain %q", domain),
+				ID: "err.directory.no_org_domain", Args: []any{"Domain", domain}}
 		}
 		return nil, err
 	}

@@ -57,9 +57,11 @@ func (s *Service) changeOrgState(ctx context.Context, id atrium.OrgID, from, to 
 		}
 		if org.State != from {
 			if to == OrgDeleted {
-				return atrium.Errorf(atrium.CodeConflict, "the organization is %s; suspend it before deleting it", org.State)
+				return &atrium.Error{Code: atrium.CodeConflict, Message: fmt.Sprintf("the organization is %s; suspend it before deleting it", org.State),
+					ID: "err.directory.org_delete_state", Args: []any{"State", string(org.State)}}
 			}
-			return atrium.Errorf(atrium.CodeConflict, "the organization is %s, not %s", org.State, from)
+			return &atrium.Error{Code: atrium.CodeConflict, Message: fmt.Sprintf("the organization is %s, not %s", org.State, from),
+				ID: "err.directory.org_state", Args: []any{"State", string(org.State), "Want", string(from)}}
 		}
 		if err := also(tx, org); err != nil {
 			return err

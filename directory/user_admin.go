@@ -396,7 +396,9 @@ func (s *Service) ResetPasswordFromMachine(ctx context.Context, username string)
 		strings.ToLower(strings.TrimSpace(username))).Scan(&org, &id)
 	if err != nil {
 		if atrium.ErrorCode(store.Translate(err)) == atrium.CodeNotFound {
-			return "", nil, atrium.Errorf(atrium.CodeNotFound, "there is no user %q", strings.TrimSpace(username))
+			name := strings.TrimSpace(username)
+			return "", nil, &atrium.Error{Code: atrium.CodeNotFound, Message: fmt.Sprintf("there is no user %q", name),
+				ID: "err.directory.no_user", Args: []any{"Username", name}}
 		}
 		return "", nil, store.Translate(err)
 	}
@@ -579,7 +581,9 @@ func (s *Service) ensureNotLastGlobalAdmin(ctx context.Context, tx *store.Tx, u 
 			return nil
 		}
 	}
-	return atrium.Errorf(atrium.CodeConflict, "%s is the last Global administrator of the organization and cannot be %s", u.Username, verb)
+	// verb ("blocked", "deleted", "demoted") is also the value the translations select on.
+	return &atrium.Error{Code: atrium.CodeConflict, Message: fmt.Sprintf("%s is the last Global administrator of the organization and cannot be %s", u.Username, verb),
+		ID: "err.directory.last_global_admin", Args: []any{"User", u.Username, "Change", verb}}
 }
 
 // purgeUsers removes for good the users deleted more than RestoreWindow ago.

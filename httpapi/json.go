@@ -183,7 +183,8 @@ func decodeError(err error, data []byte, v any) error {
 	var typeErr *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &maxErr):
-		return &atrium.Error{Code: atrium.CodeTooLarge, Message: fmt.Sprintf("the body is larger than %d bytes", MaxBodyBytes)}
+		return &atrium.Error{Code: atrium.CodeTooLarge, Message: fmt.Sprintf("the body is larger than %d bytes", MaxBodyBytes),
+			ID: "err.httpapi.body_too_large", Args: []any{"Count", MaxBodyBytes}}
 	case errors.Is(err, io.EOF):
 		return &atrium.Error{Code: atrium.CodeInvalid, Message: "the body is empty; send a JSON object"}
 	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):

@@ -62,3 +62,29 @@ func TestForbiddenInTheCallersLanguage(t *testing.T) {
 		}
 	})
 }
+
+// TestMessagesWithValuesInTheCallersLanguage: an error whose message has values in it
+// (a user name, a path wildcard) comes in Polish with the values in place, and in
+// English as the service wrote it.
+func TestMessagesWithValuesInTheCallersLanguage(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		a := e.Signup("Acme", "acme")
+		pl := http.Header{"Accept-Language": {"pl-PL"}}
+		// The last Global administrator keeps the role: the translation selects the
+		// refused change.
+		demote := "/api/v1/users/" + string(a.AdminID) + "/roles/global_admin"
+		last := a.Admin.DoHeader("DELETE", demote, nil, pl).WantProblem(http.StatusConflict, atrium.CodeConflict)
+		if want := "użytkownik " + a.AdminUsername + " jest ostatnim administratorem globalnym organizacji, więc nie można odebrać mu tej roli"; last.Detail != want {
+			t.Errorf("Polish last-admin detail = %q, want %q", last.Detail, want)
+		}
+		lastEN := a.Admin.Do("DELETE", demote, nil).WantProblem(http.StatusConflict, atrium.CodeConflict)
+		if want := a.AdminUsername + " is the last Global administrator of the organization and cannot be demoted"; lastEN.Detail != want {
+			t.Errorf("English last-admin detail = %q, want %q", lastEN.Detail, want)
+		}
+		// A path wildcard that is not valid text.
+		path := a.Admin.DoHeader("GET", "/api/v1/users/%FF", nil, pl).WantProblem(http.StatusNotFound, atrium.CodeNotFound)
+		if want := "pod tym adresem nic nie ma: {id} w ścieżce musi być poprawnym tekstem UTF-8 bez znaków NUL"; path.Detail != want {
+			t.Errorf("Polish path detail = %q, want %q", path.Detail, want)
+		}
+	})
+}

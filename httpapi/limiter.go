@@ -92,7 +92,35 @@ func retrySeconds(d time.Duration) string {
 // is what, followed by when to try again: "Too many sign-ups from your address. Try
 // again in 40 seconds."
 func RateLimited(wait time.Duration, what string) error {
-	return &retryLater{err: &atrium.Error{Code: atrium.CodeRateLimited, Message: what + " Try again in " + WaitInWords(wait) + "."}, wait: wait}
+	e := &atrium.Error{Code: atrium.CodeRateLimited, Message: what + " Try again in " + WaitInWords(wait) + "."}
+	if ids, ok := rateLimitedIDs[what]; ok {
+		n, minutes := waitCount(wait)
+		e.ID, e.Args = ids[0], []any{"Count", n}
+		if minutes {
+			e.ID = ids[1]
+		}
+	}
+	return &retryLater{err: e, wait: wait}
+}
+
+// rateLimitedIDs name, for the whats RateLimited knows, the messages of the whole
+// sentence, with the wait in seconds and in minutes. Any other what stays English in
+// every language.
+var rateLimitedIDs = map[string][2]string{
+	"Too many sign-in attempts from your address.": {"err.httpapi.rate_limited_signin.seconds", "err.httpapi.rate_limited_signin.minutes"},
+	"Too many sign-ups from your address.":         {"err.httpapi.rate_limited_signup.seconds", "err.httpapi.rate_limited_signup.minutes"},
+}
+
+// waitCount is the number WaitInWords says d as, and whether in minutes (else seconds).
+func waitCount(d time.Duration) (int, bool) {
+	if d <= time.Minute {
+		n := max(1, int(math.Ceil(d.Seconds())))
+		if n == 60 {
+			return 1, true
+		}
+		return n, false
+	}
+	return int(math.Ceil(d.Minutes())), true
 }
 
 // WaitInWords says how long d is for a message: "40 seconds", "1 minute", "15 minutes"

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -62,7 +63,8 @@ var patternParamRE = regexp.MustCompile(`\{([A-Za-z_][A-Za-z0-9_]*)(?:\.\.\.)?\}
 func CheckPath(r *http.Request, pattern string) error {
 	for _, m := range patternParamRE.FindAllStringSubmatch(pattern, -1) {
 		if !ValidText(r.PathValue(m[1])) {
-			return atrium.Errorf(atrium.CodeNotFound, "there is nothing at this address: the {%s} in the path %s", m[1], textRule)
+			return &atrium.Error{Code: atrium.CodeNotFound, Message: fmt.Sprintf("there is nothing at this address: the {%s} in the path %s", m[1], textRule),
+				ID: "err.httpapi.path_text", Args: []any{"Param", "{" + m[1] + "}"}}
 		}
 	}
 	return nil

@@ -399,7 +399,8 @@ func (s *Service) CreateProduct(ctx context.Context, pr *access.Principal, in Pr
 			return err
 		}
 		if n >= MaxCatalog {
-			return atrium.Errorf(atrium.CodeConflict, "the catalog already holds %d products and add-ons, the most it can", MaxCatalog)
+			return &atrium.Error{Code: atrium.CodeConflict, Message: fmt.Sprintf("the catalog already holds %d products and add-ons, the most it can", MaxCatalog),
+				ID: "err.licensing.catalog_full", Args: []any{"Count", MaxCatalog}}
 		}
 		p, err := s.insertProduct(ctx, tx, in, false)
 		if err != nil {

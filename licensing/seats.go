@@ -85,12 +85,15 @@ func removeSeats(ctx context.Context, tx *store.Tx, org atrium.OrgID, product st
 	}
 	if !force && purchased-n < assigned {
 		msg := fmt.Sprintf("%d licenses of this product are assigned, so the quantity cannot go below %d. ", assigned, assigned)
+		id, args := "err.licensing.quantity_in_use", []any{"Count", assigned}
 		if free := max(0, purchased-assigned); free == 0 {
 			msg += "Every seat is in use: remove licenses first."
 		} else {
 			msg += fmt.Sprintf("You can remove up to %d unused seats now, or remove licenses first.", free)
+			id, args = "err.licensing.quantity_free", append(args, "Free", free)
 		}
-		return &atrium.Error{Code: atrium.CodeConflict, Fields: map[string]string{"quantity": fmt.Sprintf("%d licenses are assigned", assigned)}, Message: msg}
+		return &atrium.Error{Code: atrium.CodeConflict, Fields: map[string]string{"quantity": fmt.Sprintf("%d licenses are assigned", assigned)}, Message: msg,
+			ID: id, Args: args}
 	}
 	// Free seats go first, from the stripes with most of them; with force, then any.
 	sort.Slice(stripes, func(i, j int) bool {
@@ -146,7 +149,8 @@ func (s *Service) takeSeat(ctx context.Context, tx *store.Tx, org atrium.OrgID, 
 		return err
 	}
 	if !ok {
-		return &atrium.Error{Code: atrium.CodeNoSeatsAvailable, Message: fmt.Sprintf("no %s licenses are available; buy more seats or free one", name)}
+		return &atrium.Error{Code: atrium.CodeNoSeatsAvailable, Message: fmt.Sprintf("no %s licenses are available; buy more seats or free one", name),
+			ID: "err.licensing.no_seats", Args: []any{"Product", name}}
 	}
 	if warned || !LowOnSeats(purchased, assigned+1) {
 		return nil

@@ -232,8 +232,9 @@ func (s *Service) planOrder(ctx context.Context, q store.Querier, org atrium.Org
 	}
 	plan.TotalMinor = prod.PriceMinor * int64(plan.ChargedSeats)
 	if in.SeatsAfter != 0 && in.SeatsAfter != plan.SeatsAfter {
-		return nil, atrium.Errorf(atrium.CodePreconditionFailed, "the subscription was changed since you reviewed the order: it would now have %s; review the order again",
-			seats(plan.SeatsAfter, "paid"))
+		return nil, &atrium.Error{Code: atrium.CodePreconditionFailed,
+			Message: fmt.Sprintf("the subscription was changed since you reviewed the order: it would now have %s; review the order again", seats(plan.SeatsAfter, "paid")),
+			ID:      "err.licensing.order_changed", Args: []any{"Count", plan.SeatsAfter}}
 	}
 	return plan, nil
 }

@@ -126,9 +126,12 @@ func (c *console) signUp(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	if ok, wait := c.signups.Take(httpapi.ClientIP(r), c.Clock.Now()); !ok {
-		err := httpapi.RateLimited(wait, "signup.error.rate_limited")
+		err := httpapi.RateLimited(wait, "Too many sign-ups from your address.")
 		v := c.signupView(r, form, 2)
-		v.Error = v.Text(messageOf(err))
+		var e *atrium.Error
+		if errors.As(err, &e) {
+			v.Error = v.errorText(e)
+		}
 		httpapi.SetRetryAfterOf(w.Header(), err)
 		c.render(w, r, http.StatusTooManyRequests, "signup.html", v)
 		return nil

@@ -7,6 +7,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"mime"
@@ -307,7 +308,8 @@ func checkRequest(w http.ResponseWriter, r *http.Request, maxForm int64) error {
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
-		return atrium.Errorf(atrium.CodeTooLarge, "the form is larger than %d KB", maxForm>>10)
+		return &atrium.Error{Code: atrium.CodeTooLarge, Message: fmt.Sprintf("the form is larger than %d KB", maxForm>>10),
+			ID: "err.web.form_too_large", Args: []any{"Count", maxForm >> 10}}
 	case err != nil:
 		return atrium.Errorf(atrium.CodeInvalid, "the form could not be read; go back, reload the page and try again")
 	}

@@ -57,7 +57,6 @@ var errorMessagesKeptAsIs = map[string]string{
 // access.Require and the directory's, licensing's, auth's and httpapi's messages with
 // values do). Still without an ID:
 //
-//   - "you do not have permission to %s" (licensing/invoice.go)
 //   - "%s" with a message the console has already translated by ID (web)
 func TestServiceErrorsTranslated(t *testing.T) {
 	sites, skipped := collectErrorMessages(t, "..")

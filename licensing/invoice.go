@@ -306,7 +306,8 @@ func (s *Service) Invoices(ctx context.Context, p *access.Principal, org atrium.
 		org = p.Org
 	}
 	if !access.Can(p, access.BillingRead, access.Resource{Org: org}) && !access.Can(p, access.InvoiceManage, access.Resource{Org: org}) {
-		return nil, "", atrium.Errorf(atrium.CodeForbidden, "you do not have permission to %s", access.BillingRead.Description())
+		return nil, "", &atrium.Error{Code: atrium.CodeForbidden, Message: "you do not have permission to " + access.BillingRead.Description(),
+			ID: "err.access.forbidden", Args: []any{"Action", access.BillingRead.String()}}
 	}
 	var at int64
 	var id string

@@ -51,28 +51,42 @@ func i18nReport(w io.Writer, dir string) error {
 // under dir, where the program asks for its messages.
 func ProgramSources(dir string) ([]string, error) {
 	var out []string
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+	err := walkProgram(dir, nil, func(path string) error {
+		if !strings.HasSuffix(path, ".go") && !strings.HasSuffix(path, ".html") && !strings.HasSuffix(path, ".txt") {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		out = append(out, string(b))
+		return nil
+	})
+	return out, err
+}
+
+// walkProgram calls fn with every file of the program under dir: hidden directories,
+// testdata, node_modules and Go tests left out, and the directories skip names (paths
+// relative to dir, slash-separated) too.
+func walkProgram(dir string, skip func(rel string) bool, fn func(path string) error) error {
+	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		if d.IsDir() {
-			if name := d.Name(); path != dir && (strings.HasPrefix(name, ".") || name == "testdata" || name == "node_modules") {
+			if path == dir {
+				return nil
+			}
+			name := d.Name()
+			rel, _ := filepath.Rel(dir, path)
+			if strings.HasPrefix(name, ".") || name == "testdata" || name == "node_modules" || (skip != nil && skip(filepath.ToSlash(rel))) {
 				return filepath.SkipDir
 			}
 			return nil
 		}
-		name := d.Name()
-		if strings.HasSuffix(name, "_test.go") {
+		if strings.HasSuffix(d.Name(), "_test.go") {
 			return nil
 		}
-		if strings.HasSuffix(name, ".go") || strings.HasSuffix(name, ".html") || strings.HasSuffix(name, ".txt") {
-			b, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			out = append(out, string(b))
-		}
-		return nil
+		return fn(path)
 	})
-	return out, err
 }

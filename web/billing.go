@@ -185,7 +185,7 @@ func (c *console) purchaseReview(w http.ResponseWriter, r *http.Request) error {
 func (c *console) renderReview(w http.ResponseWriter, r *http.Request, status int, o *orderReview, errMsg string) error {
 	v := c.newView(r, "billing.review.title")
 	v.Data = o
-	v.Error = v.Text(errMsg)
+	v.Error = errMsg
 	c.render(w, r, status, "purchase_review.html", v)
 	return nil
 }
@@ -213,7 +213,7 @@ func (c *console) purchaseOrder(w http.ResponseWriter, r *http.Request) error {
 	}
 	if atrium.ErrorCode(err) == atrium.CodePreconditionFailed {
 		if fresh, _, rerr := c.readOrder(r, f); rerr == nil {
-			return c.renderReview(w, r, statusOf(err), fresh, messageOf(err))
+			return c.renderReview(w, r, statusOf(err), fresh, messageIn(i18n.For(c.lang(r)), err))
 		}
 	}
 	if err != nil {
@@ -323,7 +323,7 @@ func (c *console) renderCancel(w http.ResponseWriter, r *http.Request, id string
 	}
 	p := cancelView(i18n.For(c.lang(r)), prev)
 	v := c.newView(r, p.Heading)
-	v.Error = v.Text(errMsg)
+	v.Error = errMsg
 	v.Data = p
 	c.render(w, r, status, "purchase_cancel.html", v)
 	return nil
@@ -342,7 +342,7 @@ func (c *console) subscriptionCancel(w http.ResponseWriter, r *http.Request) err
 	sub, err := c.Licensing.Cancel(r.Context(), s.P(), r.PathValue("id"))
 	if err != nil {
 		if atrium.ErrorCode(err) == atrium.CodeConflict {
-			if rerr := c.renderCancel(w, r, r.PathValue("id"), statusOf(err), messageOf(err)); rerr == nil {
+			if rerr := c.renderCancel(w, r, r.PathValue("id"), statusOf(err), messageIn(i18n.For(c.lang(r)), err)); rerr == nil {
 				return nil
 			}
 		}

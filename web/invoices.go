@@ -165,7 +165,8 @@ func (c *console) invoiceStateChange(w http.ResponseWriter, r *http.Request) err
 	}
 	if _, err := c.Licensing.SetInvoiceState(r.Context(), s.P(), inv.ID, state); err != nil {
 		if atrium.ErrorCode(err) == atrium.CodeConflict {
-			return c.confirm(w, r, invoiceConfirm(i18n.For(c.lang(r)), inv, name, state), statusOf(err), messageOf(err))
+			p := i18n.For(c.lang(r))
+			return c.confirm(w, r, invoiceConfirm(p, inv, name, state), statusOf(err), messageIn(p, err))
 		}
 		return err
 	}

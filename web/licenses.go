@@ -249,7 +249,7 @@ func (c *console) userLicensesSave(w http.ResponseWriter, r *http.Request) error
 		if !v.formError(err, "usage_location") {
 			return err
 		}
-		v.Error = v.Text(messageOf(err))
+		v.Error = messageIn(v.P, err)
 		c.render(w, r, statusOf(err), "user_licenses.html", v)
 		return nil
 	}

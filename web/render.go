@@ -47,28 +47,32 @@ var funcs = template.FuncMap{
 // it is and pays one map lookup. A language's set is parsed the first time it is used.
 type pageSets struct {
 	funcs func(*i18n.Printer) template.FuncMap
-	mu    sync.Mutex
-	sets  map[i18n.Lang]templates
+	mu    sync.Mutex // held while a language's set is parsed
+	sets  sync.Map   // i18n.Lang → templates
 }
 
 func newPageSets(funcs func(*i18n.Printer) template.FuncMap) *pageSets {
-	ps := &pageSets{funcs: funcs, sets: map[i18n.Lang]templates{}}
+	ps := &pageSets{funcs: funcs}
 	ps.of(i18n.EN) // English at start: a template that does not parse fails New
 	return ps
 }
 
-// of returns the templates of l.
+// of returns the templates of l. Every page render asks, so a parsed set is read
+// without a lock.
 func (ps *pageSets) of(l i18n.Lang) templates {
+	if t, ok := ps.sets.Load(l); ok {
+		return t.(templates)
+	}
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	t, ok := ps.sets[l]
-	if !ok {
-		t = loadTemplates(ps.funcs(i18n.For(l)))
-		for _, page := range t {
-			inlineMessages(page, i18n.For(l))
-		}
-		ps.sets[l] = t
+	if t, ok := ps.sets.Load(l); ok {
+		return t.(templates)
 	}
+	t := loadTemplates(ps.funcs(i18n.For(l)))
+	for _, page := range t {
+		inlineMessages(page, i18n.For(l))
+	}
+	ps.sets.Store(l, t)
 	return t
 }
 
@@ -182,10 +186,10 @@ func (v *view) Text(s string) string {
 
 // errorText is what e says, in the page's language.
 func (v *view) errorText(e *atrium.Error) string {
-	if e.ID != "" && v.P != nil && v.P.Lang() != i18n.EN {
-		return v.T(e.ID, e.Args...)
+	if v.P == nil {
+		return e.Message
 	}
-	return v.Text(e.Message)
+	return errorIn(v.P, e)
 }
 
 // Languages are the choices of the language picker, the page's own marked.
@@ -426,11 +430,22 @@ func sortLink(base string, q url.Values, field, label string) sortHeader {
 	return h
 }
 
-// messageOf returns the safe message of err.
-func messageOf(err error) string {
+// messageIn returns what err says, in p's language: its catalogue message (ID with Args)
+// or its safe message translated where a catalogue has it; internal errors say only that
+// something went wrong.
+func messageIn(p *i18n.Printer, err error) string {
 	var e *atrium.Error
-	if errors.As(err, &e) && e.Code != atrium.CodeInternal {
-		return e.Message
+	if !errors.As(err, &e) || e.Code == atrium.CodeInternal {
+		return p.T("error.internal")
 	}
-	return "Something went wrong on our side. Please try again."
+	return errorIn(p, e)
+}
+
+// errorIn is what e says in p's language. English readers get Message as the code wrote
+// it; the others its catalogue message, by ID or by its English text.
+func errorIn(p *i18n.Printer, e *atrium.Error) string {
+	if e.ID != "" && p.Lang() != i18n.EN {
+		return p.T(e.ID, e.Args...)
+	}
+	return p.Text(e.Message)
 }

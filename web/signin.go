@@ -41,7 +41,7 @@ func (c *console) signIn(w http.ResponseWriter, r *http.Request) error {
 		v.Form = r.PostForm
 		if atrium.ErrorCode(err) == atrium.CodeForbidden {
 			// Blocked accounts and suspended organizations: say so on the form.
-			v.Error = messageOf(err)
+			v.Error = messageIn(v.P, err)
 		} else if !v.formError(err, "username", "password") {
 			return err
 		}

@@ -167,7 +167,7 @@ func (c *console) setBlocked(w http.ResponseWriter, r *http.Request, blocked boo
 			return err
 		}
 		p := i18n.For(c.lang(r))
-		return c.confirm(w, r, blockConfirm(p, cur), statusOf(err), p.Text(messageOf(err)))
+		return c.confirm(w, r, blockConfirm(p, cur), statusOf(err), messageIn(p, err))
 	}
 	msg := c.t(r, "users.unblock.done", "Name", u.DisplayName)
 	if blocked {
@@ -331,7 +331,7 @@ func (c *console) userDelete(w http.ResponseWriter, r *http.Request) error {
 	if err := c.Directory.DeleteUser(r.Context(), s.P(), u.ID, 0); err != nil {
 		if code := atrium.ErrorCode(err); code == atrium.CodeInvalid || code == atrium.CodeConflict {
 			p := i18n.For(c.lang(r))
-			return c.confirm(w, r, deleteConfirm(p, u), statusOf(err), p.Text(messageOf(err)))
+			return c.confirm(w, r, deleteConfirm(p, u), statusOf(err), messageIn(p, err))
 		}
 		return err
 	}
@@ -419,7 +419,7 @@ func (c *console) userRoleRemove(w http.ResponseWriter, r *http.Request) error {
 		}
 		if code := atrium.ErrorCode(err); code == atrium.CodeInvalid || code == atrium.CodeConflict {
 			p := i18n.For(c.lang(r))
-			return c.confirm(w, r, roleRemoveConfirm(p, cur, role), statusOf(err), p.Text(messageOf(err)))
+			return c.confirm(w, r, roleRemoveConfirm(p, cur, role), statusOf(err), messageIn(p, err))
 		}
 		return err
 	}

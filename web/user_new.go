@@ -379,13 +379,12 @@ func errorSentence(p *i18n.Printer, err error) string {
 	if !errors.As(err, &e) || e.Code == atrium.CodeInternal {
 		return p.T("users.error.internal")
 	}
-	msg := e.Message
+	msg := errorIn(p, e)
 	if len(e.Fields) == 1 {
 		for _, m := range e.Fields {
-			msg = m // a field's own message reads better than "field: message"
+			msg = p.Text(m) // a field's own message reads better than "field: message"
 		}
 	}
-	msg = p.Text(msg)
 	if msg == "" {
 		return p.T("users.error.internal")
 	}

@@ -25,13 +25,14 @@ type Card struct {
 // instead of reading the users table.
 func (s *Service) Cards(ctx context.Context, q store.Querier, org atrium.OrgID, ids []atrium.UserID) ([]Card, error) {
 	out := []Card{}
+	orgLang := ""
 	const chunk = 500
 	for len(ids) > 0 {
 		n := min(chunk, len(ids))
 		part := ids[:n]
 		ids = ids[n:]
 		args, marks := store.In([]any{string(org)}, part)
-		rows, err := q.QueryContext(ctx, `SELECT u.id, u.username, u.display_name, u.contact_email, CASE WHEN u.language = '' THEN o.language ELSE u.language END
+		rows, err := q.QueryContext(ctx, `SELECT u.id, u.username, u.display_name, u.contact_email, CASE WHEN u.language = '' THEN o.language ELSE u.language END, o.language
 			FROM users u JOIN organizations o ON o.id = u.org_id
 			WHERE u.org_id = $1 AND u.deleted_at IS NULL AND u.id IN (`+marks+`)`, args...)
 		if err != nil {
@@ -39,7 +40,7 @@ func (s *Service) Cards(ctx context.Context, q store.Querier, org atrium.OrgID, 
 		}
 		for rows.Next() {
 			var c Card
-			if err := rows.Scan(&c.ID, &c.Username, &c.DisplayName, &c.ContactEmail, &c.Language); err != nil {
+			if err := rows.Scan(&c.ID, &c.Username, &c.DisplayName, &c.ContactEmail, &c.Language, &orgLang); err != nil {
 				rows.Close()
 				return nil, err
 			}
@@ -50,13 +51,19 @@ func (s *Service) Cards(ctx context.Context, q store.Querier, org atrium.OrgID, 
 			return nil, err
 		}
 	}
-	sortCards(out)
+	sortCards(out, orgLang)
 	return out, nil
 }
 
-func sortCards(cs []Card) {
+// sortCards sorts cs by display name in the alphabet of lang, the organization's
+// language, as the user list is sorted.
+func sortCards(cs []Card, lang string) {
+	keys := make(map[atrium.UserID]string, len(cs))
+	for _, c := range cs {
+		keys[c.ID] = sortName(lang, c.DisplayName)
+	}
 	slices.SortFunc(cs, func(a, b Card) int {
-		if c := strings.Compare(sortName(a.DisplayName), sortName(b.DisplayName)); c != 0 {
+		if c := strings.Compare(keys[a.ID], keys[b.ID]); c != 0 {
 			return c
 		}
 		return strings.Compare(string(a.ID), string(b.ID))

@@ -24,7 +24,8 @@ var migrationFS embed.FS
 // migrations written in Go, in version order.
 var Migrations = func() []store.Migration {
 	ms := append(store.LoadMigrations("directory", migrationFS, "migrations"),
-		store.Migration{Module: "directory", Version: 8, Name: "fold_search", Go: foldSearch})
+		store.Migration{Module: "directory", Version: 8, Name: "fold_search", Go: foldSearch},
+		store.Migration{Module: "directory", Version: 10, Name: "sort_keys", Go: sortKeys})
 	slices.SortFunc(ms, func(a, b store.Migration) int { return a.Version - b.Version })
 	return ms
 }()

@@ -123,6 +123,12 @@ func (s *Service) UpdateOrgProfile(ctx context.Context, p *access.Principal, pat
 			org.TechnicalContact, org.Language, org.TaxID, store.Micros(now), string(org.ID)); err != nil {
 			return err
 		}
+		if patch.Language != nil && before["language"] != nil {
+			// The user list's order follows the organization's language (sort_key.go).
+			if err := resortUsers(ctx, tx, tx.Dialect, org.ID); err != nil {
+				return err
+			}
+		}
 		if err := audit.Record(ctx, tx, now, audit.Entry{Org: org.ID, Action: "org.update", TargetType: "organization", TargetID: string(org.ID),
 			TargetName: org.Name, Before: before, After: after}); err != nil {
 			return err

@@ -18,7 +18,8 @@ import (
 // Seeding fills an organization with generated users for benchmarks and demos. It
 // bypasses the per-user service path (one argon2id hash, one audit entry and one
 // transaction per user) and writes big multi-row INSERTs instead; the rows are the same
-// as CreateUser writes, with search and sort_name computed by searchText and sortName.
+// as CreateUser writes, with search and sort_name computed by searchText and sortName (in the organization's
+// language).
 
 // SeedUsername returns the username of seeded user number n (1-based) in domain.
 func SeedUsername(n int, domain string) string {
@@ -87,6 +88,8 @@ type SeedInput struct {
 	// Progress, when set, is called after each committed transaction with the number of
 	// users written so far by this call.
 	Progress func(written int)
+
+	lang string // the organization's language, for the sort keys; read by SeedUsers
 }
 
 // seedBatchRows is the number of users per INSERT statement on PostgreSQL.
@@ -102,6 +105,11 @@ func SeedUsers(ctx context.Context, db *store.DB, in SeedInput) error {
 	if in.From < 1 || in.To < in.From {
 		return nil
 	}
+	lang, err := orgLanguage(ctx, db.Read(), in.Org)
+	if err != nil {
+		return err
+	}
+	in.lang = lang
 	if db.Dialect == store.SQLite {
 		restore, err := prepareSQLiteBulk(ctx, db)
 		if err != nil {
@@ -285,7 +293,7 @@ func seedInsert(n int) string {
 func seedRow(in SeedInput, n int) [12]string {
 	p := SeedProfile(n)
 	u := User{Username: SeedUsername(n, in.Domain), DisplayName: p.DisplayName, ContactEmail: p.ContactEmail}
-	return [12]string{uuid.Must(uuid.NewV7()).String(), u.Username, strings.ToLower(u.Username), u.DisplayName, sortName(u.DisplayName),
+	return [12]string{uuid.Must(uuid.NewV7()).String(), u.Username, strings.ToLower(u.Username), u.DisplayName, sortName(in.lang, u.DisplayName),
 		p.FirstName, p.LastName, p.ContactEmail, p.JobTitle, p.Department, p.UsageLocation, searchText(&u)}
 }
 

@@ -92,7 +92,7 @@ func TestUserSearchMatchesLike(t *testing.T) {
 		}
 		u.DisplayName = "Quintessa Xylophone"
 		if _, err := db.Write().ExecContext(ctx, `UPDATE users SET display_name = $1, sort_name = $2, search = $3 WHERE id = $4`,
-			u.DisplayName, sortName(u.DisplayName), searchText(u), id); err != nil {
+			u.DisplayName, sortName("en", u.DisplayName), searchText(u), id); err != nil {
 			t.Fatal(err)
 		}
 		for _, bound := range []int{1, searchCandidateLimit} {
@@ -277,7 +277,7 @@ func TestSeedUsers(t *testing.T) {
 			if err := rows.Scan(&u.Username, &u.DisplayName, &sortKey, &u.ContactEmail, &search, &u.Department, &hash); err != nil {
 				t.Fatal(err)
 			}
-			if search != searchText(&u) || sortKey != sortName(u.DisplayName) || hash != "x" || u.Department == "" {
+			if search != searchText(&u) || sortKey != sortName("en", u.DisplayName) || hash != "x" || u.Department == "" {
 				t.Fatalf("seeded row %+v: search %q, sort_name %q, hash %q", u, search, sortKey, hash)
 			}
 			seen++
@@ -342,5 +342,70 @@ func TestSearchIgnoresAccentsAndCase(t *testing.T) {
 			t.Fatal(err)
 		}
 		check("after the migration")
+	})
+}
+
+// TestSortKeysMigration: migration 010 rewrites the sort keys written before it (the
+// lower-cased display name) for each organization's language, in batches.
+func TestSortKeysMigration(t *testing.T) {
+	storetest.Each(t, withAccess(), func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		pl, sv := testSearchOrg(t, db, "pl"), testSearchOrg(t, db, "sv")
+		for org, lang := range map[atrium.OrgID]string{pl: "pl", sv: "sv"} {
+			if _, err := db.Write().ExecContext(ctx, `UPDATE organizations SET language = $1 WHERE id = $2`, lang, string(org)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s := &Service{db: db, clock: atrium.SystemClock{}}
+		for i, name := range []string{"Łukasz", "Lucyna", "Maria", "Åsa", "Zofia"} {
+			for _, org := range []atrium.OrgID{pl, sv} {
+				u := &User{Org: org, Username: fmt.Sprintf("u%d@%s.test", i, org), DisplayName: name}
+				if err := db.Tx(ctx, func(tx *store.Tx) error { return s.insertUser(ctx, tx, u, "x", false) }); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		seedTestUsers(t, db, pl, "pl.test", 1, 2*sortKeyBatch+10)
+		if _, err := db.Write().ExecContext(ctx, `UPDATE users SET sort_name = lower(display_name)`); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Tx(ctx, func(tx *store.Tx) error { return sortKeys(ctx, tx.Tx, db.Dialect) }); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := db.Read().QueryContext(ctx, `SELECT u.display_name, u.sort_name, o.language FROM users u JOIN organizations o ON o.id = u.org_id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		n := 0
+		for rows.Next() {
+			var name, key, lang string
+			if err := rows.Scan(&name, &key, &lang); err != nil {
+				t.Fatal(err)
+			}
+			if key != sortName(lang, name) {
+				t.Fatalf("%s user %q: sort_name %q, want %q", lang, name, key, sortName(lang, name))
+			}
+			n++
+		}
+		if n != 10+2*sortKeyBatch+10 {
+			t.Fatalf("read %d users", n)
+		}
+		names := func(org atrium.OrgID) []string {
+			var out []string
+			for _, id := range pageAll(t, db, org, UserQuery{Q: "a", Limit: 2}, searchCandidateLimit) {
+				u, err := getUserNoRoles(ctx, db, org, atrium.UserID(id))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !strings.HasPrefix(u.Username, "user") {
+					out = append(out, u.DisplayName)
+				}
+			}
+			return out
+		}
+		if got, want := names(sv), []string{"Lucyna", "Łukasz", "Maria", "Zofia", "Åsa"}; !slices.Equal(got, want) {
+			t.Errorf("Swedish organization: %q, want %q", got, want)
+		}
 	})
 }

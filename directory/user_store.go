@@ -43,10 +43,14 @@ func (s *Service) insertUser(ctx context.Context, tx *store.Tx, u *User, hash st
 	now := s.clock.Now()
 	u.ID = atrium.UserID(uuid.Must(uuid.NewV7()).String())
 	u.CreatedAt, u.UpdatedAt, u.Version, u.MustChangePassword = now, now, 1, mustChange
-	_, err := tx.ExecContext(ctx, `INSERT INTO users (id, org_id, username, username_key, display_name, sort_name, first_name, last_name,
+	lang, err := orgLanguage(ctx, tx, u.Org)
+	if err != nil {
+		return fmt.Errorf("directory: insert user: %w", err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO users (id, org_id, username, username_key, display_name, sort_name, first_name, last_name,
 			contact_email, job_title, department, usage_location, search, password_hash, must_change_password, blocked, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)`,
-		string(u.ID), string(u.Org), u.Username, strings.ToLower(u.Username), u.DisplayName, sortName(u.DisplayName), u.FirstName, u.LastName,
+		string(u.ID), string(u.Org), u.Username, strings.ToLower(u.Username), u.DisplayName, sortName(lang, u.DisplayName), u.FirstName, u.LastName,
 		u.ContactEmail, u.JobTitle, u.Department, u.UsageLocation, searchText(u), hash, mustChange, u.Blocked, store.Micros(now))
 	if err != nil {
 		if store.IsUniqueViolation(err) {

@@ -3,8 +3,11 @@ package i18n
 import (
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
+
+	"golang.org/x/text/collate"
 )
 
 func TestSort(t *testing.T) {
@@ -112,4 +115,64 @@ func TestFoldConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// SortKey orders as the collation, and its text encoding keeps the order of the keys
+// it encodes, prefixes included.
+func TestSortKey(t *testing.T) {
+	for _, tc := range []struct {
+		lang Lang
+		want []string
+	}{
+		{PL, []string{"Adam", "Azor", "Ąda", "Czesław", "Ćwik", "Lucyna", "Łucja", "Łukasz", "Marek", "Zofia", "Źrebiec", "Żaneta"}},
+		{SV, []string{"Adam", "Björn", "Olle", "Zack", "Åsa", "Ängel", "Ärla", "Örjan", "Östen"}},
+		{NB, []string{"Adam", "Olav", "Zara", "Æsa", "Ørjan", "Östen", "Aase", "Åsmund"}},
+		{EN, []string{"Adam", "Ängel", "Åsa", "Lukas", "Łukasz", "Zoe"}},
+	} {
+		names := slices.Clone(tc.want)
+		rand.Shuffle(len(names), func(i, j int) { names[i], names[j] = names[j], names[i] })
+		slices.SortStableFunc(names, func(a, b string) int { return strings.Compare(SortKey(tc.lang, a), SortKey(tc.lang, b)) })
+		if !slices.Equal(names, tc.want) {
+			t.Errorf("%s: sorted by SortKey %q, want %q", tc.lang, names, tc.want)
+		}
+	}
+	if SortKey(EN, "Müller") != SortKey(EN, "muller") {
+		t.Error("case and accents change the English key")
+	}
+	if SortKey(SV, "Åsa") == SortKey(SV, "Asa") {
+		t.Error("Swedish Å has the key of A")
+	}
+	// The encoding against the raw keys, over random strings of every length mod 3.
+	c := collate.New(collationTag(PL), collate.Loose)
+	var buf collate.Buffer
+	r := rand.New(rand.NewPCG(1, 2))
+	alphabet := []rune("aąbcćlłmnzżźAŁ ")
+	words := make([]string, 300)
+	for i := range words {
+		w := make([]rune, r.IntN(7))
+		for j := range w {
+			w[j] = alphabet[r.IntN(len(alphabet))]
+		}
+		words[i] = string(w)
+	}
+	for i := 0; i < 3000; i++ {
+		a, b := words[r.IntN(len(words))], words[r.IntN(len(words))]
+		ka := string(c.KeyFromString(&buf, a))
+		kb := string(c.KeyFromString(&buf, b))
+		buf.Reset()
+		if got, want := strings.Compare(SortKey(PL, a), SortKey(PL, b)), strings.Compare(ka, kb); got != want {
+			t.Fatalf("SortKey(%q) vs SortKey(%q) compares %d, the raw keys %d", a, b, got, want)
+		}
+	}
+	for _, s := range []string{"", "a", "ab", "abc"} {
+		if k := SortKey(PL, s); strings.Trim(k, sortKeyDigits) != "" {
+			t.Errorf("SortKey(%q) = %q holds other characters", s, k)
+		}
+	}
+}
+
+func BenchmarkSortKey(b *testing.B) {
+	for b.Loop() {
+		SortKey(PL, "Łukasz Wiśniewski")
+	}
 }

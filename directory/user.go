@@ -104,4 +104,3 @@ func searchKey(displayName, username, email string) string {
 
 // SearchFragment folds a search as the search text is folded.
 func SearchFragment(q string) string { return i18n.Fold(strings.TrimSpace(q)) }
-

@@ -251,15 +251,21 @@ func (s *Service) UpdateUser(ctx context.Context, p *access.Principal, id atrium
 			}
 			u.Blocked = *patch.Blocked
 		}
-		lang, err := orgLanguage(ctx, tx, u.Org)
-		if err != nil {
-			return err
+		// The sort key changes with the display name only; its language is read then.
+		var sortKey *string
+		if patch.DisplayName != nil {
+			lang, err := orgLanguage(ctx, tx, u.Org)
+			if err != nil {
+				return err
+			}
+			k := sortName(lang, u.DisplayName)
+			sortKey = &k
 		}
 		now := tx.Now()
-		res, err := tx.ExecContext(ctx, `UPDATE users SET display_name = $1, sort_name = $2, first_name = $3, last_name = $4, contact_email = $5,
+		res, err := tx.ExecContext(ctx, `UPDATE users SET display_name = $1, sort_name = COALESCE($2, sort_name), first_name = $3, last_name = $4, contact_email = $5,
 				job_title = $6, department = $7, usage_location = $8, blocked = $9, search = $10, updated_at = $11, version = version + 1
 			WHERE id = $12 AND org_id = $13 AND version = $14`,
-			u.DisplayName, sortName(lang, u.DisplayName), u.FirstName, u.LastName, u.ContactEmail, u.JobTitle, u.Department, u.UsageLocation,
+			u.DisplayName, sortKey, u.FirstName, u.LastName, u.ContactEmail, u.JobTitle, u.Department, u.UsageLocation,
 			u.Blocked, searchText(u), store.Micros(now), string(u.ID), string(u.Org), u.Version)
 		if err != nil {
 			return err

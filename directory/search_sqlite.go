@@ -105,8 +105,19 @@ func asciiLower(s string) string {
 // whatever t holds), distinct trigrams have distinct tokens, and the common trigrams of
 // letters and digits cost three bytes, not six.
 func appendSearchToken(b []byte, orgKey, t string) []byte {
+	return appendEncoded(append(b, orgKey...), t)
+}
+
+// appendPrefixToken appends the token of word start p (one or two characters, see
+// eachWordPrefix) in the organization whose key is orgKey: the key, "zz", and p encoded
+// as appendSearchToken encodes. No trigram's token holds "zz" (a 'z' is followed by a hex
+// digit), so word starts and trigrams never share a token.
+func appendPrefixToken(b []byte, orgKey, p string) []byte {
+	return appendEncoded(append(append(b, orgKey...), "zz"...), p)
+}
+
+func appendEncoded(b []byte, t string) []byte {
 	const digits = "0123456789abcdef"
-	b = append(b, orgKey...)
 	for i := 0; i < len(t); i++ {
 		if c := t[i]; 'a' <= c && c <= 'y' || '0' <= c && c <= '9' {
 			b = append(b, c)
@@ -118,20 +129,22 @@ func appendSearchToken(b []byte, orgKey, t string) []byte {
 }
 
 // searchGrams returns the index text of a user of org whose search text is text: the
-// tokens of its distinct trigrams (searchTrigrams), space-separated, in order of first
-// occurrence. The same for the same arguments.
+// tokens of its distinct trigrams (searchTrigrams), then those of its distinct word
+// starts (eachWordPrefix), space-separated, in order of first occurrence. The same for
+// the same arguments.
 func searchGrams(org, text string) string {
 	text = asciiLower(text)
-	if len(text) < 3 {
+	if text == "" {
 		return ""
 	}
 	key := searchOrgKey(org)
-	b := make([]byte, 0, len(text)*(searchOrgKeyLen+4))
-	// The trigrams seen, as start<<32 | end offsets in text, in a small open-addressing
-	// set: it runs once per user written, and a sort of the strings cost more than all
-	// the rest.
+	b := make([]byte, 0, len(text)*(searchOrgKeyLen+6))
+	// The trigrams and word starts seen, as start<<32 | end offsets in text, in a small
+	// open-addressing set: it runs once per user written, and a sort of the strings cost
+	// more than all the rest. A trigram never equals a word start (three characters, not
+	// one or two), and there are fewer than 2*len(text) of both.
 	size := 16
-	for size < 2*len(text) {
+	for size < 4*len(text) {
 		size *= 2
 	}
 	var buf [512]uint64
@@ -142,32 +155,48 @@ func searchGrams(org, text string) string {
 		set = make([]uint64, size)
 	}
 	mask := uint32(size - 1)
-	eachTrigram(text, func(start, end int) {
+	// firstSeen records text[start:end] and reports whether it is new. A set entry is
+	// start<<32 | end+1, never zero.
+	firstSeen := func(start, end int) bool {
 		t := text[start:end]
 		h := uint32(2166136261)
 		for j := 0; j < len(t); j++ {
 			h = (h ^ uint32(t[j])) * 16777619
 		}
 		for h &= mask; set[h] != 0; h = (h + 1) & mask {
-			if e := set[h]; text[e>>32:uint32(e)] == t {
-				return // seen
+			if e := set[h]; text[e>>32:uint32(e)-1] == t {
+				return false
 			}
 		}
-		set[h] = uint64(start)<<32 | uint64(end)
+		set[h] = uint64(start)<<32 | uint64(end+1)
 		if len(b) > 0 {
 			b = append(b, ' ')
 		}
-		b = appendSearchToken(b, key, t)
+		return true
+	}
+	eachTrigram(text, func(start, end int) {
+		if firstSeen(start, end) {
+			b = appendSearchToken(b, key, text[start:end])
+		}
+	})
+	eachWordPrefix(text, func(start, end int) {
+		if firstSeen(start, end) {
+			b = appendPrefixToken(b, key, text[start:end])
+		}
 	})
 	return string(b)
 }
 
 // searchMatchQuery returns the FTS5 query for org's rows containing every trigram of
-// q (at least three characters). The index is detail=none, which keeps it small but
+// q (at least three characters), or, for a prefix fragment (isPrefixFragment), the
+// token of that word start. The index is detail=none, which keeps it small but
 // answers no phrase queries, so this is an AND of single tokens: a superset of the rows
 // containing q, which the LIKE then narrows. For a long fragment it takes
 // maxSearchTrigrams trigrams spread over it. Each token is a quoted string.
 func searchMatchQuery(org, q string) string {
+	if isPrefixFragment(q) {
+		return `"` + string(appendPrefixToken(nil, searchOrgKey(org), asciiLower(q))) + `"`
+	}
 	all := searchTrigrams(q)
 	n := len(all)
 	picks := make([]string, 0, maxSearchTrigrams)

@@ -30,8 +30,19 @@ func TestSearchGrams(t *testing.T) {
 	for _, g := range searchTrigrams(text) {
 		distinct[g] = true
 	}
-	if len(ta) != len(distinct) || len(tb) != len(distinct) {
-		t.Fatalf("%d and %d tokens for %d distinct trigrams", len(ta), len(tb), len(distinct))
+	starts := map[string]bool{}
+	for _, w := range strings.FieldsFunc(text, naiveSeparator) {
+		r := []rune(w)
+		starts[string(r[:1])] = true
+		starts[string(r[:min(2, len(r))])] = true
+	}
+	if n := len(distinct) + len(starts); len(ta) != n || len(tb) != n {
+		t.Fatalf("%d and %d tokens for %d distinct trigrams and %d word starts", len(ta), len(tb), len(distinct), len(starts))
+	}
+	for p := range starts {
+		if q := strings.Trim(searchMatchQuery(orgA, p), `"`); !slices.Contains(ta, q) {
+			t.Fatalf("word start %q: query token %s is not in the text's tokens", p, q)
+		}
 	}
 	for _, tok := range ta {
 		if strings.Trim(tok, "0123456789abcdefghijklmnopqrstuvwxyz") != "" {
@@ -58,8 +69,16 @@ func TestSearchGrams(t *testing.T) {
 	if searchOrgKey(orgA) == searchOrgKey(orgB) {
 		t.Fatalf("two organizations share the key %s", searchOrgKey(orgA))
 	}
-	if got := searchGrams(orgA, "ab"); got != "" {
-		t.Fatalf("a text shorter than a trigram gave tokens %q", got)
+	if got, want := searchGrams(orgA, "ab"), searchOrgKey(orgA)+"zza "+searchOrgKey(orgA)+"zzab"; got != want {
+		t.Fatalf("a text shorter than a trigram gave tokens %q, want its word starts %q", got, want)
+	}
+	// A word start and a trigram never share a token, nor do two word starts.
+	for _, p := range []string{"a", "ab", "z", "za", "z7", "7a", "ł", "łu", "é"} {
+		tok := string(appendPrefixToken(nil, searchOrgKey(orgA), p))
+		if other, dup := tokens[tok]; dup {
+			t.Fatalf("word start %q and %q share the token %s", p, other, tok)
+		}
+		tokens[tok] = p
 	}
 	if got, want := searchGrams(orgA, "ABC"), searchGrams(orgA, "abc"); got != want {
 		t.Fatalf("ASCII case is not ignored: %q, %q", got, want)

@@ -62,10 +62,11 @@ func (s *Service) ExportUsers(ctx context.Context, p *access.Principal, uq UserQ
 	where += filter
 	args := []any{string(p.Org)}
 	if q := SearchFragment(uq.Q); q != "" {
-		// An export reads the organization's users anyway: the substring test runs on
+		// An export reads the organization's users anyway: the list's condition runs on
 		// each, with no candidate search first.
-		args = append(args, "%"+store.EscapeLike(q)+"%")
-		where += " AND search LIKE $2 ESCAPE '\\'"
+		cond, condArgs := searchCondition(s.db.Dialect, p.Org, q, 2)
+		args = append(args, condArgs...)
+		where += " AND " + cond
 	}
 	ks := store.Keyset{Columns: []string{col, "id"}, Desc: uq.Desc}
 	cw := csv.NewWriter(w)

@@ -170,7 +170,8 @@ const MaxQueryLength = 256
 
 // listUsers runs the keyset-paginated list query for org. A search (uq.Q) is planned in
 // user_search.go: the trigram index narrows rare fragments, the sort index serves common
-// ones; either way the result is that of search LIKE '%q%'.
+// ones; either way the result is that of searchCondition (a word start for one or two
+// letters, search LIKE '%q%' otherwise).
 func listUsers(ctx context.Context, db *store.DB, org atrium.OrgID, uq UserQuery) (UserPage, error) {
 	return listUsersBounded(ctx, db, org, uq, searchCandidateLimit)
 }
@@ -230,8 +231,9 @@ func listUsersBounded(ctx context.Context, db *store.DB, org atrium.OrgID, uq Us
 		where += fmt.Sprintf(" AND (%s, id) %s ($%d, $%d)", col, cmp, len(args)-1, len(args))
 	}
 	if q := SearchFragment(uq.Q); q != "" {
-		args = append(args, "%"+store.EscapeLike(q)+"%")
-		where += fmt.Sprintf(" AND search LIKE $%d ESCAPE '\\'", len(args))
+		cond, condArgs := searchCondition(db.Dialect, org, q, len(args)+1)
+		args = append(args, condArgs...)
+		where += " AND " + cond
 		if useTrigramCandidates(db.Dialect, q) {
 			rowids, n, complete, err := searchCandidates(ctx, db, org, q, bound)
 			if err != nil {

@@ -2,6 +2,7 @@ package directory
 
 import (
 	"database/sql/driver"
+	"slices"
 	"unicode/utf8"
 
 	"modernc.org/sqlite"
@@ -15,11 +16,16 @@ import (
 // collision of two organizations' keys (40 bits) only costs speed: every candidate is
 // still re-checked with the org condition and the LIKE.
 //
+// The index also holds a token per start of a display-name word (name_prefix.go): the
+// organization key, "zy" for the first word or "zz" for the others, and the word's first
+// one or two characters.
+//
 // The index (migration 009) is an FTS5 table of these tokens, kept by triggers on users
-// that call searchGramsFunc. The function is registered with the driver here, at package
+// that call searchGramsFunc. The function, and those of name_prefix.go, which index
+// expressions of migration 011 call, are registered with the driver here, at package
 // init, before any connection opens or any migration runs. A program that writes users
-// on a connection without it (the sqlite3 shell, say) fails in the trigger with "no such
-// function: atrium_search_grams".
+// on a connection without them (the sqlite3 shell, say) fails with "no such function:
+// atrium_search_grams".
 
 // searchGramsFunc is the SQL name of searchGrams: atrium_search_grams(org_id, search).
 const searchGramsFunc = "atrium_search_grams"
@@ -27,14 +33,26 @@ const searchGramsFunc = "atrium_search_grams"
 func init() {
 	sqlite.MustRegisterDeterministicScalarFunction(searchGramsFunc, 2, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
 		org, _ := args[0].(string)
-		text, ok := args[1].(string)
-		if !ok {
-			if b, isBlob := args[1].([]byte); isBlob {
-				text = string(b)
-			}
-		}
-		return searchGrams(org, text), nil
+		return searchGrams(org, textArg(args[1])), nil
 	})
+	sqlite.MustRegisterDeterministicScalarFunction(nameStartFunc, 2, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		n, _ := args[1].(int64)
+		return nameStart(textArg(args[0]), int(n)), nil
+	})
+	sqlite.MustRegisterDeterministicScalarFunction(nameMatchFunc, 2, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		return int64(nameMatch(textArg(args[0]), textArg(args[1]))), nil
+	})
+}
+
+// textArg is SQL value v as text: a string, the bytes of a blob, or "".
+func textArg(v driver.Value) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case []byte:
+		return string(v)
+	}
+	return ""
 }
 
 // searchOrgKeyLen is the length of the organization key that starts every token: 10 hex
@@ -109,11 +127,16 @@ func appendSearchToken(b []byte, orgKey, t string) []byte {
 }
 
 // appendPrefixToken appends the token of word start p (one or two characters, see
-// eachWordPrefix) in the organization whose key is orgKey: the key, "zz", and p encoded
-// as appendSearchToken encodes. No trigram's token holds "zz" (a 'z' is followed by a hex
-// digit), so word starts and trigrams never share a token.
-func appendPrefixToken(b []byte, orgKey, p string) []byte {
-	return appendEncoded(append(append(b, orgKey...), "zz"...), p)
+// eachNameWordStart) in the organization whose key is orgKey: the key, "zy" for the
+// first word or "zz" for another, and p encoded as appendSearchToken encodes. No
+// trigram's token holds "zy" or "zz" (a 'z' is followed by a hex digit), so word starts
+// and trigrams never share a token.
+func appendPrefixToken(b []byte, orgKey, p string, first bool) []byte {
+	marker := "zz"
+	if first {
+		marker = "zy"
+	}
+	return appendEncoded(append(append(b, orgKey...), marker...), p)
 }
 
 func appendEncoded(b []byte, t string) []byte {
@@ -129,9 +152,10 @@ func appendEncoded(b []byte, t string) []byte {
 }
 
 // searchGrams returns the index text of a user of org whose search text is text: the
-// tokens of its distinct trigrams (searchTrigrams), then those of its distinct word
-// starts (eachWordPrefix), space-separated, in order of first occurrence. The same for
-// the same arguments.
+// tokens of its distinct trigrams (searchTrigrams), then those of the starts of its
+// display name's words (eachNameWordStart: the first word's, then the others' that
+// differ from them), space-separated, in order of first occurrence. The same for the
+// same arguments.
 func searchGrams(org, text string) string {
 	text = asciiLower(text)
 	if text == "" {
@@ -174,28 +198,55 @@ func searchGrams(org, text string) string {
 		}
 		return true
 	}
+	var restBuf [16]string
+	rest := restBuf[:0] // a name has few words
+	restSeen := func(start, end int) bool {
+		t := text[start:end]
+		if slices.Contains(rest, t) {
+			return false
+		}
+		rest = append(rest, t)
+		if len(b) > 0 {
+			b = append(b, ' ')
+		}
+		return true
+	}
 	eachTrigram(text, func(start, end int) {
 		if firstSeen(start, end) {
 			b = appendSearchToken(b, key, text[start:end])
 		}
 	})
-	eachWordPrefix(text, func(start, end int) {
-		if firstSeen(start, end) {
-			b = appendPrefixToken(b, key, text[start:end])
+	// A start of the first word and the same start of another are both indexed: the
+	// list's display-name plan asks for the other words' starts alone. The set keeps the
+	// others' apart by offset +len(text) (a trigram never equals a start anyway).
+	eachNameWordStart(text, func(start, end int, first bool) {
+		if first {
+			if firstSeen(start, end) {
+				b = appendPrefixToken(b, key, text[start:end], true)
+			}
+		} else if restSeen(start, end) {
+			b = appendPrefixToken(b, key, text[start:end], false)
 		}
 	})
 	return string(b)
 }
 
+// restMatchQuery returns the FTS5 query for org's rows with a display-name word other
+// than the first starting with prefix fragment q.
+func restMatchQuery(org, q string) string {
+	return `"` + string(appendPrefixToken(nil, searchOrgKey(org), asciiLower(q), false)) + `"`
+}
+
 // searchMatchQuery returns the FTS5 query for org's rows containing every trigram of
-// q (at least three characters), or, for a prefix fragment (isPrefixFragment), the
-// token of that word start. The index is detail=none, which keeps it small but
+// q (at least three characters), or, for a prefix fragment (isPrefixFragment), those
+// with a display-name word starting with q. The index is detail=none, which keeps it small but
 // answers no phrase queries, so this is an AND of single tokens: a superset of the rows
 // containing q, which the LIKE then narrows. For a long fragment it takes
 // maxSearchTrigrams trigrams spread over it. Each token is a quoted string.
 func searchMatchQuery(org, q string) string {
 	if isPrefixFragment(q) {
-		return `"` + string(appendPrefixToken(nil, searchOrgKey(org), asciiLower(q))) + `"`
+		key, q := searchOrgKey(org), asciiLower(q)
+		return `"` + string(appendPrefixToken(nil, key, q, true)) + `" OR "` + string(appendPrefixToken(nil, key, q, false)) + `"`
 	}
 	all := searchTrigrams(q)
 	n := len(all)

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -30,18 +31,32 @@ func TestSearchGrams(t *testing.T) {
 	for _, g := range searchTrigrams(text) {
 		distinct[g] = true
 	}
-	starts := map[string]bool{}
-	for _, w := range strings.FieldsFunc(text, naiveSeparator) {
+	// The display name's words: the first one's starts, and the others'.
+	name, _, _ := strings.Cut(text, "\n")
+	firstStarts, restStarts := map[string]bool{}, map[string]bool{}
+	for i, w := range strings.FieldsFunc(name, naiveSeparator) {
 		r := []rune(w)
-		starts[string(r[:1])] = true
-		starts[string(r[:min(2, len(r))])] = true
+		set := restStarts
+		if i == 0 {
+			set = firstStarts
+		}
+		set[string(r[:1])] = true
+		set[string(r[:min(2, len(r))])] = true
 	}
-	if n := len(distinct) + len(starts); len(ta) != n || len(tb) != n {
-		t.Fatalf("%d and %d tokens for %d distinct trigrams and %d word starts", len(ta), len(tb), len(distinct), len(starts))
+	if n := len(distinct) + len(firstStarts) + len(restStarts); len(ta) != n || len(tb) != n {
+		t.Fatalf("%d and %d tokens for %d distinct trigrams and %d+%d word starts", len(ta), len(tb), len(distinct), len(firstStarts), len(restStarts))
 	}
-	for p := range starts {
-		if q := strings.Trim(searchMatchQuery(orgA, p), `"`); !slices.Contains(ta, q) {
+	for p := range restStarts {
+		if q := strings.Trim(restMatchQuery(orgA, p), `"`); !slices.Contains(ta, q) {
 			t.Fatalf("word start %q: query token %s is not in the text's tokens", p, q)
+		}
+	}
+	for p := range firstStarts {
+		if q := strings.Split(searchMatchQuery(orgA, p), " OR ")[0]; !slices.Contains(ta, strings.Trim(q, `"`)) {
+			t.Fatalf("first word's start %q: query token %s is not in the text's tokens", p, q)
+		}
+		if nameStart(text, utf8.RuneCountInString(p)) != p {
+			t.Fatalf("nameStart(%q, %d) is not %q", text, utf8.RuneCountInString(p), p)
 		}
 	}
 	for _, tok := range ta {
@@ -69,16 +84,18 @@ func TestSearchGrams(t *testing.T) {
 	if searchOrgKey(orgA) == searchOrgKey(orgB) {
 		t.Fatalf("two organizations share the key %s", searchOrgKey(orgA))
 	}
-	if got, want := searchGrams(orgA, "ab"), searchOrgKey(orgA)+"zza "+searchOrgKey(orgA)+"zzab"; got != want {
-		t.Fatalf("a text shorter than a trigram gave tokens %q, want its word starts %q", got, want)
+	if got, want := searchGrams(orgA, "ab c"), searchOrgKey(orgA)+"abz20 "+searchOrgKey(orgA)+"bz20c "+searchOrgKey(orgA)+"zya "+searchOrgKey(orgA)+"zyab "+searchOrgKey(orgA)+"zzc"; got != want {
+		t.Fatalf("searchGrams(\"ab c\") = %q, want its trigrams and word starts %q", got, want)
 	}
 	// A word start and a trigram never share a token, nor do two word starts.
 	for _, p := range []string{"a", "ab", "z", "za", "z7", "7a", "ł", "łu", "é"} {
-		tok := string(appendPrefixToken(nil, searchOrgKey(orgA), p))
-		if other, dup := tokens[tok]; dup {
-			t.Fatalf("word start %q and %q share the token %s", p, other, tok)
+		for _, first := range []bool{true, false} {
+			tok := string(appendPrefixToken(nil, searchOrgKey(orgA), p, first))
+			if other, dup := tokens[tok]; dup {
+				t.Fatalf("word start %q and %q share the token %s", p, other, tok)
+			}
+			tokens[tok] = p
 		}
-		tokens[tok] = p
 	}
 	if got, want := searchGrams(orgA, "ABC"), searchGrams(orgA, "abc"); got != want {
 		t.Fatalf("ASCII case is not ignored: %q, %q", got, want)
@@ -147,7 +164,7 @@ func TestSearchSmallOrgBesideBigOne(t *testing.T) {
 			}
 			// The index's candidates are the small organization's: complete under the
 			// bound, and no more than its users, however many the big one matches.
-			_, n, complete, err := searchCandidates(ctx, db, small, q, bound)
+			_, n, complete, err := searchCandidates(ctx, db, searchMatchQuery(string(small), q), bound)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -155,7 +172,7 @@ func TestSearchSmallOrgBesideBigOne(t *testing.T) {
 				t.Fatalf("q=%q: %d candidates (complete %v) for %d matches in the small organization, %d in the big one", frag, n, complete, len(want), inBig)
 			}
 			if inBig > bound {
-				_, nb, completeBig, err := searchCandidates(ctx, db, big, q, bound)
+				_, nb, completeBig, err := searchCandidates(ctx, db, searchMatchQuery(string(big), q), bound)
 				if err != nil {
 					t.Fatal(err)
 				}

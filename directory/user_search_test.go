@@ -241,12 +241,14 @@ func naiveSeparator(r rune) bool {
 }
 
 // naiveMatch is the definition of a match of folded text and fragment q, in the
-// simplest words: a word starts with a short fragment, the text contains a longer one.
+// simplest words: a word of the display name (the first line) starts with a short
+// fragment, the text contains a longer one.
 func naiveMatch(text, q string) bool {
 	if !naivePrefixFragment(q) {
 		return strings.Contains(text, q)
 	}
-	for _, w := range strings.FieldsFunc(text, naiveSeparator) {
+	name, _, _ := strings.Cut(text, "\n")
+	for _, w := range strings.FieldsFunc(name, naiveSeparator) {
 		if strings.HasPrefix(w, q) {
 			return true
 		}
@@ -436,7 +438,7 @@ func TestSortKeysMigration(t *testing.T) {
 		}
 		names := func(org atrium.OrgID) []string {
 			var out []string
-			for _, id := range pageAll(t, db, org, UserQuery{Q: "u", Limit: 2}, searchCandidateLimit) {
+			for _, id := range pageAll(t, db, org, UserQuery{Limit: 2}, searchCandidateLimit) {
 				u, err := getUserNoRoles(ctx, db, org, atrium.UserID(id))
 				if err != nil {
 					t.Fatal(err)

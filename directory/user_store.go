@@ -230,38 +230,47 @@ func listUsersBounded(ctx context.Context, db *store.DB, org atrium.OrgID, uq Us
 		args = append(args, key, id)
 		where += fmt.Sprintf(" AND (%s, id) %s ($%d, $%d)", col, cmp, len(args)-1, len(args))
 	}
-	if q := SearchFragment(uq.Q); q != "" {
-		cond, condArgs := searchCondition(db.Dialect, org, q, len(args)+1)
-		args = append(args, condArgs...)
-		where += " AND " + cond
-		if useTrigramCandidates(db.Dialect, q) {
-			rowids, n, complete, err := searchCandidates(ctx, db, org, q, bound)
-			if err != nil {
-				return UserPage{}, err
-			}
-			if complete {
-				if n == 0 {
-					return UserPage{Items: []User{}}, nil
-				}
-				args = append(args, rowids)
-				// The unary + keeps SQLite from walking the organization's sort index
-				// and testing each row against the candidates; it looks the
-				// candidates up by rowid and sorts them instead.
-				orgCond = "+org_id = $1"
-				where += fmt.Sprintf(" AND rowid IN (SELECT value FROM json_each($%d))", len(args))
-			}
-		}
-	}
 	dir := "ASC"
 	if uq.Desc {
 		dir = "DESC"
 	}
-	args = append(args, limit+1)
 	order := fmt.Sprintf(`ORDER BY %s %s, id %s`, col, dir, dir)
+	var idQuery string // the query of the page's IDs
+	q := SearchFragment(uq.Q)
+	switch {
+	case q != "" && isPrefixFragment(q) && col == "sort_name" && !uq.Deleted:
+		if idQuery, args, err = nameStartIDs(ctx, db, org, q, where, args, order, limit+1, bound); err != nil {
+			return UserPage{}, err
+		}
+	default:
+		if q != "" {
+			cond, condArgs := searchCondition(db.Dialect, org, q, len(args)+1)
+			args = append(args, condArgs...)
+			where += " AND " + cond
+			if useTrigramCandidates(db.Dialect, q) {
+				rowids, n, complete, err := searchCandidates(ctx, db, searchMatchQuery(string(org), q), bound)
+				if err != nil {
+					return UserPage{}, err
+				}
+				if complete {
+					if n == 0 {
+						return UserPage{Items: []User{}}, nil
+					}
+					args = append(args, rowids)
+					// The unary + keeps SQLite from walking the organization's sort index
+					// and testing each row against the candidates; it looks the
+					// candidates up by rowid and sorts them instead.
+					orgCond = "+org_id = $1"
+					where += fmt.Sprintf(" AND rowid IN (SELECT value FROM json_each($%d))", len(args))
+				}
+			}
+		}
+		args = append(args, limit+1)
+		idQuery = `SELECT id FROM users WHERE ` + orgCond + where + ` ` + order + fmt.Sprintf(` LIMIT $%d`, len(args))
+	}
 	// The page's keys come first, from the index alone where it covers the filter (see
 	// users_org_name_search); only the page's rows are read from the table.
-	query := `SELECT ` + userColumns + `, ` + col + ` FROM users WHERE id IN (SELECT id FROM users WHERE ` + orgCond + where + ` ` + order +
-		fmt.Sprintf(` LIMIT $%d) `, len(args)) + order
+	query := `SELECT ` + userColumns + `, ` + col + ` FROM users WHERE id IN (` + idQuery + `) ` + order
 	rows, err := db.Read().QueryContext(ctx, query, db.OneShot(args...)...)
 	if err != nil {
 		return UserPage{}, store.Translate(err)

@@ -7,6 +7,7 @@
 //
 //	go run ./bench/httpload --database-url /tmp/atrium-bench.db --users 1000000
 //	go run ./bench/httpload --url http://127.0.0.1:8080 --token atr_…
+//	go run ./bench/httpload --database-url /tmp/atrium-bench.db --users 1000000 --concurrency 32 --q walker,young,allen
 package main
 
 import (
@@ -21,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,16 +41,28 @@ func main() {
 	duration := flag.Duration("duration", 10*time.Second, "measured duration (at most 5m)")
 	warmup := flag.Duration("warmup", 2*time.Second, "unmeasured warm-up before it")
 	concurrency := flag.Int("concurrency", 8, "concurrent clients (1..256)")
+	qs := flag.String("q", "", "comma-separated search fragments: requests add q=<fragment> to --path, in turn")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, *target, *token, *dbURL, *org, *users, *path, *duration, *warmup, *concurrency); err != nil {
+	paths := []string{*path}
+	if *qs != "" {
+		paths = paths[:0]
+		sep := "?"
+		if strings.Contains(*path, "?") {
+			sep = "&"
+		}
+		for f := range strings.SplitSeq(*qs, ",") {
+			paths = append(paths, *path+sep+"q="+url.QueryEscape(f))
+		}
+	}
+	if err := run(ctx, *target, *token, *dbURL, *org, *users, paths, *duration, *warmup, *concurrency); err != nil {
 		fmt.Fprintln(os.Stderr, "httpload:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, target, token, dbURL, orgName string, users int, path string, duration, warmup time.Duration, concurrency int) error {
+func run(ctx context.Context, target, token, dbURL, orgName string, users int, paths []string, duration, warmup time.Duration, concurrency int) error {
 	if duration <= 0 || duration > 5*time.Minute || warmup < 0 || warmup > time.Minute {
 		return errors.New("--duration must be in (0, 5m] and --warmup in [0, 1m]")
 	}
@@ -104,7 +118,7 @@ func run(ctx context.Context, target, token, dbURL, orgName string, users int, p
 	}
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 		MaxIdleConns: concurrency, MaxIdleConnsPerHost: concurrency, IdleConnTimeout: time.Minute}}
-	req := func(ctx context.Context) (int, error) {
+	req := func(ctx context.Context, path string) (int, error) {
 		r, err := http.NewRequestWithContext(ctx, http.MethodGet, target+path, nil)
 		if err != nil {
 			return 0, err
@@ -118,11 +132,13 @@ func run(ctx context.Context, target, token, dbURL, orgName string, users int, p
 		resp.Body.Close()
 		return resp.StatusCode, err
 	}
-	if code, err := req(ctx); err != nil || code != http.StatusOK {
-		return fmt.Errorf("probe GET %s: status %d, %v", path, code, err)
+	for _, path := range paths {
+		if code, err := req(ctx, path); err != nil || code != http.StatusOK {
+			return fmt.Errorf("probe GET %s: status %d, %v", path, code, err)
+		}
 	}
 
-	fmt.Printf("GET %s, %d clients, %s warm-up, %s measured\n", path, concurrency, warmup, duration)
+	fmt.Printf("GET %s, %d clients, %s warm-up, %s measured\n", strings.Join(paths, " | "), concurrency, warmup, duration)
 	start := time.Now()
 	measureFrom, end := start.Add(warmup), start.Add(warmup+duration)
 	loadCtx, cancel := context.WithDeadline(ctx, end.Add(30*time.Second))
@@ -131,16 +147,17 @@ func run(ctx context.Context, target, token, dbURL, orgName string, users int, p
 	var all []time.Duration
 	failures := 0
 	var wg sync.WaitGroup
-	for range concurrency {
+	for c := range concurrency {
 		wg.Go(func() {
 			lat := make([]time.Duration, 0, 1<<14)
 			bad := 0
-			for {
+			for i := c; ; i++ {
+				path := paths[i%len(paths)]
 				t0 := time.Now()
 				if !t0.Before(end) || loadCtx.Err() != nil {
 					break
 				}
-				code, err := req(loadCtx)
+				code, err := req(loadCtx, path)
 				if t0.Before(measureFrom) {
 					continue
 				}

@@ -32,9 +32,9 @@ import (
 //     starts with q is a range of that index, in order, however long the run is.
 //   - the other words' starts (surnames, middle names) are spread over the list: on
 //     SQLite tokens of the FTS5 index (the organization key, "zz" and the start; the
-//     first word's are "zy"), on PostgreSQL a GIN index of atrium_search_prefixes(org_id,
-//     search), whose elements are organization-qualified too. Rare ones come from the
-//     index, common ones are dense and a walk finds a page quickly.
+//     first word's are "zy"); on PostgreSQL a regular expression (otherWordRegexp), which
+//     pg_trgm's index narrows by its word-start trigram. Rare ones come from the index,
+//     common ones are dense and a walk finds a page quickly.
 //
 // In the display-name order a page is the first limit rows of the union of both parts
 // (nameStartPage); the other orders use the whole condition (searchCondition) with the
@@ -172,8 +172,8 @@ func searchCondition(d store.Dialect, org atrium.OrgID, q string, n int) (string
 		return fmt.Sprintf("search LIKE $%d ESCAPE '\\'", n), []any{"%" + store.EscapeLike(q) + "%"}
 	}
 	if d == store.Postgres {
-		return fmt.Sprintf("(%s = $%d OR atrium_search_prefixes(org_id, search) @> ARRAY[$%d::text])", nameStartExpr(q), n, n+1),
-			[]any{q, string(org) + " " + q}
+		rest, args := restCondition(d, org, q, n+1)
+		return fmt.Sprintf("(%s = $%d OR %s)", nameStartExpr(q), n, rest), append([]any{q}, args...)
 	}
 	// instr first: the C function rejects most rows before the Go one is called.
 	return fmt.Sprintf("instr(search, $%d) > 0 AND %s(search, $%d) > 0", n, nameMatchFunc, n), []any{q}
@@ -189,9 +189,25 @@ func firstWordCondition(q string, n int) (string, []any) {
 
 func restCondition(d store.Dialect, org atrium.OrgID, q string, n int) (string, []any) {
 	if d == store.Postgres {
-		return fmt.Sprintf("atrium_search_prefixes(org_id, search) @> ARRAY[$%d::text]", n), []any{string(org) + " " + q}
+		// pg_trgm's GIN index narrows it for rare starts: a separator then q is its
+		// word-start trigram " q" (or "  q"); the planner walks for common ones.
+		return fmt.Sprintf("search ~ $%d", n), []any{otherWordRegexp(q)}
 	}
 	return fmt.Sprintf("instr(search, $%d) > 0 AND %s(search, $%d) & %d <> 0", n, nameMatchFunc, n, matchOther), []any{q}
+}
+
+// Separator classes of PostgreSQL regular expressions: every ASCII character but letters
+// and digits, and the same without the newline (NUL, which no text holds, aside).
+const (
+	regexpSeparator          = "[\\x01-/:-@[-`{-\\x7f]"
+	regexpSeparatorNoNewline = "[\\x01-\\x09\\x0b-/:-@[-`{-\\x7f]"
+)
+
+// otherWordRegexp returns the PostgreSQL regular expression of a display name (the text
+// up to the first newline) with a word after the first starting with prefix fragment q,
+// which holds no metacharacter (they are all separators).
+func otherWordRegexp(q string) string {
+	return "^" + regexpSeparator + "*[^\\x01-/:-@[-`{-\\x7f]+[^\\n]*" + regexpSeparatorNoNewline + q
 }
 
 // nameStartIDs returns the query of the IDs of a display-name-ordered page of org's

@@ -11,21 +11,11 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
 	SELECT coalesce(left(substring(split_part(search, E'\n', 1) FROM '[^\x01-/:-@[-`{-\x7f]+'), n), '')
 $$;
 
--- atrium_search_prefixes(org_id, search) holds "<org_id> <start>" for the first one and
--- two characters of every word but the first, qualified by organization so that a
--- search reads only its own organization's posting list of the GIN index below.
-CREATE FUNCTION atrium_search_prefixes(org text, search text) RETURNS text[]
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-	SELECT coalesce(array_agg(DISTINCT org || ' ' || p), '{}')
-	FROM regexp_matches(split_part(search, E'\n', 1), '[^\x01-/:-@[-`{-\x7f]+', 'g') WITH ORDINALITY AS m (w, i),
-		LATERAL (VALUES (left(w[1], 1)), (left(w[1], 2))) AS v (p)
-	WHERE i > 1
-$$;
-
 CREATE INDEX users_org_start1 ON users (org_id, atrium_name_start(search, 1), sort_name, id) WHERE deleted_at IS NULL;
 CREATE INDEX users_org_start2 ON users (org_id, atrium_name_start(search, 2), sort_name, id) WHERE deleted_at IS NULL;
-CREATE INDEX users_search_prefix ON users USING gin (atrium_search_prefixes(org_id, search));
 
--- The planner estimates the conditions from the expressions' statistics, which ANALYZE
--- gathers for index expressions.
+-- The other words' starts are a regular expression on search (name_prefix.go), which
+-- the pg_trgm index of migration 002 narrows. The planner estimates the first word's
+-- condition from the expression's statistics, which ANALYZE gathers for an index
+-- expression.
 ANALYZE users;

@@ -24,7 +24,6 @@ import (
 // would be reported unused; they can be translated once the code writes them whole or
 // asks for them by ID.
 var errorMessagesKeptAsIs = map[string]string{
-	"a parameter name must be valid UTF-8 text without NUL characters":              `joined as "a parameter name " + textRule (httpapi/params.go); not one literal`,
 	"missing or wrong CSRF token: send the X-CSRF-Token header from GET /api/v1/me": `joined with the constant CSRFHeader (httpapi/server.go); not one literal`,
 }
 
@@ -54,11 +53,12 @@ var errorMessagesKeptAsIs = map[string]string{
 // parameters, function results) and the Errorf formats with verbs, which need catalogue
 // messages with placeholders, asked for by ID (atrium.Error.ID and Args, as
 // access.Require and the directory's, licensing's, auth's and httpapi's messages with
-// values do). Still without an ID:
+// values do, and field messages with values by atrium.FieldErrorf and Problems.Addf,
+// which TestFieldMessagesByID checks). Still without an ID:
 //
 //   - "%s" with a message the console has already translated by ID (web)
 func TestServiceErrorsTranslated(t *testing.T) {
-	sites, skipped := collectErrorMessages(t, "..")
+	sites, _, skipped := collectErrorMessages(t, "..")
 	if len(sites) < 100 { // about 160 when written: fewer means the walk or the matching broke
 		t.Fatalf("found %d error messages: is the walk reading the source tree?", len(sites))
 	}
@@ -94,12 +94,83 @@ func TestServiceErrorsTranslated(t *testing.T) {
 	}
 }
 
+// TestFieldMessagesByID: every field message with values the program writes with
+// atrium.FieldErrorf(field, id, text, args…) or Problems.Addf(field, id, text, args…)
+// names a message of the catalogues whose English is text, in one of its plural forms,
+// and gives a value for each of text's placeholders (when the arguments are written out
+// in the call). Languages other than English get the catalogue's message by id, so a
+// text that drifted from the catalogue's would say one thing in English and another
+// elsewhere; TestMessagesCompleteAndUsed checks the other languages have id.
+func TestFieldMessagesByID(t *testing.T) {
+	_, sites, _ := collectErrorMessages(t, "..")
+	if len(sites) < 15 { // 17 when written
+		t.Fatalf("found %d field messages by ID: is the walk reading the source tree?", len(sites))
+	}
+	ids := i18n.IDs()
+	en := i18n.For(i18n.EN)
+	for _, s := range sites {
+		if !slices.Contains(ids, s.id) {
+			t.Errorf("%s: %q is not a message of the catalogues", s.where, s.id)
+			continue
+		}
+		names := placeholderNames(s.text)
+		// The catalogue's form that the code's English says: "other" rendered with
+		// every placeholder as itself, or "one" with Count 1.
+		var marks []any
+		for _, n := range names {
+			if n != "Count" {
+				marks = append(marks, n, "{{."+n+"}}")
+			}
+		}
+		other := en.T(s.id, append(marks, "Count", "{{.Count}}")...)
+		one := en.T(s.id, append(marks, "Count", 1)...)
+		if s.text != other && strings.ReplaceAll(s.text, "{{.Count}}", "1") != one {
+			t.Errorf("%s: the code says %q for %s, the English catalogue %q", s.where, s.text, s.id, other)
+		}
+		if s.argNames == nil {
+			continue // arguments passed on as a slice
+		}
+		for _, n := range names {
+			if !slices.Contains(s.argNames, n) {
+				t.Errorf("%s: %s: no value for {{.%s}} in %q", s.where, s.id, n, s.text)
+			}
+		}
+	}
+}
+
+// placeholderNames returns the names of the {{.Name}} placeholders in text.
+func placeholderNames(text string) []string {
+	var names []string
+	for {
+		i := strings.Index(text, "{{.")
+		if i < 0 {
+			return names
+		}
+		j := strings.Index(text[i:], "}}")
+		if j < 0 {
+			return names
+		}
+		names = append(names, text[i+3:i+j])
+		text = text[i+j+2:]
+	}
+}
+
+// idMessage is a field message written with its catalogue ID: atrium.FieldErrorf or
+// Problems.Addf with a literal ID and English text.
+type idMessage struct {
+	id, text, where string
+	// argNames are the names among the call's arguments, nil when they are passed
+	// on as a slice (args...).
+	argNames []string
+}
+
 // collectErrorMessages returns the literal error messages of the Go files under root,
-// each with where it is written (file:line, sorted), and a description of every
-// message argument that is not a literal.
-func collectErrorMessages(t *testing.T, root string) (map[string][]string, []string) {
+// each with where it is written (file:line, sorted), the field messages written with an
+// ID, and a description of every message argument that is not a literal.
+func collectErrorMessages(t *testing.T, root string) (map[string][]string, []idMessage, []string) {
 	t.Helper()
 	sites := map[string][]string{}
+	var byID []idMessage
 	var skipped []string
 	fset := token.NewFileSet()
 	type parsed struct {
@@ -144,13 +215,14 @@ func collectErrorMessages(t *testing.T, root string) (map[string][]string, []str
 		for _, m := range c.found {
 			sites[m.msg] = append(sites[m.msg], m.where)
 		}
+		byID = append(byID, c.byID...)
 		skipped = append(skipped, c.skipped...)
 	}
 	for _, w := range sites {
 		slices.Sort(w)
 	}
 	slices.Sort(skipped)
-	return sites, skipped
+	return sites, byID, skipped
 }
 
 // atriumName returns the name f refers to package atrium by, or "".
@@ -173,6 +245,7 @@ type messageCollector struct {
 	file    string
 	atrium  string // the import's name; "" in package atrium itself
 	found   []foundMessage
+	byID    []idMessage
 	skipped []string
 	// The string constants of the package and of the declaration being read.
 	pkgConsts, localConsts map[string]string
@@ -242,15 +315,45 @@ func (c *messageCollector) call(n *ast.CallExpr, problems map[string]bool) {
 		c.add(n.Args[1], "Errorf format")
 	case c.isAtrium(n.Fun, "NotFoundAsField") && len(n.Args) == 3:
 		c.add(n.Args[2], "NotFoundAsField message")
+	case c.isAtrium(n.Fun, "FieldErrorf") && len(n.Args) >= 3:
+		c.addByID(n, "FieldErrorf message")
 	default:
 		sel, ok := n.Fun.(*ast.SelectorExpr)
-		if !ok || sel.Sel.Name != "Add" || len(n.Args) != 2 {
+		if !ok {
 			return
 		}
-		if x, ok := sel.X.(*ast.Ident); ok && problems[x.Name] {
+		x, ok := sel.X.(*ast.Ident)
+		if !ok || !problems[x.Name] {
+			return
+		}
+		switch {
+		case sel.Sel.Name == "Add" && len(n.Args) == 2:
 			c.add(n.Args[1], "Problems.Add message")
+		case sel.Sel.Name == "Addf" && len(n.Args) >= 3:
+			c.addByID(n, "Problems.Addf message")
 		}
 	}
+}
+
+// addByID records the ID and English text of a FieldErrorf or Addf call, n, or notes
+// that they are not literals.
+func (c *messageCollector) addByID(n *ast.CallExpr, what string) {
+	id, ok := c.literal(n.Args[1])
+	text, ok2 := c.literal(n.Args[2])
+	if !ok || !ok2 {
+		c.skipped = append(c.skipped, c.pos(n)+": "+what+": "+exprText(n.Args[1])+", "+exprText(n.Args[2]))
+		return
+	}
+	m := idMessage{id: id, text: text, where: c.pos(n)}
+	if !n.Ellipsis.IsValid() {
+		m.argNames = []string{}
+		for i := 3; i < len(n.Args); i += 2 {
+			if s, ok := c.literal(n.Args[i]); ok {
+				m.argNames = append(m.argNames, s)
+			}
+		}
+	}
+	c.byID = append(c.byID, m)
 }
 
 func (c *messageCollector) composite(n *ast.CompositeLit) {

@@ -82,7 +82,7 @@ func (s *Service) ChangePassword(ctx context.Context, id atrium.UserID, current,
 	// Every problem at once: the new password's, and whether the current one is right.
 	probs := atrium.Problems{}
 	if err := password.Check("new_password", next); err != nil {
-		probs.Add("new_password", atrium.FieldMessage(err, "new_password"))
+		probs.AddFrom(err)
 	} else if current == next {
 		probs.Add("new_password", "must differ from your current password")
 	}

@@ -109,7 +109,7 @@ func (in *SignupInput) validate() error {
 	checkText(p, "admin_display_name", in.AdminDisplayName, true, 256)
 	checkLocalPart(p, "admin_username", in.AdminUsername)
 	if err := password.Check("admin_password", in.AdminPassword); err != nil {
-		p.Add("admin_password", atrium.FieldMessage(err, "admin_password"))
+		p.AddFrom(err)
 	}
 	checkEmail(p, "contact_email", in.ContactEmail, true)
 	if in.Seats < 1 || in.Seats > 1_000_000 {

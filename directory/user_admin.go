@@ -111,7 +111,7 @@ func (s *Service) newUser(ctx context.Context, p *access.Principal, in UserInput
 		pw = password.Generate()
 		generated = pw
 	} else if err := password.Check("password", pw); err != nil {
-		probs.Add("password", atrium.FieldMessage(err, "password"))
+		probs.AddFrom(err)
 	}
 	domains, err := s.Domains(ctx, p.Org)
 	if err != nil {
@@ -137,7 +137,8 @@ func (s *Service) qualify(probs atrium.Problems, username string, domains []stri
 			return local + "@" + domain
 		}
 	}
-	probs.Add("username", "the domain must be one of the organization's domains: "+strings.Join(domains, ", "))
+	probs.Addf("username", "err.directory.username_domain", "the domain must be one of the organization's domains: {{.Domains}}",
+		"Domains", strings.Join(domains, ", "))
 	return ""
 }
 

@@ -156,7 +156,7 @@ func filterSQL(filter string) (string, error) {
 		return " AND " + cond, nil
 	}
 	names := UserFilters()
-	return "", atrium.FieldError("filter", "must be one of "+strings.Join(names, ", "))
+	return "", atrium.FieldErrorf("filter", "err.one_of", "must be one of {{.Values}}", "Values", strings.Join(names, ", "))
 }
 
 // UserPage is one page of users.

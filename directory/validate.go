@@ -3,7 +3,6 @@ package directory
 import (
 	"net/mail"
 	"regexp"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -25,7 +24,7 @@ func checkText(p atrium.Problems, field, s string, required bool, max int) {
 	case !utf8.ValidString(s):
 		p.Add(field, "must be valid UTF-8")
 	case utf8.RuneCountInString(s) > max:
-		p.Add(field, "must be at most "+strconv.Itoa(max)+" characters")
+		p.Addf(field, "err.max_chars", "must be at most {{.Count}} characters", "Count", max)
 	case strings.IndexFunc(s, unicode.IsControl) >= 0:
 		p.Add(field, "must not contain control characters")
 	}

@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/access"
 )
 
 // MaxBodyBytes bounds request bodies.
@@ -115,15 +116,16 @@ func checkJSONText(data []byte) error {
 				top := &stack[len(stack)-1]
 				top.key, top.wantKey = tok, false
 			}
-			if msg := badJSONString(raw); msg != "" {
+			if bad := badJSONString(raw); bad != nil {
 				field := path()
 				if field == "" {
-					return &atrium.Error{Code: atrium.CodeInvalid, Message: "the body " + msg}
+					return &atrium.Error{Code: atrium.CodeInvalid, Message: bad.body.text, ID: bad.body.id}
 				}
+				m := bad.value
 				if isKey {
-					msg = "is a field name that " + msg
+					m = bad.key
 				}
-				return &atrium.Error{Code: atrium.CodeInvalid, Message: field + ": " + msg, Fields: map[string]string{field: msg}}
+				return atrium.FieldErrorf(field, m.id, m.text)
 			}
 			if isKey {
 				continue
@@ -133,11 +135,42 @@ func checkJSONText(data []byte) error {
 	}
 }
 
+// message is a catalogue message without placeholders: its ID and its English text.
+type message struct{ id, text string }
+
+// textProblem is what is wrong with a JSON string, said of a field's value, of a field
+// name and of the whole body.
+type textProblem struct{ value, key, body message }
+
+// The ways a JSON string can be wrong.
+var (
+	textNotUTF8 = &textProblem{
+		value: message{"err.httpapi.json_text.utf8", "must be valid UTF-8 text"},
+		key:   message{"err.httpapi.json_key.utf8", "is a field name that must be valid UTF-8 text"},
+		body:  message{"err.httpapi.json_body.utf8", "the body must be valid UTF-8 text"},
+	}
+	textBadEscape = &textProblem{
+		value: message{"err.httpapi.json_text.escape", "must be valid JSON text"},
+		key:   message{"err.httpapi.json_key.escape", "is a field name that must be valid JSON text"},
+		body:  message{"err.httpapi.json_body.escape", "the body must be valid JSON text"},
+	}
+	textNUL = &textProblem{
+		value: message{"err.httpapi.json_text.nul", `must not contain NUL characters (\u0000)`},
+		key:   message{"err.httpapi.json_key.nul", `is a field name that must not contain NUL characters (\u0000)`},
+		body:  message{"err.httpapi.json_body.nul", `the body must not contain NUL characters (\u0000)`},
+	}
+	textSurrogate = &textProblem{
+		value: message{"err.httpapi.json_text.surrogate", "must be valid UTF-8 text: it holds half of a UTF-16 surrogate pair"},
+		key:   message{"err.httpapi.json_key.surrogate", "is a field name that must be valid UTF-8 text: it holds half of a UTF-16 surrogate pair"},
+		body:  message{"err.httpapi.json_body.surrogate", "the body must be valid UTF-8 text: it holds half of a UTF-16 surrogate pair"},
+	}
+)
+
 // badJSONString says what is wrong with the text of lit, a JSON string literal with its
-// quotes, or returns "" when it is valid text without NUL.
-func badJSONString(lit []byte) string {
+// quotes, or returns nil when it is valid text without NUL.
+func badJSONString(lit []byte) *textProblem {
 	if !utf8.Valid(lit) {
-		return "must be valid UTF-8 text"
+		return textNotUTF8
 	}
 	for i := 0; i < len(lit); i++ {
 		if lit[i] != '\\' || i+1 >= len(lit) {
@@ -149,12 +182,12 @@ func badJSONString(lit []byte) string {
 		}
 		r, ok := hex4(lit[i+1:])
 		if !ok {
-			return "must be valid JSON text"
+			return textBadEscape
 		}
 		i += 4
 		switch {
 		case r == 0:
-			return "must not contain NUL characters (\\u0000)"
+			return textNUL
 		case utf16.IsSurrogate(r):
 			if r < 0xdc00 && i+2 < len(lit) && lit[i+1] == '\\' && lit[i+2] == 'u' {
 				if low, ok := hex4(lit[i+3:]); ok && low >= 0xdc00 && low < 0xe000 {
@@ -162,10 +195,10 @@ func badJSONString(lit []byte) string {
 					continue
 				}
 			}
-			return "must be valid UTF-8 text: it holds half of a UTF-16 surrogate pair"
+			return textSurrogate
 		}
 	}
-	return ""
+	return nil
 }
 
 // hex4 reads the four hex digits of a \u escape at the start of b.
@@ -194,9 +227,8 @@ func decodeError(err error, data []byte, v any) error {
 		if field == "" {
 			return &atrium.Error{Code: atrium.CodeInvalid, Message: "the body must be a JSON object"}
 		}
-		kind := jsonKindOf(typeErr.Type)
-		return &atrium.Error{Code: atrium.CodeInvalid, Message: field + ": must be " + kind,
-			Fields: map[string]string{field: "must be " + kind}}
+		m := jsonKindOf(typeErr.Type)
+		return atrium.FieldErrorf(field, m.id, m.text)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return &atrium.Error{Code: atrium.CodeInvalid, Message: field + ": is not a known field", Fields: map[string]string{field: "is not a known field"}}
@@ -205,10 +237,21 @@ func decodeError(err error, data []byte, v any) error {
 	// the field: find it by decoding each field on its own.
 	msg := strings.TrimPrefix(err.Error(), "json: ")
 	if field, t, ok := failingField(data, v); ok {
-		if t == timeType || t == reflect.PointerTo(timeType) {
-			msg = "must be a time such as 2026-11-21T10:00:00Z"
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
 		}
-		return &atrium.Error{Code: atrium.CodeInvalid, Message: field + ": " + msg, Fields: map[string]string{field: msg}, Cause: err}
+		var e *atrium.Error
+		switch t {
+		case timeType:
+			e = atrium.FieldErrorf(field, mustBeTime.id, mustBeTime.text)
+		case roleType:
+			e = atrium.FieldError(field, "is not a role; see GET /api/v1/roles")
+		default:
+			// Some other type's own words, in English.
+			e = atrium.FieldError(field, msg)
+		}
+		e.Cause = err
+		return e
 	}
 	return &atrium.Error{Code: atrium.CodeInvalid, Message: "the body is invalid: " + msg, Cause: err}
 }
@@ -249,32 +292,37 @@ func failingField(data []byte, v any) (string, reflect.Type, bool) {
 
 var textUnmarshalerType = reflect.TypeOf((*encoding.TextUnmarshaler)(nil)).Elem()
 
-// jsonKindOf describes the JSON a Go type expects, in words.
-func jsonKindOf(t reflect.Type) string {
+var roleType = reflect.TypeOf(access.Role(0))
+
+// What a field of each kind of JSON must be.
+var (
+	mustBeTime   = message{"err.httpapi.json_type.time", "must be a time such as 2026-11-21T10:00:00Z"}
+	mustBeString = message{"err.httpapi.json_type.string", "must be a string"}
+)
+
+// jsonKindOf says what JSON a Go type expects: the message of a field that holds
+// something else.
+func jsonKindOf(t reflect.Type) message {
 	switch {
 	case t == timeType:
-		return "a time such as 2026-11-21T10:00:00Z"
+		return mustBeTime
 	case reflect.PointerTo(t).Implements(textUnmarshalerType):
 		// Roles and other named types that decode from text are strings in JSON.
-		return "a string"
+		return mustBeString
 	}
-	return jsonKind(t.Kind().String())
-}
-
-func jsonKind(goKind string) string {
-	switch goKind {
-	case "string":
-		return "a string"
-	case "bool":
-		return "true or false"
-	case "int", "int64", "int32", "uint", "uint8", "uint16", "uint32", "uint64", "float64":
-		return "a number"
-	case "slice", "array":
-		return "an array"
-	case "struct", "map":
-		return "an object"
+	switch t.Kind() {
+	case reflect.String:
+		return mustBeString
+	case reflect.Bool:
+		return message{"err.httpapi.bool", "must be true or false"}
+	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float64:
+		return message{"err.httpapi.json_type.number", "must be a number"}
+	case reflect.Slice, reflect.Array:
+		return message{"err.httpapi.json_type.array", "must be an array"}
+	case reflect.Struct, reflect.Map:
+		return message{"err.httpapi.json_type.object", "must be an object"}
 	}
-	return "of another type"
+	return message{"err.httpapi.json_type.other", "must be of another type"}
 }
 
 // writeJSON writes v with status.

@@ -88,3 +88,51 @@ func TestMessagesWithValuesInTheCallersLanguage(t *testing.T) {
 		}
 	})
 }
+
+// TestFieldMessagesWithValuesInTheCallersLanguage: field messages with values in them
+// (a length limit, the organization's domains, the password rules a service passes on)
+// come in the caller's language with the values in place, the field names as sent; in
+// English as the service wrote them.
+func TestFieldMessagesWithValuesInTheCallersLanguage(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		a := e.Signup("Acme", "acme")
+		nb := http.Header{"Accept-Language": {"nb-NO"}}
+		body := map[string]any{"username": "nils@elsewhere.example", "display_name": strings.Repeat("N", 257), "password": "kort"}
+		res := a.Admin.DoHeader("POST", "/api/v1/users", body, nb)
+		res.WantProblem(http.StatusBadRequest, atrium.CodeInvalid, "username", "display_name", "password")
+		var got httpapi.Problem
+		res.Decode(&got)
+		want := map[string]string{
+			"display_name": "kan være på høyst 256 tegn",
+			"password":     "må være på minst 8 tegn",
+			"username":     "domenet må være et av organisasjonens domener: " + a.Domain,
+		}
+		for f, msg := range want {
+			if got.Errors[f] != msg {
+				t.Errorf("Norwegian %s = %q, want %q", f, got.Errors[f], msg)
+			}
+		}
+		if got.Detail != "ugyldige inndata" || res.Header.Get("Content-Language") != "nb" {
+			t.Errorf("Norwegian problem = %+v, Content-Language %q", got, res.Header.Get("Content-Language"))
+		}
+		var en httpapi.Problem
+		a.Admin.Do("POST", "/api/v1/users", body).Want(http.StatusBadRequest).Decode(&en)
+		if en.Errors["display_name"] != "must be at most 256 characters" || en.Errors["password"] != "must be at least 8 characters" ||
+			en.Errors["username"] != "the domain must be one of the organization's domains: "+a.Domain {
+			t.Errorf("English problem = %+v", en)
+		}
+		// One field: "field: message" in the detail too.
+		var one httpapi.Problem
+		a.Admin.DoHeader("POST", "/api/v1/users", map[string]any{"username": "nora", "display_name": "Nora", "password": strings.Repeat("Aa1", 90)}, nb).
+			Want(http.StatusBadRequest).Decode(&one)
+		if one.Detail != "password: kan være på høyst 256 tegn" || one.Errors["password"] != "kan være på høyst 256 tegn" {
+			t.Errorf("Norwegian one-field problem = %+v", one)
+		}
+		// The decoder's own messages: a field of the wrong JSON type.
+		var typ httpapi.Problem
+		a.Admin.DoHeader("POST", "/api/v1/users", map[string]any{"username": 7}, nb).Want(http.StatusBadRequest).Decode(&typ)
+		if typ.Errors["username"] != "må være en streng" {
+			t.Errorf("Norwegian type problem = %+v", typ)
+		}
+	})
+}

@@ -410,6 +410,12 @@ func TestQuantityAndCancelOverHTTP(t *testing.T) {
 		if !strings.Contains(p.Detail, "4 licenses") || p.Errors["quantity"] != "4 licenses are assigned" {
 			t.Errorf("problem %+v does not say that 4 are assigned", p)
 		}
+		// In Polish, the field message in the plural form of 4 (few).
+		pl := o.Admin.DoHeader("PATCH", subPath, map[string]any{"quantity": 3}, http.Header{"Accept-Language": {"pl"}}).
+			WantProblem(http.StatusConflict, atrium.CodeConflict, "quantity")
+		if pl.Errors["quantity"] != "przypisano 4 licencje" || !strings.HasPrefix(pl.Detail, "Przypisano 4 licencje tego produktu") {
+			t.Errorf("Polish problem %+v does not say that 4 are assigned", pl)
+		}
 		wantLicensingState(t, e, before, "a refused decrease")
 
 		var got licensing.Subscription

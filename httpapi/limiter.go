@@ -67,6 +67,9 @@ func (l *Limiter) Take(key string, now time.Time) (ok bool, wait time.Duration) 
 // RetryAfter returns how long the caller should wait before trying again after err,
 // when err says so (a lockout or a rate limit that knows when it ends).
 func RetryAfter(err error) (time.Duration, bool) {
+	if e, ok := err.(*atrium.Error); ok && e.Cause == nil {
+		return 0, false // says nothing of a wait and wraps nothing that could
+	}
 	var r interface{ RetryAfter() time.Duration }
 	if !errors.As(err, &r) {
 		return 0, false

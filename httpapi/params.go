@@ -41,17 +41,21 @@ func CheckValues(vs url.Values) error {
 		}
 	}
 	if badName {
-		return &atrium.Error{Code: atrium.CodeInvalid, Message: "a parameter name " + textRule}
+		return &atrium.Error{Code: atrium.CodeInvalid, Message: "a parameter name must be valid UTF-8 text without NUL characters"}
 	}
+	err := probs.Err()
 	if len(probs) > 1 {
 		names := make([]string, 0, len(probs))
 		for name := range probs {
 			names = append(names, name)
 		}
 		sort.Strings(names)
-		return &atrium.Error{Code: atrium.CodeInvalid, Message: strings.Join(names, ", ") + ": " + textRule, Fields: probs}
+		list := strings.Join(names, ", ")
+		e := err.(*atrium.Error)
+		e.Message = list + ": " + textRule
+		e.ID, e.Args = "err.httpapi.params_text", []any{"Params", list}
 	}
-	return probs.Err()
+	return err
 }
 
 // patternParamRE matches the {name} and {name...} wildcards of a ServeMux pattern.

@@ -67,6 +67,31 @@ func (p *Printer) T(id string, args ...any) string {
 	if !ok {
 		return id
 	}
+	return p.render(e, args)
+}
+
+// Message returns a message the code wrote in English, text, in the printer's
+// language: the catalogue message id with args filling its placeholders (as T) when id
+// is set and the language is not English, else what Text makes of text. English
+// readers get text as the code rendered it; so do all readers when no catalogue has
+// id. It is how a field message of an atrium.Error (its Fields text and FieldMsgs ID
+// and Args) reaches a reader:
+//
+//	p.Message("must be at most 64 characters", "err.max_chars", "Count", 64)
+//
+// Plural forms follow the language's CLDR rules through the catalogue's Count. A
+// message without ID, or one in English, costs what Text costs.
+func (p *Printer) Message(text, id string, args ...any) string {
+	if id != "" && p.lang != EN {
+		if e, ok := p.msgs[id]; ok {
+			return p.render(e, args)
+		}
+	}
+	return p.Text(text)
+}
+
+// render renders compiled message e with args.
+func (p *Printer) render(e *entry, args []any) string {
 	if e.plain {
 		return e.text
 	}

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
+
+	"github.com/atrium-admin/atrium"
 )
 
 func TestT(t *testing.T) {
@@ -205,6 +207,71 @@ func ExamplePrinter_T() {
 	// 2 godziny temu
 	// 5 godzin temu
 	// 22 godziny temu
+}
+
+// TestMessage: a field message with a value in it (atrium.FieldErrorf) reads in Polish
+// in the plural form CLDR gives its count (1 licencję, 2 licencje, 5 licencji, 22
+// licencje), in the other languages with their own words, and in English as the code
+// rendered it; a message without ID is found by its English text, and an ID no
+// catalogue has leaves the English.
+func TestMessage(t *testing.T) {
+	for _, tc := range []struct {
+		n                  int
+		assigned, maxChars string
+	}{
+		{1, "przypisano 1 licencję", "może mieć najwyżej 1 znak"},
+		{2, "przypisano 2 licencje", "może mieć najwyżej 2 znaki"},
+		{5, "przypisano 5 licencji", "może mieć najwyżej 5 znaków"},
+		{22, "przypisano 22 licencje", "może mieć najwyżej 22 znaki"},
+		{12, "przypisano 12 licencji", "może mieć najwyżej 12 znaków"},
+		{1234, "przypisano 1234 licencje", "może mieć najwyżej 1234 znaki"},
+		{1215, "przypisano 1215 licencji", "może mieć najwyżej 1215 znaków"},
+		{10_002, "przypisano 10\u00a0002 licencje", "może mieć najwyżej 10\u00a0002 znaki"},
+	} {
+		for _, c := range []struct {
+			err  *atrium.Error
+			want string
+		}{
+			{atrium.FieldErrorf("quantity", "err.licensing.assigned", "{{.Count}} licenses are assigned", "Count", tc.n), tc.assigned},
+			{atrium.FieldErrorf("quantity", "err.max_chars", "must be at most {{.Count}} characters", "Count", tc.n), tc.maxChars},
+		} {
+			m := c.err.FieldMsg("quantity")
+			if got := For(PL).Message(c.err.Fields["quantity"], m.ID, m.Args...); got != c.want {
+				t.Errorf("pl %s(%d) = %q, want %q", m.ID, tc.n, got, c.want)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		lang           Lang
+		text, id, want string
+		args           []any
+	}{
+		{EN, "5 licenses are assigned", "err.licensing.assigned", "5 licenses are assigned", []any{"Count", 5}},
+		{SV, "5 licenses are assigned", "err.licensing.assigned", "5 licenser är tilldelade", []any{"Count", 5}},
+		{SV, "1 license is assigned", "err.licensing.assigned", "1 licens är tilldelad", []any{"Count", 1}},
+		{NB, "must be at most 256 characters", "err.max_chars", "kan være på høyst 256 tegn", []any{"Count", 256}},
+		{PL, "must be between 1 and 1000", "err.licensing.quantity", "musi wynosić od 1 do 1000", []any{"Max", 1000}},
+		{SV, "is required", "", "måste anges", nil},
+		{PL, "text of no message", "", "text of no message", nil},
+		{PL, "must be at most 9 characters", "no.such.message", "must be at most 9 characters", []any{"Count", 9}},
+	} {
+		if got := For(tc.lang).Message(tc.text, tc.id, tc.args...); got != tc.want {
+			t.Errorf("%s Message(%q, %q, %v) = %q, want %q", tc.lang, tc.text, tc.id, tc.args, got, tc.want)
+		}
+	}
+}
+
+// TestMessageStaticAllocatesNothing: a field message without values costs no
+// allocation in any language, nor does English with values.
+func TestMessageStaticAllocatesNothing(t *testing.T) {
+	pl, en := For(PL), For(EN)
+	args := []any{"Count", 5}
+	if n := testing.AllocsPerRun(100, func() {
+		pl.Message("is required", "")
+		en.Message("5 licenses are assigned", "err.licensing.assigned", args...)
+	}); n != 0 {
+		t.Errorf("Message allocates %v times", n)
+	}
 }
 
 // TestTextTranslatesEnglish: Text takes an ID or the English text of a plain message and

@@ -211,7 +211,8 @@ func (s *Service) resolveLicenses(ctx context.Context, q store.Querier, want []L
 		for _, d := range l.DisabledServicePlans {
 			id, ok := prod.plans[d]
 			if !ok {
-				return nil, atrium.FieldError(fmt.Sprintf("licenses[%d].disabled_service_plans", i), fmt.Sprintf("%q is not a service plan of %s", d, prod.name))
+				return nil, atrium.FieldErrorf(fmt.Sprintf("licenses[%d].disabled_service_plans", i), "err.licensing.no_service_plan",
+					`"{{.Plan}}" is not a service plan of {{.Product}}`, "Plan", d, "Product", prod.name)
 			}
 			disabled = append(disabled, id)
 		}
@@ -551,7 +552,7 @@ func (s *Service) Bulk(ctx context.Context, p *access.Principal, assign bool, pr
 		return nil, err
 	}
 	if len(users) == 0 || len(users) > BulkMaxUsers {
-		return nil, atrium.FieldError("user_ids", fmt.Sprintf("give between 1 and %d users", BulkMaxUsers))
+		return nil, atrium.FieldErrorf("user_ids", "err.licensing.bulk_users", "give between 1 and {{.Max}} users", "Max", BulkMaxUsers)
 	}
 	if _, err := s.Product(ctx, product); atrium.ErrorCode(err) == atrium.CodeNotFound {
 		return nil, atrium.FieldError("product_id", "is not a product of the catalog")

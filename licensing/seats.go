@@ -92,8 +92,12 @@ func removeSeats(ctx context.Context, tx *store.Tx, org atrium.OrgID, product st
 			msg += fmt.Sprintf("You can remove up to %d unused seats now, or remove licenses first.", free)
 			id, args = "err.licensing.quantity_free", append(args, "Free", free)
 		}
-		return &atrium.Error{Code: atrium.CodeConflict, Fields: map[string]string{"quantity": fmt.Sprintf("%d licenses are assigned", assigned)}, Message: msg,
-			ID: id, Args: args}
+		e := atrium.FieldErrorf("quantity", "err.licensing.assigned", "{{.Count}} licenses are assigned", "Count", assigned)
+		if assigned == 1 {
+			e = atrium.FieldErrorf("quantity", "err.licensing.assigned", "{{.Count}} license is assigned", "Count", assigned)
+		}
+		e.Code, e.Message, e.ID, e.Args = atrium.CodeConflict, msg, id, args
+		return e
 	}
 	// Free seats go first, from the stripes with most of them; with force, then any.
 	sort.Slice(stripes, func(i, j int) bool {

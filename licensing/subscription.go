@@ -172,7 +172,7 @@ func (s *Service) planOrder(ctx context.Context, q store.Querier, org atrium.Org
 		probs.Add("product_id", "give either product_id or addon_id")
 	}
 	if in.Quantity < 1 || in.Quantity > MaxQuantity {
-		probs.Add("quantity", fmt.Sprintf("must be between 1 and %d", MaxQuantity))
+		probs.Addf("quantity", "err.licensing.quantity", "must be between 1 and {{.Max}}", "Max", MaxQuantity)
 	}
 	if in.SeatsAfter < 0 {
 		probs.Add("seats_after", "must not be negative")
@@ -185,11 +185,14 @@ func (s *Service) planOrder(ctx context.Context, q store.Querier, org atrium.Org
 		field, id, want = "addon_id", in.AddonID, KindAddon
 	}
 	prod, err := getProduct(ctx, s, q, id)
-	if err != nil {
-		return nil, atrium.NotFoundAsField(err, field, "is not a "+string(want)+" of the catalog")
-	}
-	if prod.Kind != want {
-		return nil, atrium.FieldError(field, "is not a "+string(want)+" of the catalog")
+	switch {
+	case atrium.ErrorCode(err) == atrium.CodeNotFound, err == nil && prod.Kind != want:
+		if want == KindAddon {
+			return nil, atrium.FieldError(field, "is not an add-on of the catalog")
+		}
+		return nil, atrium.FieldError(field, "is not a product of the catalog")
+	case err != nil:
+		return nil, err
 	}
 	plan := &OrderPlan{Product: prod, Quantity: in.Quantity, SeatsAfter: in.Quantity, ChargedSeats: in.Quantity}
 	switch {
@@ -211,7 +214,7 @@ func (s *Service) planOrder(ctx context.Context, q store.Querier, org atrium.Org
 			return nil, atrium.FieldError("subscription_id", "must be a live subscription of the same product")
 		}
 		if sub.Quantity+in.Quantity > MaxQuantity {
-			return nil, atrium.FieldError("quantity", fmt.Sprintf("a subscription holds at most %d seats", MaxQuantity))
+			return nil, atrium.FieldErrorf("quantity", "err.licensing.subscription_max", "a subscription holds at most {{.Count}} seats", "Count", MaxQuantity)
 		}
 		plan.Subscription, plan.SeatsBefore, plan.TrialBefore = sub, sub.Quantity, sub.Trial
 		plan.SeatsAfter = sub.Quantity + in.Quantity
@@ -460,7 +463,7 @@ func (s *Service) SetQuantity(ctx context.Context, p *access.Principal, id strin
 		return nil, err
 	}
 	if quantity < 1 || quantity > MaxQuantity {
-		return nil, atrium.FieldError("quantity", fmt.Sprintf("must be between 1 and %d; to stop paying, cancel the subscription", MaxQuantity))
+		return nil, atrium.FieldErrorf("quantity", "err.licensing.quantity_cancel", "must be between 1 and {{.Max}}; to stop paying, cancel the subscription", "Max", MaxQuantity)
 	}
 	var out *Subscription
 	err := s.db.Tx(ctx, func(tx *store.Tx) error {

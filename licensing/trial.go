@@ -32,13 +32,15 @@ func (s *Service) validateSignup(ctx context.Context, tx *events.Tx, ev director
 			refused = append(refused, fmt.Sprintf("%q", sku))
 		}
 	}
-	switch {
-	case len(refused) == 0:
+	if len(refused) == 0 {
 		return nil
-	case len(refused) == 1:
-		return atrium.FieldError("addons", fmt.Sprintf("%s is not an add-on of %s that can be tried", refused[0], def.Name))
 	}
-	return atrium.FieldError("addons", fmt.Sprintf("%s are not add-ons of %s that can be tried", strings.Join(refused, ", "), def.Name))
+	// Count picks the message's plural form; Addons lists them, each in quotes.
+	args := []any{"Addons", strings.Join(refused, ", "), "Product", def.Name, "Count", len(refused)}
+	if len(refused) == 1 {
+		return atrium.FieldErrorf("addons", "err.licensing.trial_addons", "{{.Addons}} is not an add-on of {{.Product}} that can be tried", args...)
+	}
+	return atrium.FieldErrorf("addons", "err.licensing.trial_addons", "{{.Addons}} are not add-ons of {{.Product}} that can be tried", args...)
 }
 
 // trialCatalog returns the default product and its add-ons by SKU, with or without a

@@ -4,7 +4,6 @@ package password
 
 import (
 	"crypto/rand"
-	"fmt"
 	"unicode"
 	"unicode/utf8"
 
@@ -22,10 +21,10 @@ const (
 func Check(field, pw string) error {
 	n := utf8.RuneCountInString(pw)
 	if n < MinLength {
-		return atrium.FieldError(field, fmt.Sprintf("must be at least %d characters", MinLength))
+		return atrium.FieldErrorf(field, "err.min_chars", "must be at least {{.Count}} characters", "Count", MinLength)
 	}
 	if n > MaxLength {
-		return atrium.FieldError(field, fmt.Sprintf("must be at most %d characters", MaxLength))
+		return atrium.FieldErrorf(field, "err.max_chars", "must be at most {{.Count}} characters", "Count", MaxLength)
 	}
 	var lower, upper, digit, other bool
 	for _, r := range pw {

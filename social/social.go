@@ -8,7 +8,6 @@ import (
 	"database/sql"
 	"embed"
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -172,7 +171,7 @@ func (s *Service) gate(ctx context.Context, p *access.Principal) error {
 
 func checkName(p atrium.Problems, field, v string, max int) {
 	if n := utf8.RuneCountInString(strings.TrimSpace(v)); n == 0 || n > max {
-		p.Add(field, "is required, at most "+strconv.Itoa(max)+" characters")
+		p.Addf(field, "err.required_max_chars", "is required, at most {{.Count}} characters", "Count", max)
 	}
 }
 

@@ -461,6 +461,15 @@ func renameField(err error, from, to string) error {
 		}
 	}
 	cp.Fields[to] = msg
+	if m, ok := e.FieldMsgs[from]; ok {
+		cp.FieldMsgs = map[string]atrium.Msg{}
+		for k, v := range e.FieldMsgs {
+			if k != from {
+				cp.FieldMsgs[k] = v
+			}
+		}
+		cp.FieldMsgs[to] = m
+	}
 	return &cp
 }
 

@@ -124,7 +124,7 @@ func (c *console) productCreate(w http.ResponseWriter, r *http.Request) error {
 		// The price could not be read: report it with every other problem at once.
 		probs := in.Problems()
 		delete(probs, "price_minor")
-		probs.Add("price", atrium.FieldMessage(err, "price"))
+		probs.AddFrom(err)
 		err = probs.Err()
 	}
 	if err != nil {

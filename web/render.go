@@ -184,6 +184,14 @@ func (v *view) Text(s string) string {
 	return v.P.Text(s)
 }
 
+// fieldText is what e says about field f, msg in English, in the page's language.
+func (v *view) fieldText(e *atrium.Error, f, msg string) string {
+	if v.P == nil {
+		return msg
+	}
+	return fieldIn(v.P, e, f, msg)
+}
+
 // errorText is what e says, in the page's language.
 func (v *view) errorText(e *atrium.Error) string {
 	if v.P == nil {
@@ -248,13 +256,13 @@ func (v *view) formError(err error, fields ...string) bool {
 	var other []string
 	for f, msg := range e.Fields {
 		if slices.Contains(fields, f) {
-			v.Errors[f] = v.Text(msg)
+			v.Errors[f] = v.fieldText(e, f, msg)
 		} else {
 			// A sentence stands alone; a fragment ("is required") needs its field.
 			if r, _ := utf8.DecodeRuneInString(msg); unicode.IsUpper(r) {
-				other = append(other, v.Text(msg))
+				other = append(other, v.fieldText(e, f, msg))
 			} else {
-				other = append(other, f+": "+v.Text(msg))
+				other = append(other, f+": "+v.fieldText(e, f, msg))
 			}
 		}
 	}
@@ -265,7 +273,7 @@ func (v *view) formError(err error, fields ...string) bool {
 	case len(other) > 0:
 		v.Error = strings.Join(other, "; ")
 	case e.Code == atrium.CodeConflict:
-		v.Error = e.Message
+		v.Error = v.errorText(e)
 	default:
 		v.Error = v.T("form.correct_fields")
 	}
@@ -447,5 +455,16 @@ func errorIn(p *i18n.Printer, e *atrium.Error) string {
 	if e.ID != "" && p.Lang() != i18n.EN {
 		return p.T(e.ID, e.Args...)
 	}
+	if f, ok := e.OneField(); ok {
+		return f + ": " + fieldIn(p, e, f, e.Fields[f])
+	}
 	return p.Text(e.Message)
+}
+
+// fieldIn is what e says about field f, msg in English, in p's language: its catalogue
+// message by ID (FieldMsgs) when it has values in it, else the catalogue's by its
+// English text.
+func fieldIn(p *i18n.Printer, e *atrium.Error, f, msg string) string {
+	m := e.FieldMsg(f)
+	return p.Message(msg, m.ID, m.Args...)
 }

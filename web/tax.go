@@ -68,7 +68,7 @@ func (c *console) taxRateSet(w http.ResponseWriter, r *http.Request) error {
 	} else if bp, ok := licensing.ParseRate(f.Get("rate")); ok {
 		t.RateBP = bp
 	} else {
-		err = atrium.Problems{"rate": "must be a percentage such as 25 or 12.5"}.Err()
+		err = atrium.FieldError("rate", "must be a percentage such as 25 or 12.5")
 	}
 	if err == nil {
 		_, err = c.Licensing.SetTaxRate(r.Context(), s.P(), t)
@@ -76,12 +76,10 @@ func (c *console) taxRateSet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		// The service names rate_bp; the form calls it rate.
 		if fields := errorFields(err); fields["rate_bp"] != "" {
-			probs := atrium.Problems{"rate": "must be from 0 to 100 %"}
-			for f, msg := range fields {
-				if f != "rate_bp" {
-					probs.Add(f, msg)
-				}
-			}
+			probs := atrium.Problems{}
+			probs.Add("rate", "must be from 0 to 100 %")
+			probs.AddFrom(err)
+			delete(probs, "rate_bp")
 			err = probs.Err()
 		}
 		return c.taxRatesPage(w, r, f, err, statusOf(err))

@@ -381,8 +381,8 @@ func errorSentence(p *i18n.Printer, err error) string {
 	}
 	msg := errorIn(p, e)
 	if len(e.Fields) == 1 {
-		for _, m := range e.Fields {
-			msg = p.Text(m) // a field's own message reads better than "field: message"
+		for f, m := range e.Fields {
+			msg = fieldIn(p, e, f, m) // a field's own message reads better than "field: message"
 		}
 	}
 	if msg == "" {

@@ -110,16 +110,15 @@ func (s *Service) Define(ctx context.Context, p *access.Principal, in Input) (*R
 	if utf8.RuneCountInString(in.Description) > maxDescription {
 		probs.Add("description", "must be at most 256 characters")
 	}
-	actions, bad := parseActions(in.Actions)
+	actions, ok := parseActions(probs, in.Actions)
 	switch {
-	case bad != "":
-		probs.Add("actions", bad)
+	case !ok:
 	case len(actions) == 0:
 		probs.Add("actions", "name at least one action")
 	case owner != "":
 		for _, a := range actions {
 			if !access.Can(p, a, access.Resource{Org: owner}) {
-				probs.Add("actions", "you can only give a role actions you may do yourself: "+a.String())
+				probs.Addf("actions", "err.access.role_action_not_held", "you can only give a role actions you may do yourself: {{.Action}}", "Action", a.String())
 				break
 			}
 		}
@@ -282,21 +281,24 @@ func definition(r Role) access.RoleDef {
 	return d
 }
 
-// parseActions resolves action names; bad says what is wrong with them.
-func parseActions(names []string) (out []access.Action, bad string) {
+// parseActions resolves action names, or reports false when one is not an action a
+// defined role may hold, having added to probs what is wrong with it.
+func parseActions(probs atrium.Problems, names []string) (out []access.Action, ok bool) {
 	for _, n := range names {
-		a, ok := access.ParseAction(strings.TrimSpace(n))
-		if !ok {
-			return nil, "unknown action " + n
+		a, known := access.ParseAction(strings.TrimSpace(n))
+		if !known {
+			probs.Addf("actions", "err.access.unknown_action", "unknown action {{.Action}}", "Action", n)
+			return nil, false
 		}
 		if a.Instance() {
-			return nil, "instance actions belong to operator roles: " + n
+			probs.Addf("actions", "err.access.instance_action", "instance actions belong to operator roles: {{.Action}}", "Action", n)
+			return nil, false
 		}
 		if !slices.Contains(out, a) {
 			out = append(out, a)
 		}
 	}
-	return out, ""
+	return out, true
 }
 
 // ForgetOrg deletes the roles a purged organization defined, in tx, and withdraws them

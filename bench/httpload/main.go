@@ -21,6 +21,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -42,7 +43,21 @@ func main() {
 	warmup := flag.Duration("warmup", 2*time.Second, "unmeasured warm-up before it")
 	concurrency := flag.Int("concurrency", 8, "concurrent clients (1..256)")
 	qs := flag.String("q", "", "comma-separated search fragments: requests add q=<fragment> to --path, in turn")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run (server and clients, start-up included) to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "httpload:", err)
+			os.Exit(1)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "httpload:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	paths := []string{*path}
@@ -58,6 +73,7 @@ func main() {
 	}
 	if err := run(ctx, *target, *token, *dbURL, *org, *users, paths, *duration, *warmup, *concurrency); err != nil {
 		fmt.Fprintln(os.Stderr, "httpload:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
@@ -138,7 +154,11 @@ func run(ctx context.Context, target, token, dbURL, orgName string, users int, p
 		}
 	}
 
-	fmt.Printf("GET %s, %d clients, %s warm-up, %s measured\n", strings.Join(paths, " | "), concurrency, warmup, duration)
+	shown := paths[0]
+	if len(paths) > 1 {
+		shown += fmt.Sprintf(" and %d more fragments in turn", len(paths)-1)
+	}
+	fmt.Printf("GET %s, %d clients, %s warm-up, %s measured\n", shown, concurrency, warmup, duration)
 	start := time.Now()
 	measureFrom, end := start.Add(warmup), start.Add(warmup+duration)
 	loadCtx, cancel := context.WithDeadline(ctx, end.Add(30*time.Second))

@@ -246,8 +246,13 @@ func (s *Service) issueOne(ctx context.Context, tx *store.Tx, org atrium.OrgID, 
 			return err
 		}
 	}
-	return audit.Record(ctx, tx, now, audit.Entry{Org: org, Action: "invoice.issue", TargetType: "invoice", TargetID: inv.ID, TargetName: inv.Number,
-		After: map[string]any{"total_minor": inv.TotalMinor, "currency": inv.Currency}})
+	if err := audit.Record(ctx, tx, now, audit.Entry{Org: org, Action: "invoice.issue", TargetType: "invoice", TargetID: inv.ID, TargetName: inv.Number,
+		After: map[string]any{"total_minor": inv.TotalMinor, "currency": inv.Currency}}); err != nil {
+		return err
+	}
+	_, err = s.events.Publish(ctx, tx, org, inv.ID, InvoiceIssued{Invoice: inv.ID, Org: org, Subscription: root.ID, Number: inv.Number,
+		Currency: inv.Currency, TotalMinor: inv.TotalMinor, TaxMinor: inv.TaxMinor, TotalDueMinor: inv.TotalDueMinor, DueAt: inv.DueAt})
+	return err
 }
 
 func abs(n int) int {

@@ -326,9 +326,13 @@ func LowOnSeats(purchased, assigned int) bool {
 	return purchased > 0 && (purchased-assigned)*10 <= purchased
 }
 
-// warnLowSeats mails the billing administrators of org (or, when it has none, its
-// Global administrators).
-func (s *Service) warnLowSeats(ctx context.Context, tx *store.Tx, org atrium.OrgID, product string, purchased, assigned int) error {
+// warnLowSeats publishes seats.low and mails the billing administrators of org (or,
+// when it has none, its Global administrators).
+func (s *Service) warnLowSeats(ctx context.Context, tx *store.Tx, org atrium.OrgID, productID, product string, purchased, assigned int) error {
+	if _, err := s.events.Publish(ctx, tx, org, productID, SeatsLow{Org: org, ProductID: productID, ProductName: product,
+		Purchased: purchased, Assigned: assigned, Available: purchased - assigned}); err != nil {
+		return err
+	}
 	if s.mailer == nil {
 		return nil
 	}

@@ -112,6 +112,9 @@ func (s *Service) changePartner(ctx context.Context, p *access.Principal, subID 
 				return err
 			}
 		}
+		if err := publishSubscription(ctx, s, tx, p.Org, sub.ID, "partner", changed); err != nil {
+			return err
+		}
 		out, err = getSubscription(ctx, tx, p.Org, sub.ID)
 		return err
 	})

@@ -167,7 +167,7 @@ func (s *Service) takeSeat(ctx context.Context, tx *store.Tx, org atrium.OrgID, 
 	if n, _ := res.RowsAffected(); n == 0 {
 		return nil // another assignment sent the warning
 	}
-	return s.warnLowSeats(ctx, tx, org, name, purchased, assigned+1)
+	return s.warnLowSeats(ctx, tx, org, product, name, purchased, assigned+1)
 }
 
 // releaseSeat frees one assigned seat of product in org's pool.

@@ -310,7 +310,19 @@ func (s *Service) PlaceOrder(ctx context.Context, p *access.Principal, in OrderI
 		if err := addSeats(ctx, tx, p.Org, prod.ID, in.Quantity); err != nil {
 			return err
 		}
+		change, wrapCreated := "quantity", plan.Subscription == nil
+		if plan.Subscription != nil && plan.TrialBefore {
+			change = "trial_converted"
+		}
 		if err := s.recordOrder(ctx, tx, p, plan, sub, now, action, &order, &sub); err != nil {
+			return err
+		}
+		if wrapCreated {
+			err = publishSubscription(ctx, s, tx, p.Org, sub.ID, "ordered", created)
+		} else {
+			err = publishSubscription(ctx, s, tx, p.Org, sub.ID, change, changed)
+		}
+		if err != nil {
 			return err
 		}
 		if invoice {
@@ -513,6 +525,9 @@ func (s *Service) SetQuantity(ctx context.Context, p *access.Principal, id strin
 			TargetName: sub.ProductName, Before: map[string]any{"quantity": sub.Quantity}, After: map[string]any{"quantity": quantity}}); err != nil {
 			return err
 		}
+		if err := publishSubscription(ctx, s, tx, p.Org, sub.ID, "quantity", changed); err != nil {
+			return err
+		}
 		out, err = getSubscription(ctx, tx, p.Org, sub.ID)
 		return err
 	})
@@ -541,6 +556,9 @@ func (s *Service) Cancel(ctx context.Context, p *access.Principal, id string) (*
 		}
 		if err := audit.Record(ctx, tx, now, audit.Entry{Org: p.Org, Action: "subscription.cancel", TargetType: "subscription", TargetID: sub.ID,
 			TargetName: sub.ProductName, After: map[string]any{"ends_at": sub.PeriodEnd}}); err != nil {
+			return err
+		}
+		if err := publishSubscription(ctx, s, tx, p.Org, sub.ID, "cancelled", cancelled); err != nil {
 			return err
 		}
 		out, err = getSubscription(ctx, tx, p.Org, sub.ID)
@@ -572,6 +590,9 @@ func (s *Service) SetTrialConversion(ctx context.Context, p *access.Principal, i
 		}
 		if err := audit.Record(ctx, tx, now, audit.Entry{Org: p.Org, Action: "subscription.trial_conversion", TargetType: "subscription", TargetID: sub.ID,
 			TargetName: sub.ProductName, Before: map[string]any{"convert_at_trial_end": sub.ConvertAtTrialEnd}, After: map[string]any{"convert_at_trial_end": convert}}); err != nil {
+			return err
+		}
+		if err := publishSubscription(ctx, s, tx, p.Org, sub.ID, "trial_conversion", changed); err != nil {
 			return err
 		}
 		out, err = getSubscription(ctx, tx, p.Org, sub.ID)
@@ -635,6 +656,9 @@ func (s *Service) endOrRenew(ctx context.Context, tx *store.Tx, org atrium.OrgID
 			TargetName: sub.ProductName, After: map[string]any{"quantity": sub.Quantity, "period_end": end}}); err != nil {
 			return err
 		}
+		if err := publishSubscription(ctx, s, tx, org, sub.ID, "trial_converted", changed); err != nil {
+			return err
+		}
 		if sub.ParentID != "" {
 			return nil // an add-on is billed on its root's invoice
 		}
@@ -650,9 +674,11 @@ func (s *Service) endOrRenew(ctx context.Context, tx *store.Tx, org atrium.OrgID
 		for !end.After(now) {
 			start, end = end, periodEnd(end, prod.BillingPeriod)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE subscriptions SET period_start = $1, period_end = $2, updated_at = $3, version = version + 1 WHERE id = $4`,
-			store.Micros(start), store.Micros(end), store.Micros(now), sub.ID)
-		return err
+		if _, err = tx.ExecContext(ctx, `UPDATE subscriptions SET period_start = $1, period_end = $2, updated_at = $3, version = version + 1 WHERE id = $4`,
+			store.Micros(start), store.Micros(end), store.Micros(now), sub.ID); err != nil {
+			return err
+		}
+		return publishSubscription(ctx, s, tx, org, sub.ID, "renewed", changed)
 	}
 	_, err = s.end(ctx, tx, sub, now)
 	return err
@@ -677,6 +703,9 @@ func (s *Service) end(ctx context.Context, tx *store.Tx, sub *Subscription, now 
 	if sub.Trial {
 		action = "subscription.trial_expire"
 	}
-	return losses, audit.Record(ctx, tx, now, audit.Entry{Org: sub.Org, Action: action, TargetType: "subscription", TargetID: sub.ID, TargetName: sub.ProductName,
-		After: map[string]any{"seats_removed": sub.Quantity, "licenses_removed": len(losses)}})
+	if err := audit.Record(ctx, tx, now, audit.Entry{Org: sub.Org, Action: action, TargetType: "subscription", TargetID: sub.ID, TargetName: sub.ProductName,
+		After: map[string]any{"seats_removed": sub.Quantity, "licenses_removed": len(losses)}}); err != nil {
+		return nil, err
+	}
+	return losses, publishSubscription(ctx, s, tx, sub.Org, sub.ID, "expired", changed)
 }

@@ -107,8 +107,11 @@ func (s *Service) startTrial(ctx context.Context, etx *events.Tx, ev directory.O
 		if err := addSeats(ctx, tx, orgID, p.ID, seats); err != nil {
 			return "", err
 		}
-		return id, audit.Record(ctx, tx, now, audit.Entry{Org: orgID, Action: "subscription.trial_start", TargetType: "subscription", TargetID: id,
-			TargetName: p.Name, After: map[string]any{"quantity": seats, "ends_at": end}})
+		if err := audit.Record(ctx, tx, now, audit.Entry{Org: orgID, Action: "subscription.trial_start", TargetType: "subscription", TargetID: id,
+			TargetName: p.Name, After: map[string]any{"quantity": seats, "ends_at": end}}); err != nil {
+			return "", err
+		}
+		return id, publishSubscription(ctx, s, tx, orgID, id, "trial_started", created)
 	}
 	subID, err := start(def, "")
 	if err != nil {

@@ -53,6 +53,8 @@ type Service struct {
 	db    *store.DB
 	clock atrium.Clock
 	dir   *directory.Service
+	// events publishes sign-ins, refused sign-ins and token changes.
+	events *events.Bus
 	// Throttle is the sign-in throttling policy; tests may tighten it.
 	Throttle ThrottlePolicy
 }
@@ -60,7 +62,7 @@ type Service struct {
 // New returns the auth service. It ends a user's sessions when the directory says the
 // user was blocked, deleted, purged or given a new password.
 func New(db *store.DB, clock atrium.Clock, dir *directory.Service, queue *jobs.Queue, bus *events.Bus) *Service {
-	s := &Service{db: db, clock: clock, dir: dir, Throttle: DefaultThrottle}
+	s := &Service{db: db, clock: clock, dir: dir, events: bus, Throttle: DefaultThrottle}
 	revoke := func(ctx context.Context, tx *events.Tx, u directory.UserRef) error {
 		return s.revokeUserSessions(ctx, tx.Tx, u.ID, "")
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/audit"
+	"github.com/atrium-admin/atrium/directory"
 	"github.com/atrium-admin/atrium/password"
 	"github.com/atrium-admin/atrium/store"
 )
@@ -71,8 +72,13 @@ func (s *Service) SignIn(ctx context.Context, in SignInInput) (*Identity, string
 	if err := s.checkLocked(ctx, keys); err != nil {
 		return nil, "", err
 	}
-	fail := func() (*Identity, string, error) {
-		if err := s.recordFailure(ctx, keys); err != nil {
+	// fail counts a failure and, when the account exists (c), publishes it.
+	fail := func(c *directory.Credentials, reason string) (*Identity, string, error) {
+		var ev *SignInFailed
+		if c != nil {
+			ev = &SignInFailed{User: c.User, Org: c.Org, Username: c.Username, Reason: reason, SourceIP: in.SourceIP}
+		}
+		if err := s.recordFailure(ctx, keys, ev); err != nil {
 			return nil, "", err
 		}
 		return nil, "", errBadCredentials
@@ -86,19 +92,28 @@ func (s *Service) SignIn(ctx context.Context, in SignInInput) (*Identity, string
 		if err := s.dir.Passwords().VerifyDummy(ctx, in.Password); err != nil {
 			return nil, "", err
 		}
-		return fail()
+		return fail(nil, "")
 	}
 	ok, err := s.dir.Passwords().Verify(ctx, c.PasswordHash, in.Password)
 	if err != nil {
 		return nil, "", err
 	}
-	if !ok || c.Deleted {
-		return fail()
+	switch {
+	case !ok:
+		return fail(c, failWrongPassword)
+	case c.Deleted:
+		return fail(c, failDeleted)
 	}
 	if c.Blocked {
+		if err := s.refused(ctx, c, failBlocked, in.SourceIP); err != nil {
+			return nil, "", err
+		}
 		return nil, "", &atrium.Error{Code: atrium.CodeForbidden, Message: "sign-in is blocked for this account; contact your administrator"}
 	}
 	if !c.CanSignIn() {
+		if err := s.refused(ctx, c, failOrgInactive, in.SourceIP); err != nil {
+			return nil, "", err
+		}
 		return nil, "", &atrium.Error{Code: atrium.CodeForbidden, Message: "your organization is " + string(c.OrgState) + "; sign-in is not possible",
 			ID: "err.auth.org_state", Args: []any{"State", string(c.OrgState)}}
 	}
@@ -130,8 +145,13 @@ func (s *Service) SignIn(ctx context.Context, in SignInInput) (*Identity, string
 			return err
 		}
 		ctx := audit.WithActor(ctx, audit.Actor{ID: string(c.User), Name: c.Username, SourceIP: in.SourceIP})
-		return audit.Record(ctx, tx, now, audit.Entry{Org: c.Org, Action: "session.create", TargetType: "user", TargetID: string(c.User),
-			TargetName: c.Username, After: map[string]any{"stay_signed_in": in.StaySignedIn}})
+		if err := audit.Record(ctx, tx, now, audit.Entry{Org: c.Org, Action: "session.create", TargetType: "user", TargetID: string(c.User),
+			TargetName: c.Username, After: map[string]any{"stay_signed_in": in.StaySignedIn}}); err != nil {
+			return err
+		}
+		_, err := s.events.Publish(ctx, tx, c.Org, string(c.User), SignedIn{User: c.User, Org: c.Org, Username: c.Username, Via: via,
+			SourceIP: in.SourceIP, SessionID: id})
+		return err
 	})
 	if err != nil {
 		return nil, "", err
@@ -141,6 +161,14 @@ func (s *Service) SignIn(ctx context.Context, in SignInInput) (*Identity, string
 		return nil, "", err
 	}
 	return ident, token, nil
+}
+
+// refused publishes that c's right password was refused for reason.
+func (s *Service) refused(ctx context.Context, c *directory.Credentials, reason, sourceIP string) error {
+	return s.db.Tx(ctx, func(tx *store.Tx) error {
+		_, err := s.events.Publish(ctx, tx, c.Org, string(c.User), SignInFailed{User: c.User, Org: c.Org, Username: c.Username, Reason: reason, SourceIP: sourceIP})
+		return err
+	})
 }
 
 // SignOut ends the identity's session.

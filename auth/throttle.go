@@ -152,11 +152,16 @@ func (s *Service) checkLocked(ctx context.Context, k throttleKeys) error {
 }
 
 // recordFailure counts a failed sign-in against k's pair, source and account, and locks
-// each that went over its limit.
-func (s *Service) recordFailure(ctx context.Context, k throttleKeys) error {
+// each that went over its limit; ev, when not nil, is published in the same transaction.
+func (s *Service) recordFailure(ctx context.Context, k throttleKeys, ev *SignInFailed) error {
 	p := s.Throttle
 	return s.db.Tx(ctx, func(tx *store.Tx) error {
 		now := tx.Now()
+		if ev != nil {
+			if _, err := s.events.Publish(ctx, tx, ev.Org, string(ev.User), *ev); err != nil {
+				return err
+			}
+		}
 		if _, _, err := countFailure(ctx, tx, now, p, k.pair, k.username, p.PairFailures); err != nil {
 			return err
 		}

@@ -88,8 +88,13 @@ func (s *Service) CreateToken(ctx context.Context, p *access.Principal, in Token
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, t.ID, string(p.Org), t.Name, t.Role.String(), hashToken(secret), p.Name, store.Micros(now), expires); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, now, audit.Entry{Org: p.Org, Action: "token.create", TargetType: "api_token", TargetID: t.ID, TargetName: t.Name,
-			After: map[string]any{"role": t.Role.String(), "expires_at": t.ExpiresAt}})
+		if err := audit.Record(ctx, tx, now, audit.Entry{Org: p.Org, Action: "token.create", TargetType: "api_token", TargetID: t.ID, TargetName: t.Name,
+			After: map[string]any{"role": t.Role.String(), "expires_at": t.ExpiresAt}}); err != nil {
+			return err
+		}
+		_, err := s.events.Publish(ctx, tx, p.Org, t.ID, TokenCreated{Token: t.ID, Org: p.Org, Name: t.Name, Role: t.Role.String(),
+			CreatedBy: t.CreatedBy, ExpiresAt: t.ExpiresAt})
+		return err
 	})
 	if err != nil {
 		return nil, "", err
@@ -211,7 +216,11 @@ func (s *Service) RevokeToken(ctx context.Context, p *access.Principal, id strin
 		if _, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE id = $2`, store.Micros(now), id); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, now, audit.Entry{Org: p.Org, Action: "token.revoke", TargetType: "api_token", TargetID: id, TargetName: name})
+		if err := audit.Record(ctx, tx, now, audit.Entry{Org: p.Org, Action: "token.revoke", TargetType: "api_token", TargetID: id, TargetName: name}); err != nil {
+			return err
+		}
+		_, err := s.events.Publish(ctx, tx, p.Org, id, TokenRevoked{Token: id, Org: p.Org, Name: name})
+		return err
 	})
 }
 

@@ -114,6 +114,9 @@ type Bus struct {
 	types  map[Type]reflect.Type
 
 	retention time.Duration
+	// sinks, when the module's subscriptions are wired, get a pending row for every
+	// event a subscription takes (fanOut).
+	sinks *Sinks
 }
 
 // New returns a bus on db whose asynchronous subscribers run as jobs of queue.
@@ -138,6 +141,15 @@ func (b *Bus) SetRetention(d time.Duration) {
 // that no transaction holds the outbox for long.
 func (b *Bus) sweep(ctx context.Context, _ *jobs.Job) error {
 	cutoff := store.Micros(b.clock.Now().Add(-b.retention))
+	// The delivery log and the pending rows of swept events go with them.
+	for _, q := range []string{
+		`DELETE FROM event_deliveries WHERE attempted_at < $1`,
+		`DELETE FROM event_pending WHERE created_at < $1`,
+	} {
+		if _, err := b.db.Write().ExecContext(ctx, q, cutoff); err != nil {
+			return fmt.Errorf("events: sweep: %w", err)
+		}
+	}
 	for {
 		res, err := b.db.Write().ExecContext(ctx, `DELETE FROM events WHERE id IN
 			(SELECT id FROM events WHERE created_at < $1 ORDER BY created_at, id LIMIT 1000)`, cutoff)
@@ -237,6 +249,11 @@ func (b *Bus) Publish(ctx context.Context, tx *store.Tx, org atrium.OrgID, subje
 	if _, err := tx.ExecContext(ctx, `INSERT INTO events (id, type, org_id, subject, data, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 		e.ID, string(e.Type), string(e.Org), e.Subject, string(e.Data), store.Micros(e.Time)); err != nil {
 		return nil, fmt.Errorf("events: write %s: %w", e.Type, err)
+	}
+	if b.sinks != nil {
+		if err := b.sinks.fanOut(ctx, tx, e); err != nil {
+			return nil, fmt.Errorf("events: fan out %s: %w", e.Type, err)
+		}
 	}
 	b.mu.RLock()
 	syncs, asyncs := b.syncs[e.Type], b.asyncs[e.Type]

@@ -1,0 +1,501 @@
+package events
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/access"
+	"github.com/atrium-admin/atrium/jobs"
+	"github.com/atrium-admin/atrium/store"
+)
+
+// Jobs of the sinks.
+const (
+	// JobPush delivers a subscription's pending events, in order.
+	JobPush jobs.Kind = "events.push"
+	// JobPushAll starts a push for every active subscription with pending events whose
+	// backoff is over: a push that lost its job (a node killed mid-delivery) resumes.
+	JobPushAll jobs.Kind = "events.push_all"
+)
+
+// Delivery limits.
+const (
+	// DeliveryTimeout bounds one delivery, connection included.
+	DeliveryTimeout = 15 * time.Second
+	// GiveUpAfter is how long one event is retried before the push moves on without it
+	// (the delivery log keeps every attempt).
+	GiveUpAfter = 24 * time.Hour
+	// DisableAfter is how long a sink may fail every delivery before its subscription
+	// is disabled.
+	DisableAfter = 3 * 24 * time.Hour
+	// pushLease is how long a push holds its subscription without renewing.
+	pushLease = 2 * time.Minute
+	// pushBatch is how many pending events a push reads at a time.
+	pushBatch = 100
+	// responseSnippet is how much of a sink's answer the delivery log keeps.
+	responseSnippet = 512
+)
+
+type push struct {
+	Subscription string `json:"subscription_id"`
+}
+
+// fanOut writes a pending row, in the publishing transaction, for every active or
+// paused subscription of the event's organization whose filter takes the event, and
+// queues a push for the active ones.
+func (s *Sinks) fanOut(ctx context.Context, tx *store.Tx, e *Event) error {
+	if !s.KnownType(e.Type) {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, event_types, state FROM event_subscriptions WHERE org_id = $1 AND state <> 'disabled'`, string(e.Org))
+	if err != nil {
+		return err
+	}
+	type target struct {
+		id     string
+		active bool
+	}
+	var targets []target
+	for rows.Next() {
+		var id, types, state string
+		if err := rows.Scan(&id, &types, &state); err != nil {
+			rows.Close()
+			return err
+		}
+		var filter []string
+		if err := json.Unmarshal([]byte(types), &filter); err != nil {
+			rows.Close()
+			return err
+		}
+		if matches(filter, e.Type) {
+			targets = append(targets, target{id, state == SubscriptionActive})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, t := range targets {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO event_pending (subscription_id, created_at, event_id) VALUES ($1, $2, $3)`,
+			t.id, store.Micros(e.Time), e.ID); err != nil {
+			return err
+		}
+		if t.active {
+			if err := s.queue.Enqueue(ctx, tx, JobPush, push{Subscription: t.id}, time.Time{}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+var errLeased = errors.New("events: another push holds the subscription")
+
+// push delivers the pending events of one subscription in order until none is left or
+// the sink fails; on failure it schedules the next attempt with backoff.
+func (s *Sinks) push(ctx context.Context, j *jobs.Job) error {
+	var p push
+	if err := j.Decode(&p); err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	res, err := s.db.Write().ExecContext(ctx, `UPDATE event_subscriptions SET lease_until = $1, lease_owner = $2
+		WHERE id = $3 AND state = 'active' AND lease_until < $4 AND next_attempt_at <= $4`,
+		store.Micros(now.Add(pushLease)), s.node, p.Subscription, store.Micros(now))
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		var leased, next int64
+		var state string
+		err := s.db.Read().QueryRowContext(ctx, `SELECT state, lease_until, next_attempt_at FROM event_subscriptions WHERE id = $1`, p.Subscription).
+			Scan(&state, &leased, &next)
+		if err != nil || state != SubscriptionActive || next > store.Micros(now) {
+			return nil // gone, paused or disabled, or a later attempt is scheduled
+		}
+		if leased >= store.Micros(now) {
+			return errLeased // retried: the holder may have read the pending rows before ours committed
+		}
+		return nil
+	}
+	defer func() {
+		s.db.Write().ExecContext(context.WithoutCancel(ctx), `UPDATE event_subscriptions SET lease_until = 0, lease_owner = '' WHERE id = $1 AND lease_owner = $2`,
+			p.Subscription, s.node)
+	}()
+	var org, url string
+	if err := s.db.Read().QueryRowContext(ctx, `SELECT org_id, sink_url FROM event_subscriptions WHERE id = $1`, p.Subscription).Scan(&org, &url); err != nil {
+		return store.Translate(err)
+	}
+	for {
+		type pending struct {
+			at          int64
+			id          string
+			firstFailed *int64
+		}
+		rows, err := s.db.Read().QueryContext(ctx, `SELECT created_at, event_id, first_failed_at FROM event_pending WHERE subscription_id = $1
+			ORDER BY created_at, event_id LIMIT $2`, p.Subscription, pushBatch)
+		if err != nil {
+			return err
+		}
+		var batch []pending
+		for rows.Next() {
+			var pe pending
+			if err := rows.Scan(&pe.at, &pe.id, &pe.firstFailed); err != nil {
+				rows.Close()
+				return err
+			}
+			batch = append(batch, pe)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		for _, pe := range batch {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			e, err := s.bus.load(ctx, pe.id)
+			if atrium.ErrorCode(err) == atrium.CodeNotFound {
+				// Swept or purged with its subject: nothing left to deliver.
+				if err := s.donePending(ctx, p.Subscription, pe.at, pe.id); err != nil {
+					return err
+				}
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			att := s.deliver(ctx, p.Subscription, atrium.OrgID(org), url, e)
+			if err := s.record(ctx, att); err != nil {
+				return err
+			}
+			now := s.clock.Now()
+			if att.OK {
+				if _, err := s.db.Write().ExecContext(ctx, `UPDATE event_subscriptions SET failures = 0, failing_since = NULL, next_attempt_at = 0, lease_until = $1
+					WHERE id = $2`, store.Micros(now.Add(pushLease)), p.Subscription); err != nil {
+					return err
+				}
+				if err := s.donePending(ctx, p.Subscription, pe.at, pe.id); err != nil {
+					return err
+				}
+				continue
+			}
+			return s.failed(ctx, p.Subscription, pe.at, pe.id, pe.firstFailed, now)
+		}
+	}
+}
+
+func (s *Sinks) donePending(ctx context.Context, sub string, at int64, id string) error {
+	_, err := s.db.Write().ExecContext(ctx, `DELETE FROM event_pending WHERE subscription_id = $1 AND created_at = $2 AND event_id = $3`, sub, at, id)
+	return err
+}
+
+// failed records that the head event's delivery failed: it is retried after a backoff,
+// until GiveUpAfter, when the push moves past it; a subscription failing for
+// DisableAfter is disabled.
+func (s *Sinks) failed(ctx context.Context, sub string, at int64, id string, firstFailed *int64, now time.Time) error {
+	return s.db.Tx(ctx, func(tx *store.Tx) error {
+		if firstFailed == nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE event_pending SET first_failed_at = $1 WHERE subscription_id = $2 AND created_at = $3 AND event_id = $4`,
+				store.Micros(now), sub, at, id); err != nil {
+				return err
+			}
+		} else if now.Sub(store.Time(*firstFailed)) >= GiveUpAfter {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM event_pending WHERE subscription_id = $1 AND created_at = $2 AND event_id = $3`, sub, at, id); err != nil {
+				return err
+			}
+		}
+		var failures int
+		var since *int64
+		if err := tx.QueryRowContext(ctx, `SELECT failures, failing_since FROM event_subscriptions WHERE id = $1`, sub).Scan(&failures, &since); err != nil {
+			return err
+		}
+		failures++
+		start := store.Micros(now)
+		if since != nil {
+			start = *since
+		}
+		if now.Sub(store.Time(start)) >= DisableAfter {
+			_, err := tx.ExecContext(ctx, `UPDATE event_subscriptions SET state = 'disabled', disabled_reason = $1, failures = $2, failing_since = $3,
+				updated_at = $4, version = version + 1 WHERE id = $5`,
+				"every delivery failed for 3 days", failures, start, store.Micros(now), sub)
+			return err
+		}
+		next := now.Add(jobs.Backoff(failures))
+		if _, err := tx.ExecContext(ctx, `UPDATE event_subscriptions SET failures = $1, failing_since = $2, next_attempt_at = $3 WHERE id = $4`,
+			failures, start, store.Micros(next), sub); err != nil {
+			return err
+		}
+		return s.queue.Enqueue(ctx, tx, JobPush, push{Subscription: sub}, next)
+	})
+}
+
+// pushAll queues a push for every active subscription with pending events that no push
+// holds and whose backoff is over.
+func (s *Sinks) pushAll(ctx context.Context, _ *jobs.Job) error {
+	now := store.Micros(s.clock.Now())
+	return s.db.Tx(ctx, func(tx *store.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM event_subscriptions s WHERE state = 'active' AND lease_until < $1 AND next_attempt_at <= $1
+			AND EXISTS (SELECT 1 FROM event_pending p WHERE p.subscription_id = s.id)`, now)
+		if err != nil {
+			return err
+		}
+		var ids []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if err := s.queue.Enqueue(ctx, tx, JobPush, push{Subscription: id}, time.Time{}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Attempt is one delivery attempt, as the delivery log shows it.
+type Attempt struct {
+	ID           string       `json:"id"`
+	Subscription string       `json:"subscription_id"`
+	Org          atrium.OrgID `json:"-"`
+	EventID      string       `json:"event_id"`
+	EventType    Type         `json:"event_type"`
+	At           time.Time    `json:"attempted_at"`
+	OK           bool         `json:"ok"`
+	StatusCode   int          `json:"status_code"`
+	Latency      float64      `json:"latency_ms"`
+	Response     string       `json:"response"`
+	Error        string       `json:"error,omitempty"`
+}
+
+// deliver posts e to a webhook, signed per Standard Webhooks with every secret that
+// signs now, and reports the attempt.
+func (s *Sinks) deliver(ctx context.Context, sub string, org atrium.OrgID, url string, e *Event) Attempt {
+	att := Attempt{ID: uuid.Must(uuid.NewV7()).String(), Subscription: sub, Org: org, EventID: e.ID, EventType: e.Type, At: s.clock.Now()}
+	start := time.Now()
+	err := func() error {
+		body, err := s.Render(e)
+		if err != nil {
+			return err
+		}
+		secrets, err := s.secrets(ctx, s.db.Read(), sub)
+		if err != nil {
+			return err
+		}
+		ts := strconv.FormatInt(s.clock.Now().Unix(), 10)
+		sigs := make([]string, 0, len(secrets))
+		for _, secret := range secrets {
+			sig, err := sign(secret, e.ID, ts, body)
+			if err != nil {
+				return err
+			}
+			sigs = append(sigs, "v1,"+sig)
+		}
+		ctx, cancel := context.WithTimeout(ctx, DeliveryTimeout)
+		defer cancel()
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/cloudevents+json")
+		req.Header.Set("User-Agent", "Atrium-Webhooks/1")
+		req.Header.Set("webhook-id", e.ID)
+		req.Header.Set("webhook-timestamp", ts)
+		req.Header.Set("webhook-signature", strings.Join(sigs, " "))
+		resp, err := s.Client.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, responseSnippet))
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+		att.StatusCode = resp.StatusCode
+		att.Response = strings.ToValidUTF8(string(snippet), "\uFFFD")
+		if resp.StatusCode < 200 || resp.StatusCode > 299 {
+			return fmt.Errorf("the sink answered %d", resp.StatusCode)
+		}
+		return nil
+	}()
+	att.Latency = float64(time.Since(start).Microseconds()) / 1000
+	if err != nil {
+		att.Error = truncate(err.Error(), 512)
+	} else {
+		att.OK = true
+	}
+	return att
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// sign returns the Standard Webhooks signature of body: base64 of HMAC-SHA256 over
+// "id.timestamp.body", keyed by the secret's bytes (the base64 after whsec_).
+func sign(secret, id, ts string, body []byte) (string, error) {
+	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
+	if err != nil {
+		return "", fmt.Errorf("events: webhook secret: %w", err)
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(id))
+	m.Write([]byte{'.'})
+	m.Write([]byte(ts))
+	m.Write([]byte{'.'})
+	m.Write(body)
+	return base64.StdEncoding.EncodeToString(m.Sum(nil)), nil
+}
+
+// record writes an attempt to the delivery log.
+func (s *Sinks) record(ctx context.Context, a Attempt) error {
+	_, err := s.db.Write().ExecContext(ctx, `INSERT INTO event_deliveries (id, subscription_id, org_id, event_id, event_type, attempted_at, ok, status_code,
+		latency_us, response, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		a.ID, a.Subscription, string(a.Org), a.EventID, string(a.EventType), store.Micros(a.At), a.OK, a.StatusCode,
+		int64(a.Latency*1000), a.Response, a.Error)
+	return err
+}
+
+// deliveryOrder is the delivery log's order, newest first.
+var deliveryOrder = store.Keyset{Columns: []string{"attempted_at", "id"}, Desc: true}
+
+// Deliveries returns a page of a subscription's delivery log, newest first.
+func (s *Sinks) Deliveries(ctx context.Context, p *access.Principal, id string, limit int, cursor string) ([]Attempt, string, error) {
+	if _, err := s.Subscription(ctx, p, id); err != nil {
+		return nil, "", err
+	}
+	var at int64
+	var aid string
+	q, err := deliveryOrder.Page([]any{id}, cursor, limit, &at, &aid)
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT id, subscription_id, event_id, event_type, attempted_at, ok, status_code, latency_us, response, error
+		FROM event_deliveries WHERE subscription_id = $1 AND `+q.Where+` `+q.OrderLimit, q.Args...)
+	if err != nil {
+		return nil, "", store.Translate(err)
+	}
+	defer rows.Close()
+	out := []Attempt{}
+	for rows.Next() {
+		var a Attempt
+		var at, lat int64
+		if err := rows.Scan(&a.ID, &a.Subscription, &a.EventID, &a.EventType, &at, &a.OK, &a.StatusCode, &lat, &a.Response, &a.Error); err != nil {
+			return nil, "", store.Translate(err)
+		}
+		a.At, a.Latency = store.Time(at), float64(lat)/1000
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", store.Translate(err)
+	}
+	out, next := store.NextPage(q, out, func(a Attempt) []any { return []any{store.Micros(a.At), a.ID} })
+	return out, next, nil
+}
+
+// TestTarget sends a test event to a subscription's sink now, whatever its state, and
+// returns the attempt (also in the delivery log).
+func (s *Sinks) TestTarget(ctx context.Context, p *access.Principal, id string) (*Attempt, error) {
+	sub, err := s.Subscription(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	e := &Event{ID: uuid.Must(uuid.NewV7()).String(), Type: TestEventType, Org: p.Org, Subject: sub.ID, Time: now,
+		Data: []byte(`{"subscription_id":` + strconv.Quote(sub.ID) + `,"message":"a test event from Atrium"}`)}
+	att := s.deliver(ctx, sub.ID, p.Org, sub.Sink.URL, e)
+	if err := s.record(ctx, att); err != nil {
+		return nil, err
+	}
+	return &att, nil
+}
+
+// TestEventType is the type of the event "Send test event" delivers.
+const TestEventType Type = "event_subscription.test"
+
+// Redeliver queues again, for a subscription of p's organization, the event eventID or
+// (eventID empty) every event of the organization since since that the subscription's
+// filter takes, still in the outbox; it returns how many.
+func (s *Sinks) Redeliver(ctx context.Context, p *access.Principal, id, eventID string, since time.Time) (int, error) {
+	sub, err := s.Subscription(ctx, p, id)
+	if err != nil {
+		return 0, err
+	}
+	if eventID == "" && since.IsZero() {
+		return 0, atrium.FieldError("since", "give an event_id or a time")
+	}
+	n := 0
+	err = s.db.Tx(ctx, func(tx *store.Tx) error {
+		cond, arg := `id = $2`, any(eventID)
+		if eventID == "" {
+			cond, arg = `created_at >= $2`, store.Micros(since)
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT id, type, created_at FROM events WHERE org_id = $1 AND `+cond+` ORDER BY created_at, id`, string(p.Org), arg)
+		if err != nil {
+			return err
+		}
+		type ev struct {
+			id string
+			at int64
+		}
+		var list []ev
+		for rows.Next() {
+			var e ev
+			var t Type
+			if err := rows.Scan(&e.id, &t, &e.at); err != nil {
+				rows.Close()
+				return err
+			}
+			if s.KnownType(t) && matches(sub.EventTypes, t) {
+				list = append(list, e)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if eventID != "" && len(list) == 0 {
+			return atrium.FieldError("event_id", "is not an event of this subscription still kept")
+		}
+		for _, e := range list {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO event_pending (subscription_id, created_at, event_id) VALUES ($1, $2, $3)
+				ON CONFLICT DO NOTHING`, sub.ID, e.at, e.id); err != nil {
+				return err
+			}
+		}
+		n = len(list)
+		return s.queue.Enqueue(ctx, tx, JobPush, push{Subscription: sub.ID}, time.Time{})
+	})
+	return n, err
+}

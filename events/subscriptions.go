@@ -77,7 +77,7 @@ type Subscription struct {
 	Sink       Sink         `json:"sink"`
 	State      string       `json:"state"`
 	// DisabledReason says why Atrium disabled the subscription.
-	DisabledReason string    `json:"disabled_reason,omitempty"`
+	DisabledReason string     `json:"disabled_reason,omitempty"`
 	FailingSince   *time.Time `json:"failing_since"`
 	CreatedAt      time.Time  `json:"created_at"`
 	UpdatedAt      time.Time  `json:"updated_at"`

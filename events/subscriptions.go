@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -167,7 +168,7 @@ func matches(filter []string, t Type) bool {
 // checkEventTypes adds a problem for a filter naming no known type.
 func (s *Sinks) checkEventTypes(types []string, probs atrium.Problems) {
 	if len(types) == 0 || len(types) > maxEventTypes {
-		probs.Addf("event_types", "err.events.event_types_count", "give between 1 and {{.Max}} event types", "Max", maxEventTypes)
+		probs.Addf("event_types", "err.events.event_types_count", "give between 1 and {{.Count}} event types", "Count", maxEventTypes)
 		return
 	}
 	for i, f := range types {
@@ -237,7 +238,7 @@ func (s *Sinks) checkHost(ctx context.Context, host string) error {
 		defer cancel()
 		addrs, err := net.DefaultResolver.LookupIPAddr(ctx, host)
 		if err != nil || len(addrs) == 0 {
-			return fmt.Errorf("the host name does not resolve")
+			return errors.New("the host name does not resolve")
 		}
 		ips = ips[:0]
 		for _, a := range addrs {
@@ -246,7 +247,7 @@ func (s *Sinks) checkHost(ctx context.Context, host string) error {
 	}
 	for _, ip := range ips {
 		if privateIP(ip) {
-			return fmt.Errorf("is a loopback, link-local or private address; the operator can allow them with --allow-private-sinks")
+			return errors.New("is a loopback, link-local or private address; the operator can allow them with --allow-private-sinks")
 		}
 	}
 	return nil

@@ -81,6 +81,9 @@ func New(ctx context.Context, cfg Config, opt Options) (*Main, error) {
 		m.Config.PublicURL = "http://" + cfg.Addr
 	}
 	m.Config.PublicURL = strings.TrimRight(m.Config.PublicURL, "/")
+	if m.Config.SecretKeyFile == "" {
+		m.Config.SecretKeyFile = DefaultSecretKeyFile(cfg.DatabaseURL)
+	}
 	proxies, err := httpapi.ParseTrustedProxies(cfg.TrustedProxies)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/store"
@@ -21,6 +22,8 @@ Usage:
   atrium admin reset-password --username NAME [flags]
                             give a user (a lost operator password) a new one-time password
   atrium seed [flags]       generate users for benchmarks: --org NAME --users N
+  atrium secrets rotate [flags]
+                            encrypt stored secrets under a new key (old keys still decrypt)
   atrium docs [permissions|settings]  print docs/permissions.md or the settings table
   atrium docs i18n [source dir]       report missing and (with the source) unused message IDs
   atrium help               this text
@@ -91,6 +94,52 @@ func adminCommand(ctx context.Context, fs *flag.FlagSet, cfg *Config, args []str
 	return nil
 }
 
+// secretsCommand is "atrium secrets rotate": a new key goes first in the key file, then
+// every module that stores sealed values re-seals them under it.
+func secretsCommand(ctx context.Context, fs *flag.FlagSet, cfg *Config, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "rotate" {
+		return errors.New("secrets: the command is rotate")
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		return helpIsNoError(err)
+	}
+	if cfg.SecretKeyFile == "" {
+		cfg.SecretKeyFile = DefaultSecretKeyFile(cfg.DatabaseURL)
+	}
+	// Rotating a key file the servers do not use would strand their values.
+	if _, err := os.Stat(cfg.SecretKeyFile); err != nil {
+		return fmt.Errorf("secrets rotate: %w (pass --secret-key-file the file atrium serve uses)", err)
+	}
+	log := NewLogger(stderr, cfg.LogLevel)
+	db, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx, Migrations()); err != nil {
+		return err
+	}
+	// The modules' wiring registers their resealers.
+	k, err := NewModules(ctx, db, *cfg, nil, log)
+	if err != nil {
+		return err
+	}
+	id, err := k.Secrets.Rotate()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "New key %s encrypts from now on; %s keeps %d keys (the old ones still decrypt).\n", id, cfg.SecretKeyFile, len(k.Secrets.IDs()))
+	done, err := k.Secrets.ResealAll(ctx, db)
+	for _, r := range done {
+		fmt.Fprintf(stdout, "  %s: %d values re-sealed\n", r.Name, r.N)
+	}
+	if err != nil {
+		return fmt.Errorf("secrets rotate: %w (values not yet re-sealed still open under their old keys; run it again)", err)
+	}
+	fmt.Fprintf(stdout, "Every stored secret is under key %s. Back up %s, and give it to every node (running servers reread it within a minute).\n", id, cfg.SecretKeyFile)
+	return nil
+}
+
 // Command runs the atrium command line with args (without the program name).
 func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -136,6 +185,8 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return adminCommand(ctx, fs, &cfg, args, stdout)
 	case "seed":
 		return seedCommand(ctx, fs, &cfg, args, stdout)
+	case "secrets":
+		return secretsCommand(ctx, fs, &cfg, args, stdout, stderr)
 	case "docs":
 		topic := "permissions"
 		if len(args) > 0 {

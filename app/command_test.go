@@ -151,7 +151,7 @@ func TestOperatorPasswordIsOneTime(t *testing.T) {
 
 // TestHelpExitsZero: asking for a command's flags is not an error.
 func TestHelpExitsZero(t *testing.T) {
-	for _, cmd := range [][]string{{"serve", "--help"}, {"migrate", "-h"}, {"bootstrap", "--help"}, {"help"}} {
+	for _, cmd := range [][]string{{"serve", "--help"}, {"migrate", "-h"}, {"bootstrap", "--help"}, {"secrets", "rotate", "--help"}, {"help"}} {
 		if err := app.Command(context.Background(), cmd, io.Discard, io.Discard); err != nil {
 			t.Errorf("atrium %s: %v", strings.Join(cmd, " "), err)
 		}

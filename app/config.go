@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -34,9 +35,31 @@ type Config struct {
 	JobPoll time.Duration
 	// EventRetention is how long the events outbox keeps an event.
 	EventRetention time.Duration
+	// SecretKeyFile holds the keys that encrypt stored secrets (package secrets). New
+	// defaults it to atrium.key in the data directory (DefaultSecretKeyFile); created
+	// when absent. NewModules without it seals under a key that lives only in memory.
+	SecretKeyFile string
 	// PasswordParams are the argon2id parameters of new password hashes; zero means
 	// password.Default. Not a flag: only tests lower them.
 	PasswordParams password.Params
+}
+
+// DefaultSecretKeyFile is where the key file is when --secret-key-file is empty:
+// atrium.key in the data directory, which is the SQLite database file's directory, or
+// the working directory when the database is PostgreSQL.
+func DefaultSecretKeyFile(databaseURL string) string {
+	if strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://") {
+		return "atrium.key"
+	}
+	// As store.Open reads a SQLite DSN.
+	path := strings.TrimPrefix(databaseURL, "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	if path == "" {
+		path = "atrium.db"
+	}
+	return filepath.Join(filepath.Dir(path), "atrium.key")
 }
 
 // passwords returns the process's password hasher, bounded to one computation per CPU.
@@ -70,6 +93,7 @@ func (c *Config) settings() []setting {
 		{name: "shutdown-grace", env: "ATRIUM_SHUTDOWN_GRACE", usage: "how long shutdown waits for requests and jobs in flight", dur: &c.ShutdownGrace, def: "20s"},
 		{name: "job-poll", env: "ATRIUM_JOB_POLL", usage: "how often idle job workers poll", dur: &c.JobPoll, def: "1s"},
 		{name: "event-retention", env: "ATRIUM_EVENT_RETENTION", usage: "how long the events outbox keeps an event", dur: &c.EventRetention, def: "720h"},
+		{name: "secret-key-file", env: "ATRIUM_SECRET_KEY_FILE", usage: "file of the keys that encrypt stored secrets (webhook secrets, sink credentials); empty: atrium.key beside the SQLite database, or in the working directory with PostgreSQL; generated when absent — back it up", str: &c.SecretKeyFile},
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/app"
 	"github.com/atrium-admin/atrium/app/apptest"
 	"github.com/atrium-admin/atrium/store"
 	"github.com/atrium-admin/atrium/store/storetest"
@@ -92,7 +93,8 @@ func startServer(t *testing.T, dsn string, flags ...string) *server {
 	addr := freeAddr(t)
 	args := append([]string{"serve", "--database-url", dsn, "--addr", addr, "--admin-password", apptest.OperatorPassword, "--log-level", "warn"}, flags...)
 	cmd := exec.Command(bin, args...)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	// The key file of dsn as this test process sees it: never the source tree.
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "ATRIUM_SECRET_KEY_FILE=" + app.DefaultSecretKeyFile(dsn)}
 	s := &server{cmd: cmd, url: "http://" + addr, logs: &bytes.Buffer{}}
 	cmd.Stdout, cmd.Stderr = s.logs, s.logs
 	if err := cmd.Start(); err != nil {

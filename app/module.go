@@ -18,6 +18,7 @@ import (
 	"github.com/atrium-admin/atrium/jobs"
 	"github.com/atrium-admin/atrium/licensing"
 	"github.com/atrium-admin/atrium/mail"
+	"github.com/atrium-admin/atrium/secrets"
 	"github.com/atrium-admin/atrium/smtp"
 	"github.com/atrium-admin/atrium/social"
 	"github.com/atrium-admin/atrium/store"
@@ -72,6 +73,9 @@ type Kernel struct {
 	Queue  *jobs.Queue
 	Events *events.Bus
 	Outbox *mail.Outbox
+	// Secrets seals what modules must read back (webhook secrets, tokens); a module
+	// that stores sealed values registers a resealer on it for atrium secrets rotate.
+	Secrets *secrets.Keyring
 
 	services []any
 	api      []httpapi.Module
@@ -140,7 +144,8 @@ func (k *Kernel) Pages(m web.Module) { k.pages = append(k.pages, m) }
 
 // NewModules builds every module's service on db without HTTP: the wiring production
 // uses, and what module tests use, so both wire modules alike. Migrations must have
-// been applied.
+// been applied. The secret keys come from cfg.SecretKeyFile (created when absent);
+// without one, from a key only in memory, which module tests use.
 func NewModules(ctx context.Context, db *store.DB, cfg Config, clock atrium.Clock, log *slog.Logger) (*Kernel, error) {
 	if clock == nil {
 		clock = atrium.SystemClock{}
@@ -150,6 +155,18 @@ func NewModules(ctx context.Context, db *store.DB, cfg Config, clock atrium.Cloc
 	}
 	db.SetClock(clock)
 	k := &Kernel{Config: cfg, DB: db, Clock: clock, Log: log}
+	if cfg.SecretKeyFile == "" {
+		log.Warn("secrets: no key file; secrets stored now cannot be read after this process ends")
+		k.Secrets = secrets.Ephemeral()
+	} else {
+		kr, err := secrets.LoadFile(cfg.SecretKeyFile, log)
+		if err != nil {
+			return nil, err
+		}
+		k.Secrets = kr
+		// A key file another process rotated is in use here within the interval.
+		k.Loop("secrets.reload_keys", 30*time.Second, func(context.Context) error { return kr.Reload() })
+	}
 	k.Queue = jobs.New(db, clock, log)
 	if cfg.JobPoll > 0 {
 		k.Queue.SetPoll(cfg.JobPoll)
@@ -175,7 +192,25 @@ func NewModules(ctx context.Context, db *store.DB, cfg Config, clock atrium.Cloc
 			return nil, fmt.Errorf("app: wire %s: %w", m.Name, err)
 		}
 	}
+	for _, w := range testWires() {
+		if err := w(ctx, k); err != nil {
+			return nil, fmt.Errorf("app: wire for a test: %w", err)
+		}
+	}
 	return k, nil
+}
+
+// testWire is wiring tests add after the modules' (export_test.go), such as a
+// resealer of a test table; nil outside tests.
+var testWire struct {
+	sync.Mutex
+	fns []func(context.Context, *Kernel) error
+}
+
+func testWires() []func(context.Context, *Kernel) error {
+	testWire.Lock()
+	defer testWire.Unlock()
+	return append([]func(context.Context, *Kernel) error(nil), testWire.fns...)
 }
 
 // The kernel modules' wiring. Each is what a module's entry in Modules does.

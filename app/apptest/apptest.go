@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -79,6 +80,9 @@ func Start(t testing.TB, d store.Dialect) *Env {
 // StartConfig is Start with a given configuration (DatabaseURL must be set).
 func StartConfig(t testing.TB, d store.Dialect, cfg app.Config) *Env {
 	t.Helper()
+	if cfg.SecretKeyFile == "" {
+		cfg.SecretKeyFile = filepath.Join(t.TempDir(), "atrium.key")
+	}
 	logs := &syncBuffer{}
 	clock := atrium.NewManualClock(Epoch)
 	m, err := app.New(context.Background(), cfg, app.Options{Clock: clock, Log: slog.New(slog.NewJSONHandler(logs, nil)), Out: io.Discard})

@@ -221,8 +221,17 @@ func wireEvents(_ context.Context, k *Kernel) error {
 		return events.Forget(ctx, tx, string(ev.ID))
 	})
 	events.Subscribe(k.Events, "events.forget_org", func(ctx context.Context, tx *events.Tx, ev directory.OrgPurged) error {
+		if err := events.ForgetOrgSubscriptions(ctx, tx, ev.Org); err != nil {
+			return err
+		}
 		return events.ForgetOrg(ctx, tx, ev.Org)
 	})
+	// Subscriptions deliver the organizations' events to their webhooks.
+	sinks := events.NewSinks(k.DB, k.Events, k.Queue, k.Clock, k.Secrets, k.Log)
+	sinks.AllowPrivate = k.Config.AllowPrivateSinks
+	k.Secrets.Register("events.subscriptions", sinks.Reseal)
+	Provide(k, sinks)
+	k.API(httpapi.EventSubscriptions(sinks))
 	return nil
 }
 

@@ -72,6 +72,7 @@ type Service struct {
 // organizations.
 func New(db *store.DB, clock atrium.Clock, queue *jobs.Queue, bus *events.Bus, mailer Mailer, cfg Config) *Service {
 	s := &Service{db: db, clock: clock, queue: queue, events: bus, mailer: mailer, cfg: cfg}
+	declareEvents(bus)
 	queue.Register(JobProvisionOrg, s.provisionOrg, jobs.Options{})
 	queue.Register(JobPurgeUsers, s.purgeUsers, jobs.Options{Timeout: 10 * time.Minute})
 	queue.Every(JobPurgeUsers, time.Hour)

@@ -158,3 +158,26 @@ func (s *Service) publishUser(ctx context.Context, tx *store.Tx, u *User, p even
 	_, err := s.publish(ctx, tx, u.Org, string(u.ID), p)
 	return err
 }
+
+// declareEvents declares the directory's events that event subscriptions may receive.
+// The purges stay internal: they carry what other modules must delete, and the world
+// outside learnt of the deletion when it happened.
+func declareEvents(bus *events.Bus) {
+	events.Declare[UserCreated](bus)
+	events.Declare[UserUpdated](bus)
+	events.Declare[UserDeleted](bus)
+	events.Declare[UserRestored](bus)
+	events.Declare[UserBlocked](bus)
+	events.Declare[UserUnblocked](bus)
+	events.Declare[UserPasswordReset](bus)
+	events.Declare[UserPasswordChanged](bus)
+	events.Declare[OrgCreated](bus)
+	events.Declare[OrgActivated](bus)
+	events.Declare[OrgSuspendedEvent](bus)
+	events.Declare[OrgReactivatedEvent](bus)
+	events.Declare[OrgUpdated](bus)
+	events.Declare[OrgDeletedEvent](bus)
+	events.Declare[OrgRestoredEvent](bus)
+	events.Declare[RoleAssigned](bus)
+	events.Declare[RoleRemoved](bus)
+}

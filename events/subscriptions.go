@@ -131,7 +131,8 @@ type Sinks struct {
 	AllowPrivate bool
 	// Render turns an event into the body a sink receives (the CloudEvent).
 	Render func(e *Event) ([]byte, error)
-	// KnownType reports whether t is an event type subscriptions may name.
+	// KnownType reports whether t is an event type subscriptions may name: by default
+	// the types modules declared (Declare).
 	KnownType func(t Type) bool
 }
 
@@ -139,13 +140,8 @@ type Sinks struct {
 // with jobs of queue.
 func NewSinks(db *store.DB, bus *Bus, queue *jobs.Queue, clock atrium.Clock, sealer Sealer, log *slog.Logger) *Sinks {
 	s := &Sinks{db: db, bus: bus, queue: queue, clock: clock, sealer: sealer, log: log, node: uuid.NewString(),
-		Render: func(e *Event) ([]byte, error) { return json.Marshal(e) },
-		KnownType: func(t Type) bool {
-			bus.mu.RLock()
-			defer bus.mu.RUnlock()
-			_, ok := bus.types[t]
-			return ok
-		}}
+		Render:    func(e *Event) ([]byte, error) { return json.Marshal(e) },
+		KnownType: bus.External}
 	s.Client = &http.Client{Timeout: DeliveryTimeout, Transport: &http.Transport{DialContext: s.dial, ForceAttemptHTTP2: true,
 		TLSHandshakeTimeout: 10 * time.Second, MaxIdleConnsPerHost: 4, IdleConnTimeout: time.Minute}}
 	bus.sinks = s
@@ -191,13 +187,17 @@ func (s *Sinks) checkEventTypes(types []string, probs atrium.Problems) {
 
 func (s *Sinks) anyKnown(prefix string) bool {
 	s.bus.mu.RLock()
-	defer s.bus.mu.RUnlock()
+	types := make([]Type, 0, len(s.bus.types))
 	for t := range s.bus.types {
+		types = append(types, t)
+	}
+	s.bus.mu.RUnlock()
+	for _, t := range types {
 		if strings.HasPrefix(string(t), prefix) && s.KnownType(t) {
 			return true
 		}
 	}
-	return prefix == "" && len(s.bus.types) > 0
+	return false
 }
 
 // checkURL adds a problem for a webhook URL that is not an absolute https URL on a
@@ -589,4 +589,52 @@ func (s *Sinks) secrets(ctx context.Context, q store.Querier, id string) ([]stri
 		out = append(out, string(old))
 	}
 	return out, nil
+}
+
+// Reseal rewrites every subscription's sealed secrets through reseal (atrium secrets
+// rotate) and returns how many values it rewrote.
+func (s *Sinks) Reseal(ctx context.Context, db *store.DB, reseal func(sealed, aad string) (string, error)) (int, error) {
+	rows, err := db.Read().QueryContext(ctx, `SELECT id, secret_sealed, prev_secret_sealed FROM event_subscriptions`)
+	if err != nil {
+		return 0, err
+	}
+	type row struct {
+		id, cur string
+		prev    sql.NullString
+	}
+	var list []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.cur, &r.prev); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		list = append(list, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range list {
+		cur, err := reseal(r.cur, secretAAD(r.id))
+		if err != nil {
+			return n, err
+		}
+		prev := any(nil)
+		if r.prev.Valid {
+			p, err := reseal(r.prev.String, secretAAD(r.id))
+			if err != nil {
+				return n, err
+			}
+			prev = p
+			n++
+		}
+		if _, err := db.Write().ExecContext(ctx, `UPDATE event_subscriptions SET secret_sealed = $1, prev_secret_sealed = $2 WHERE id = $3`,
+			cur, prev, r.id); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }

@@ -132,9 +132,9 @@ func newSinkEnv(t *testing.T, db *store.DB, allowPrivate bool) *sinkEnv {
 	e := &sinkEnv{db: db, bus: bus, queue: q, clock: clock}
 	e.sinks = events.NewSinks(db, bus, q, clock, secrets.Ephemeral(), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	e.sinks.AllowPrivate = allowPrivate
-	// The types subscriptions may name: registered by subscribing.
-	events.Subscribe(bus, "test.widget_created", func(context.Context, *events.Tx, userMade) error { return nil })
-	events.Subscribe(bus, "test.widget_deleted", func(context.Context, *events.Tx, userGone) error { return nil })
+	// The types subscriptions may name.
+	events.Declare[userMade](bus)
+	events.Declare[userGone](bus)
 	e.admin = adminOf(atrium.OrgID(uuid.NewString()))
 	return e
 }

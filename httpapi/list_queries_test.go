@@ -26,7 +26,7 @@ var listPaths = []string{
 	"/api/v1/users", "/api/v1/deleted-users", "/api/v1/audit-log", "/api/v1/api-tokens", "/api/v1/organizations",
 	"/api/v1/outgoing-mail", "/api/v1/social/settings", "/api/v1/social/alerts", "/api/v1/social/streams",
 	"/api/v1/social/search-topics", "/api/v1/subscriptions", "/api/v1/partner/subscriptions", "/api/v1/products",
-	"/api/v1/licenses", "/api/v1/invoices",
+	"/api/v1/licenses", "/api/v1/invoices", "/api/v1/event-subscriptions", "/api/v1/event-subscriptions/{id}/deliveries",
 }
 
 func TestEveryListIsCounted(t *testing.T) {
@@ -67,6 +67,12 @@ func TestListsCostTheSameQueriesPerPage(t *testing.T) {
 		}
 		users, deleted, orgs, tokens, alerts, streams, topics, settings, products := 0, 0, 0, 0, 0, 0, 0, 0, 0
 		newProducts := []string{}
+		var sub struct {
+			ID string `json:"id"`
+		}
+		o.Admin.Do("POST", "/api/v1/event-subscriptions", map[string]any{"name": "logged", "event_types": []string{"seats.low"},
+			"sink": map[string]any{"type": "webhook", "url": "https://93.184.215.14/hook"}}).Want(http.StatusCreated).Decode(&sub)
+		hook := sub.ID
 		cases := []listCase{
 			{"/api/v1/users", func() *apptest.Client { return o.Admin }, func(n int) {
 				for ; count("users", "org_id = $1", string(o.ID)) < n; users++ {
@@ -143,6 +149,21 @@ func TestListsCostTheSameQueriesPerPage(t *testing.T) {
 				}
 			}},
 			// Last: a month passes, and every subscription above is billed.
+			{"/api/v1/event-subscriptions", func() *apptest.Client { return o.Admin }, func(n int) {
+				for i := count("event_subscriptions", "org_id = $1", string(o.ID)); i < n; i++ {
+					o.Admin.Do("POST", "/api/v1/event-subscriptions", map[string]any{"name": fmt.Sprintf("hook %d", i), "event_types": []string{"seats.low"},
+						"sink": map[string]any{"type": "webhook", "url": "https://93.184.215.14/hook"}}).Want(http.StatusCreated)
+				}
+			}},
+			{"/api/v1/event-subscriptions/" + hook + "/deliveries", func() *apptest.Client { return o.Admin }, func(n int) {
+				for i := count("event_deliveries", "subscription_id = $1", hook); i < n; i++ {
+					if _, err := e.Main.DB.Write().ExecContext(t.Context(), `INSERT INTO event_deliveries (id, subscription_id, org_id, event_id, event_type,
+						attempted_at, ok, status_code, latency_us, response, error) VALUES ($1, $2, $3, 'e', 'user.created', $4, TRUE, 200, 1000, '', '')`,
+						fmt.Sprintf("d%04d", i), hook, string(o.ID), int64(i)); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}},
 			{"/api/v1/invoices", func() *apptest.Client { return signInAgain(e, o) }, func(n int) {
 				for month := 0; count("invoices", "org_id = $1", string(o.ID)) < n; month++ {
 					if month == 3 {

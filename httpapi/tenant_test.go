@@ -23,6 +23,7 @@ type tenantB struct {
 	product      string
 	invoice      string
 	mail         string
+	hook         string // an event subscription
 	// aAdmin and aOrg are A's, for bodies that must be valid in A.
 	aAdmin atrium.UserID
 	aOrg   atrium.OrgID
@@ -139,6 +140,27 @@ var crossTenantCases = map[string]crossTenantCase{
 			{"/api/v1/social/search-topics/" + b.topic + "/owner", map[string]any{"owner_id": string(b.aAdmin)}},
 		}
 	},
+	"GET /api/v1/event-subscriptions/{id}": func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/event-subscriptions/" + b.hook, nil}}
+	},
+	"PATCH /api/v1/event-subscriptions/{id}": func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/event-subscriptions/" + b.hook, map[string]any{"name": "Hijacked", "state": "paused"}}}
+	},
+	"DELETE /api/v1/event-subscriptions/{id}": func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/event-subscriptions/" + b.hook, nil}}
+	},
+	"POST /api/v1/event-subscriptions/{id}/test": func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/event-subscriptions/" + b.hook + "/test", nil}}
+	},
+	"POST /api/v1/event-subscriptions/{id}/rotate-secret": func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/event-subscriptions/" + b.hook + "/rotate-secret", nil}}
+	},
+	"GET /api/v1/event-subscriptions/{id}/deliveries": func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/event-subscriptions/" + b.hook + "/deliveries", nil}}
+	},
+	"POST /api/v1/event-subscriptions/{id}/redeliver": func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/event-subscriptions/" + b.hook + "/redeliver", map[string]any{"since": "2020-01-01T00:00:00Z"}}}
+	},
 	// {name} names one of the caller's own settings, not another tenant's object; the
 	// request may succeed, but must leave B alone.
 	"PUT /api/v1/social/settings/{name}": func(b *tenantB) []crossTenantRequest {
@@ -194,8 +216,14 @@ func TestCrossTenant(t *testing.T) {
 		b.mail = firstOr(e.Strings("SELECT id FROM mail_outbox WHERE org_id = $1", string(b.org.ID)), "no-mail")
 		b.org.Admin.Do("POST", "/api/v1/social/search-topics", map[string]any{"name": "Beta launch", "keywords": "beta"})
 		b.topic = firstOr(e.Strings("SELECT id FROM social_search_topics WHERE org_id = $1", string(b.org.ID)), "no-topic")
+		// A subscription to a type nothing here publishes, at a public address: it is
+		// never delivered to.
+		b.org.Admin.Do("POST", "/api/v1/event-subscriptions", map[string]any{"name": "Beta lake", "event_types": []string{"seats.low"},
+			"sink": map[string]any{"type": "webhook", "url": "https://93.184.215.14/hook"}}).Want(http.StatusCreated)
+		b.hook = firstOr(e.Strings("SELECT id FROM event_subscriptions WHERE org_id = $1", string(b.org.ID)), "no-hook")
 
-		for name, id := range map[string]string{"product": b.product, "subscription": b.subscription, "search topic": b.topic, "invoice": b.invoice} {
+		for name, id := range map[string]string{"product": b.product, "subscription": b.subscription, "search topic": b.topic, "invoice": b.invoice,
+			"event subscription": b.hook} {
 			if strings.HasPrefix(id, "no-") {
 				t.Errorf("could not create B's %s to aim at", name)
 			}

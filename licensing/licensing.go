@@ -47,6 +47,11 @@ type Service struct {
 func New(db *store.DB, clock atrium.Clock, dir *directory.Service, queue *jobs.Queue, bus *events.Bus, mailer directory.Mailer) *Service {
 	s := &Service{db: db, clock: clock, dir: dir, events: bus, mailer: mailer}
 	s.subscribe(bus)
+	for _, declare := range []func(*events.Bus){events.Declare[LicenseAssigned], events.Declare[LicenseRemoved],
+		events.Declare[SubscriptionCreated], events.Declare[SubscriptionChanged], events.Declare[SubscriptionCancelled],
+		events.Declare[InvoiceIssued], events.Declare[SeatsLow]} {
+		declare(bus)
+	}
 	queue.Register(JobExpireSubscriptions, s.expireSubscriptions, jobs.Options{Timeout: 10 * time.Minute})
 	queue.Every(JobExpireSubscriptions, time.Hour)
 	queue.Register(JobIssueInvoices, s.issueInvoices, jobs.Options{Timeout: 10 * time.Minute})

@@ -227,6 +227,11 @@ var auditActionWords = map[string]actionWords{
 	"session.revoke": {},
 	"token.create":   {},
 	"token.revoke":   {},
+	// events
+	"event_subscription.create":        {},
+	"event_subscription.update":        {},
+	"event_subscription.delete":        {},
+	"event_subscription.rotate_secret": {},
 	// licensing
 	"order.create":                  {},
 	"subscription.quantity":         {},
@@ -485,21 +490,22 @@ func breakable(s string) template.HTML {
 // audit log's action filter, which takes a prefix ending in "." for a whole group. The
 // names are message IDs.
 var auditTopics = map[string]string{
-	"org.":          "nav.operator.organizations",
-	"user.":         "nav.section.users",
-	"role.":         "audit.topic.role",
-	"session.":      "audit.topic.session",
-	"token.":        "nav.settings.tokens",
-	"order.":        "audit.topic.order",
-	"subscription.": "audit.topic.subscription",
-	"partner.":      "audit.topic.partner",
-	"license.":      "nav.billing.licenses",
-	"app_data.":     "audit.topic.app_data",
-	"product.":      "audit.topic.product",
-	"invoice.":      "audit.topic.invoice",
-	"tax.":          "nav.operator.tax_rates",
-	"mail.":         "nav.operator.mail",
-	"social.":       "audit.topic.social",
+	"org.":                "nav.operator.organizations",
+	"user.":               "nav.section.users",
+	"role.":               "audit.topic.role",
+	"session.":            "audit.topic.session",
+	"token.":              "nav.settings.tokens",
+	"order.":              "audit.topic.order",
+	"subscription.":       "audit.topic.subscription",
+	"partner.":            "audit.topic.partner",
+	"license.":            "nav.billing.licenses",
+	"app_data.":           "audit.topic.app_data",
+	"product.":            "audit.topic.product",
+	"invoice.":            "audit.topic.invoice",
+	"tax.":                "nav.operator.tax_rates",
+	"mail.":               "nav.operator.mail",
+	"social.":             "audit.topic.social",
+	"event_subscription.": "audit.topic.event_subscription",
 }
 
 // auditActionChoicesIn are the groups of audited actions, by prefix, for the audit

@@ -83,6 +83,8 @@ func StartConfig(t testing.TB, d store.Dialect, cfg app.Config) *Env {
 	if cfg.SecretKeyFile == "" {
 		cfg.SecretKeyFile = filepath.Join(t.TempDir(), "atrium.key")
 	}
+	// Webhook receivers in tests listen on loopback.
+	cfg.AllowPrivateSinks = true
 	logs := &syncBuffer{}
 	clock := atrium.NewManualClock(Epoch)
 	m, err := app.New(context.Background(), cfg, app.Options{Clock: clock, Log: slog.New(slog.NewJSONHandler(logs, nil)), Out: io.Discard})

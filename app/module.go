@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -229,6 +230,7 @@ func wireEvents(_ context.Context, k *Kernel) error {
 	// Subscriptions deliver the organizations' events to their webhooks.
 	sinks := events.NewSinks(k.DB, k.Events, k.Queue, k.Clock, k.Secrets, k.Log)
 	sinks.AllowPrivate = k.Config.AllowPrivateSinks
+	sinks.Render = func(e *events.Event) ([]byte, error) { return json.Marshal(events.ToCloudEvent(e, k.Config.PublicURL)) }
 	k.Secrets.Register("events.subscriptions", sinks.Reseal)
 	Provide(k, sinks)
 	k.API(httpapi.EventSubscriptions(sinks))

@@ -129,7 +129,8 @@ type Sinks struct {
 	// AllowPrivate lets a sink be a loopback, link-local or private address
 	// (--allow-private-sinks); off, such URLs are refused at creation and at delivery.
 	AllowPrivate bool
-	// Render turns an event into the body a sink receives (the CloudEvent).
+	// Render turns an event into the body a sink receives: the CloudEvent (the app
+	// gives it the instance's public URL).
 	Render func(e *Event) ([]byte, error)
 	// KnownType reports whether t is an event type subscriptions may name: by default
 	// the types modules declared (Declare).
@@ -140,7 +141,7 @@ type Sinks struct {
 // with jobs of queue.
 func NewSinks(db *store.DB, bus *Bus, queue *jobs.Queue, clock atrium.Clock, sealer Sealer, log *slog.Logger) *Sinks {
 	s := &Sinks{db: db, bus: bus, queue: queue, clock: clock, sealer: sealer, log: log, node: uuid.NewString(),
-		Render:    func(e *Event) ([]byte, error) { return json.Marshal(e) },
+		Render:    func(e *Event) ([]byte, error) { return json.Marshal(ToCloudEvent(e, "http://atrium.localhost")) },
 		KnownType: bus.External}
 	s.Client = &http.Client{Timeout: DeliveryTimeout, Transport: &http.Transport{DialContext: s.dial, ForceAttemptHTTP2: true,
 		TLSHandshakeTimeout: 10 * time.Second, MaxIdleConnsPerHost: 4, IdleConnTimeout: time.Minute}}

@@ -82,11 +82,13 @@ func newReceiver(t *testing.T) *receiver {
 			return
 		}
 		var e struct {
-			ID   string         `json:"ID"`
-			Type string         `json:"Type"`
-			Data map[string]any `json:"Data"`
+			ID          string         `json:"id"`
+			Type        string         `json:"type"`
+			SpecVersion string         `json:"specversion"`
+			Data        map[string]any `json:"data"`
 		}
-		if err := json.Unmarshal(body, &e); err != nil || e.ID != req.Header.Get("webhook-id") {
+		if err := json.Unmarshal(body, &e); err != nil || e.ID != req.Header.Get("webhook-id") || e.SpecVersion != "1.0" ||
+			!strings.HasPrefix(e.Type, "io.atrium.") {
 			r.bad.Add(1)
 			w.WriteHeader(http.StatusBadRequest)
 			return

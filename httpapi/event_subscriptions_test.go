@@ -72,7 +72,8 @@ func TestEventSubscriptionsAPI(t *testing.T) {
 		n := len(got)
 		delivered := strings.Join(got, "\n")
 		mu.Unlock()
-		if n != 1 || !strings.Contains(delivered, string(u.ID)) || !strings.Contains(delivered, "user.created") {
+		if n != 1 || !strings.Contains(delivered, string(u.ID)) || !strings.Contains(delivered, `"type":"io.atrium.user.created"`) ||
+			!strings.Contains(delivered, `"orgid":"`+string(a.ID)+`"`) || !strings.Contains(delivered, `"specversion":"1.0"`) {
 			t.Fatalf("delivered %d: %s", n, delivered)
 		}
 		var log httpapi.List[events.Attempt]

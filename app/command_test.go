@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -45,6 +46,7 @@ func signIn(t *testing.T, dsn, username, pw string) (*auth.Identity, error) {
 	t.Helper()
 	cfg := app.Defaults()
 	cfg.DatabaseURL = dsn
+	cfg.SecretKeyFile = filepath.Join(t.TempDir(), "atrium.key")
 	cfg.LogLevel = "error"
 	m, err := app.New(context.Background(), cfg, app.Options{Out: io.Discard, Log: app.NewLogger(io.Discard, "error")})
 	if err != nil {
@@ -63,7 +65,7 @@ func TestOperatorPasswordIsOneTime(t *testing.T) {
 		t.Run(string(d), func(t *testing.T) {
 			dsn := storetest.DSN(t, d)
 			ctx := context.Background()
-			args := []string{"--database-url", dsn, "--log-level", "error"}
+			args := []string{"--database-url", dsn, "--secret-key-file", filepath.Join(t.TempDir(), "atrium.key"), "--log-level", "error"}
 
 			// A port that is taken: serve fails before it bootstraps, printing nothing.
 			busy, err := net.Listen("tcp", "127.0.0.1:0")

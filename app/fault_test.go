@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -83,6 +84,21 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
+// keyFiles are the secret key files of the test databases, one per DSN, so that a
+// restarted server reads what the one before it sealed.
+var keyFiles sync.Map
+
+// keyFileFor returns dsn's key file: beside a SQLite database, in a temporary
+// directory for PostgreSQL; never in the source tree, the subprocess's working directory.
+func keyFileFor(t *testing.T, dsn string) string {
+	t.Helper()
+	if !strings.HasPrefix(dsn, "postgres") {
+		return app.DefaultSecretKeyFile(dsn)
+	}
+	path, _ := keyFiles.LoadOrStore(dsn, filepath.Join(t.TempDir(), "atrium.key"))
+	return path.(string)
+}
+
 // startServer runs atrium serve on dsn with extra flags and waits until it answers.
 func startServer(t *testing.T, dsn string, flags ...string) *server {
 	t.Helper()
@@ -93,8 +109,7 @@ func startServer(t *testing.T, dsn string, flags ...string) *server {
 	addr := freeAddr(t)
 	args := append([]string{"serve", "--database-url", dsn, "--addr", addr, "--admin-password", apptest.OperatorPassword, "--log-level", "warn"}, flags...)
 	cmd := exec.Command(bin, args...)
-	// The key file of dsn as this test process sees it: never the source tree.
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "ATRIUM_SECRET_KEY_FILE=" + app.DefaultSecretKeyFile(dsn)}
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "ATRIUM_SECRET_KEY_FILE=" + keyFileFor(t, dsn)}
 	s := &server{cmd: cmd, url: "http://" + addr, logs: &bytes.Buffer{}}
 	cmd.Stdout, cmd.Stderr = s.logs, s.logs
 	if err := cmd.Start(); err != nil {

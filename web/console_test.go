@@ -8,6 +8,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -51,6 +52,7 @@ func newApp(t testing.TB, d store.Dialect, clock atrium.Clock) *app.Main {
 	t.Helper()
 	cfg := app.Defaults()
 	cfg.DatabaseURL = storetest.DSN(t, d)
+	cfg.SecretKeyFile = filepath.Join(t.TempDir(), "atrium.key") // never the source tree
 	cfg.Addr = "127.0.0.1:0"
 	cfg.AdminPassword = operatorPassword
 	cfg.LogLevel = "error"

@@ -234,6 +234,7 @@ func wireEvents(_ context.Context, k *Kernel) error {
 	k.Secrets.Register("events.subscriptions", sinks.Reseal)
 	Provide(k, sinks)
 	k.API(httpapi.EventSubscriptions(sinks))
+	k.API(httpapi.EventTypes(k.Events))
 	return nil
 }
 

@@ -63,10 +63,10 @@ type Service struct {
 // user was blocked, deleted, purged or given a new password.
 func New(db *store.DB, clock atrium.Clock, dir *directory.Service, queue *jobs.Queue, bus *events.Bus) *Service {
 	s := &Service{db: db, clock: clock, dir: dir, events: bus, Throttle: DefaultThrottle}
-	events.Declare[SignedIn](bus)
-	events.Declare[SignInFailed](bus)
-	events.Declare[TokenCreated](bus)
-	events.Declare[TokenRevoked](bus)
+	events.Declare[SignedIn](bus, "A user signed in.")
+	events.Declare[SignInFailed](bus, "A sign-in to an existing account was refused.")
+	events.Declare[TokenCreated](bus, "An API token was created.")
+	events.Declare[TokenRevoked](bus, "An API token was revoked.")
 	revoke := func(ctx context.Context, tx *events.Tx, u directory.UserRef) error {
 		return s.revokeUserSessions(ctx, tx.Tx, u.ID, "")
 	}

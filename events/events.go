@@ -112,8 +112,8 @@ type Bus struct {
 	asyncs map[Type][]asyncSub
 	names  map[string]bool
 	types  map[Type]reflect.Type
-	// external are the types subscriptions may take (Declare).
-	external map[Type]bool
+	// external are the types subscriptions may take (Declare), with their descriptions.
+	external map[Type]string
 
 	retention time.Duration
 	// sinks, when the module's subscriptions are wired, get a pending row for every
@@ -124,7 +124,7 @@ type Bus struct {
 // New returns a bus on db whose asynchronous subscribers run as jobs of queue.
 func New(db *store.DB, queue *jobs.Queue, clock atrium.Clock) *Bus {
 	b := &Bus{db: db, queue: queue, clock: clock, syncs: map[Type][]syncSub{}, asyncs: map[Type][]asyncSub{},
-		names: map[string]bool{}, types: map[Type]reflect.Type{}, external: map[Type]bool{}, retention: DefaultRetention}
+		names: map[string]bool{}, types: map[Type]reflect.Type{}, external: map[Type]string{}, retention: DefaultRetention}
 	queue.Register(JobDeliver, b.deliver, jobs.Options{MaxAttempts: 12, Timeout: 5 * time.Minute})
 	queue.Register(JobSweep, b.sweep, jobs.Options{Timeout: 30 * time.Minute})
 	queue.Every(JobSweep, time.Hour)
@@ -186,7 +186,8 @@ func (b *Bus) claim(name string, typ Type, rt reflect.Type) {
 // Declare makes T's type one that event subscriptions may name and receive: the types
 // a module publishes for the world outside (user.created), not those only other modules
 // need (user.purged). A module declares its own when it is wired.
-func Declare[T Payload](b *Bus) {
+// description says in a sentence what happened, for the event type catalogue.
+func Declare[T Payload](b *Bus, description string) {
 	typ := typeOf[T]()
 	rt := reflect.TypeFor[T]()
 	b.mu.Lock()
@@ -195,14 +196,15 @@ func Declare[T Payload](b *Bus) {
 		panic(fmt.Sprintf("events: %s is published as %v and %v", typ, prev, rt))
 	}
 	b.types[typ] = rt
-	b.external[typ] = true
+	b.external[typ] = description
 }
 
 // External reports whether t was declared for the world outside (Declare).
 func (b *Bus) External(t Type) bool {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	return b.external[t]
+	_, ok := b.external[t]
+	return ok
 }
 
 // Subscribe calls h in the publishing transaction of every event of T's type, with the

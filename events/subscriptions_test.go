@@ -135,8 +135,8 @@ func newSinkEnv(t *testing.T, db *store.DB, allowPrivate bool) *sinkEnv {
 	e.sinks = events.NewSinks(db, bus, q, clock, secrets.Ephemeral(), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	e.sinks.AllowPrivate = allowPrivate
 	// The types subscriptions may name.
-	events.Declare[userMade](bus)
-	events.Declare[userGone](bus)
+	events.Declare[userMade](bus, "A widget was made.")
+	events.Declare[userGone](bus, "A widget went.")
 	e.admin = adminOf(atrium.OrgID(uuid.NewString()))
 	return e
 }

@@ -161,6 +161,10 @@ var crossTenantCases = map[string]crossTenantCase{
 	"POST /api/v1/event-subscriptions/{id}/redeliver": func(b *tenantB) []crossTenantRequest {
 		return []crossTenantRequest{{"/api/v1/event-subscriptions/" + b.hook + "/redeliver", map[string]any{"since": "2020-01-01T00:00:00Z"}}}
 	},
+	// {type} names an event type, the same for every organization: any status, B untouched.
+	"GET /api/v1/event-types/{type}/schema": func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/event-types/user.created/schema", nil}}
+	},
 	// {name} names one of the caller's own settings, not another tenant's object; the
 	// request may succeed, but must leave B alone.
 	"PUT /api/v1/social/settings/{name}": func(b *tenantB) []crossTenantRequest {
@@ -170,7 +174,7 @@ var crossTenantCases = map[string]crossTenantCase{
 
 // ownNamespaceRoutes are routes whose path parameter is not an object id; any status is
 // fine as long as B is left alone.
-var ownNamespaceRoutes = []string{"PUT /api/v1/social/settings/{name}"}
+var ownNamespaceRoutes = []string{"PUT /api/v1/social/settings/{name}", "GET /api/v1/event-types/{type}/schema"}
 
 // orgTables returns every table with an org_id column, so the snapshot of B covers
 // modules added later.

@@ -47,11 +47,13 @@ type Service struct {
 func New(db *store.DB, clock atrium.Clock, dir *directory.Service, queue *jobs.Queue, bus *events.Bus, mailer directory.Mailer) *Service {
 	s := &Service{db: db, clock: clock, dir: dir, events: bus, mailer: mailer}
 	s.subscribe(bus)
-	for _, declare := range []func(*events.Bus){events.Declare[LicenseAssigned], events.Declare[LicenseRemoved],
-		events.Declare[SubscriptionCreated], events.Declare[SubscriptionChanged], events.Declare[SubscriptionCancelled],
-		events.Declare[InvoiceIssued], events.Declare[SeatsLow]} {
-		declare(bus)
-	}
+	events.Declare[LicenseAssigned](bus, "A user got a product license.")
+	events.Declare[LicenseRemoved](bus, "A user lost a product license.")
+	events.Declare[SubscriptionCreated](bus, "The organization ordered a product or started a trial.")
+	events.Declare[SubscriptionChanged](bus, "A subscription's seats, trial, period, partner or state changed.")
+	events.Declare[SubscriptionCancelled](bus, "A subscription was cancelled; it ends at the end of its period.")
+	events.Declare[InvoiceIssued](bus, "An invoice was issued to the organization.")
+	events.Declare[SeatsLow](bus, "An assignment left 10 % or fewer of a product's seats free.")
 	queue.Register(JobExpireSubscriptions, s.expireSubscriptions, jobs.Options{Timeout: 10 * time.Minute})
 	queue.Every(JobExpireSubscriptions, time.Hour)
 	queue.Register(JobIssueInvoices, s.issueInvoices, jobs.Options{Timeout: 10 * time.Minute})

@@ -82,6 +82,8 @@ type Kernel struct {
 	api      []httpapi.Module
 	pages    []web.Module
 	loops    []loop
+	// background runs while the node serves (Background).
+	background []func(context.Context)
 }
 
 // loop is work every node does on its own, every interval, while it serves.
@@ -98,9 +100,23 @@ func (k *Kernel) Loop(name string, interval time.Duration, fn func(context.Conte
 	k.loops = append(k.loops, loop{name: name, interval: interval, run: fn})
 }
 
-// runLoops runs every loop until ctx ends and returns when all have stopped.
+// Background makes every node run fn while it serves: fn returns once ctx ends, after
+// the work it started has stopped.
+func (k *Kernel) Background(fn func(ctx context.Context)) {
+	k.background = append(k.background, fn)
+}
+
+// runLoops runs every loop and background function until ctx ends and returns when all
+// have stopped.
 func (k *Kernel) runLoops(ctx context.Context) {
 	var wg sync.WaitGroup
+	for _, fn := range k.background {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(ctx)
+		}()
+	}
 	for _, l := range k.loops {
 		wg.Add(1)
 		go func() {
@@ -232,6 +248,12 @@ func wireEvents(_ context.Context, k *Kernel) error {
 	sinks.AllowPrivate = k.Config.AllowPrivateSinks
 	sinks.Render = func(e *events.Event) ([]byte, error) { return json.Marshal(events.ToCloudEvent(e, k.Config.PublicURL)) }
 	k.Secrets.Register("events.subscriptions", sinks.Reseal)
+	// A serving node pushes a subscription as soon as its events commit.
+	k.Background(func(ctx context.Context) {
+		sinks.Start(ctx)
+		<-ctx.Done()
+		sinks.Wait()
+	})
 	Provide(k, sinks)
 	k.API(httpapi.EventSubscriptions(sinks))
 	k.API(httpapi.EventTypes(k.Events))

@@ -95,7 +95,12 @@ func (s *Sinks) fanOut(ctx context.Context, tx *store.Tx, e *Event) error {
 			t.id, store.Micros(e.Time), e.ID); err != nil {
 			return err
 		}
-		if t.active {
+		switch {
+		case !t.active:
+		case s.started():
+			id := t.id
+			tx.AfterCommit(func() { s.kick(id) })
+		default:
 			if err := s.queue.Enqueue(ctx, tx, JobPush, push{Subscription: t.id}, time.Time{}); err != nil {
 				return err
 			}
@@ -106,24 +111,55 @@ func (s *Sinks) fanOut(ctx context.Context, tx *store.Tx, e *Event) error {
 
 var errLeased = errors.New("events: another push holds the subscription")
 
-// push delivers the pending events of one subscription in order until none is left or
-// the sink fails; on failure it schedules the next attempt with backoff.
+// push delivers the pending events of the job's subscription (pushSub).
 func (s *Sinks) push(ctx context.Context, j *jobs.Job) error {
 	var p push
 	if err := j.Decode(&p); err != nil {
 		return err
 	}
+	return s.pushSub(ctx, p.Subscription)
+}
+
+// pushSub delivers the pending events of one subscription in order until none is left
+// or the sink fails (then the next attempt is scheduled with backoff). After letting
+// the subscription go it looks once more: an event committed while another node held
+// the lease, whose own push was turned away, is not left waiting for the next sweep.
+func (s *Sinks) pushSub(ctx context.Context, id string) error {
+	for {
+		if err := s.pushLeased(ctx, id); err != nil {
+			return err
+		}
+		var more bool
+		err := s.db.Read().QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM event_pending p JOIN event_subscriptions s ON s.id = p.subscription_id
+			WHERE p.subscription_id = $1 AND s.state = 'active' AND s.next_attempt_at <= $2 AND s.lease_until < $2)`, id, store.Micros(s.clock.Now())).Scan(&more)
+		if err != nil || !more {
+			return err
+		}
+	}
+}
+
+// pending is an event a subscription still has to deliver; e is nil when the event
+// is no longer in the outbox.
+type pending struct {
+	at          int64
+	id          string
+	firstFailed *int64
+	e           *Event
+}
+
+// pushLeased takes the subscription's lease and delivers its pending events.
+func (s *Sinks) pushLeased(ctx context.Context, id string) error {
 	now := s.clock.Now()
 	res, err := s.db.Write().ExecContext(ctx, `UPDATE event_subscriptions SET lease_until = $1, lease_owner = $2
 		WHERE id = $3 AND state = 'active' AND lease_until < $4 AND next_attempt_at <= $4`,
-		store.Micros(now.Add(pushLease)), s.node, p.Subscription, store.Micros(now))
+		store.Micros(now.Add(pushLease)), s.node, id, store.Micros(now))
 	if err != nil {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		var leased, next int64
 		var state string
-		err := s.db.Read().QueryRowContext(ctx, `SELECT state, lease_until, next_attempt_at FROM event_subscriptions WHERE id = $1`, p.Subscription).
+		err := s.db.Read().QueryRowContext(ctx, `SELECT state, lease_until, next_attempt_at FROM event_subscriptions WHERE id = $1`, id).
 			Scan(&state, &leased, &next)
 		if err != nil || state != SubscriptionActive || next > store.Micros(now) {
 			return nil // gone, paused or disabled, or a later attempt is scheduled
@@ -135,77 +171,176 @@ func (s *Sinks) push(ctx context.Context, j *jobs.Job) error {
 	}
 	defer func() {
 		s.db.Write().ExecContext(context.WithoutCancel(ctx), `UPDATE event_subscriptions SET lease_until = 0, lease_owner = '' WHERE id = $1 AND lease_owner = $2`,
-			p.Subscription, s.node)
+			id, s.node)
 	}()
-	var org, url string
-	if err := s.db.Read().QueryRowContext(ctx, `SELECT org_id, sink_url FROM event_subscriptions WHERE id = $1`, p.Subscription).Scan(&org, &url); err != nil {
-		return store.Translate(err)
+	target, err := s.target(ctx, id)
+	if err != nil {
+		return err
+	}
+	drv, release, err := s.driverFor(target)
+	if err != nil {
+		// The sink cannot even be set up (a broker refusing the connection): the head
+		// event's attempt fails with that error.
+		drv, release = failing{err}, func() {}
+	}
+	defer release()
+	size := brokerBatch
+	if target.Sink.Type == SinkWebhook {
+		size = webhookBatch
 	}
 	for {
-		type pending struct {
-			at          int64
-			id          string
-			firstFailed *int64
-		}
-		rows, err := s.db.Read().QueryContext(ctx, `SELECT created_at, event_id, first_failed_at FROM event_pending WHERE subscription_id = $1
-			ORDER BY created_at, event_id LIMIT $2`, p.Subscription, pushBatch)
-		if err != nil {
+		batch, err := s.pendingBatch(ctx, id, size)
+		if err != nil || len(batch) == 0 {
 			return err
 		}
-		var batch []pending
-		for rows.Next() {
-			var pe pending
-			if err := rows.Scan(&pe.at, &pe.id, &pe.firstFailed); err != nil {
-				rows.Close()
-				return err
-			}
-			batch = append(batch, pe)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if len(batch) == 0 {
-			return nil
-		}
+		var gone []pending
+		live := batch[:0:0]
 		for _, pe := range batch {
-			if err := ctx.Err(); err != nil {
+			if pe.e == nil {
+				gone = append(gone, pe) // swept or purged with its subject: nothing left to deliver
+			} else {
+				live = append(live, pe)
+			}
+		}
+		if len(gone) > 0 {
+			if err := s.settle(ctx, id, nil, gone); err != nil {
 				return err
 			}
-			e, err := s.bus.load(ctx, pe.id)
-			if atrium.ErrorCode(err) == atrium.CodeNotFound {
-				// Swept or purged with its subject: nothing left to deliver.
-				if err := s.donePending(ctx, p.Subscription, pe.at, pe.id); err != nil {
-					return err
-				}
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			att := s.deliver(ctx, p.Subscription, atrium.OrgID(org), url, e)
-			if err := s.record(ctx, att); err != nil {
-				return err
-			}
-			now := s.clock.Now()
-			if att.OK {
-				if _, err := s.db.Write().ExecContext(ctx, `UPDATE event_subscriptions SET failures = 0, failing_since = NULL, next_attempt_at = 0, lease_until = $1
-					WHERE id = $2`, store.Micros(now.Add(pushLease)), p.Subscription); err != nil {
-					return err
-				}
-				if err := s.donePending(ctx, p.Subscription, pe.at, pe.id); err != nil {
-					return err
-				}
-				continue
-			}
-			return s.failed(ctx, p.Subscription, pe.at, pe.id, pe.firstFailed, now)
+		}
+		if len(live) == 0 {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		atts, n := s.sendBatch(ctx, drv, target, live)
+		ok := 0
+		for ok < n && atts[ok].OK {
+			ok++
+		}
+		if err := s.settle(ctx, id, atts[:n], live[:ok]); err != nil {
+			return err
+		}
+		if ok < len(live) {
+			head := live[ok]
+			return s.failed(ctx, id, head.at, head.id, head.firstFailed, s.clock.Now())
 		}
 	}
 }
 
-func (s *Sinks) donePending(ctx context.Context, sub string, at int64, id string) error {
-	_, err := s.db.Write().ExecContext(ctx, `DELETE FROM event_pending WHERE subscription_id = $1 AND created_at = $2 AND event_id = $3`, sub, at, id)
-	return err
+// webhookBatch is how many events a webhook push delivers, one by one, between two
+// commits of its results.
+const webhookBatch = 20
+
+// target returns the subscription a push delivers to, with its sink's settings.
+func (s *Sinks) target(ctx context.Context, id string) (*Subscription, error) {
+	sub, err := scanSubscription(s.db.Read().QueryRowContext(ctx, `SELECT `+subscriptionColumns+` FROM event_subscriptions WHERE id = $1`, id))
+	return sub, store.Translate(err)
+}
+
+// pendingBatch reads the first n pending events of a subscription with the events.
+func (s *Sinks) pendingBatch(ctx context.Context, id string, n int) ([]pending, error) {
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT p.created_at, p.event_id, p.first_failed_at, e.type, e.org_id, e.subject, e.data, e.created_at
+		FROM event_pending p LEFT JOIN events e ON e.id = p.event_id
+		WHERE p.subscription_id = $1 ORDER BY p.created_at, p.event_id LIMIT $2`, id, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []pending
+	for rows.Next() {
+		var pe pending
+		var typ, org, subject, data *string
+		var at *int64
+		if err := rows.Scan(&pe.at, &pe.id, &pe.firstFailed, &typ, &org, &subject, &data, &at); err != nil {
+			return nil, err
+		}
+		if typ != nil {
+			pe.e = &Event{ID: pe.id, Type: Type(*typ), Org: atrium.OrgID(*org), Subject: *subject, Data: json.RawMessage(*data), Time: store.Time(*at)}
+		}
+		out = append(out, pe)
+	}
+	return out, rows.Err()
+}
+
+// sendBatch renders the events of batch and hands them to drv; it returns one attempt
+// per event and how many of them the sink was tried with.
+func (s *Sinks) sendBatch(ctx context.Context, drv driver, sub *Subscription, batch []pending) ([]Attempt, int) {
+	evs := make([]*Event, len(batch))
+	bodies := make([][]byte, len(batch))
+	atts := make([]Attempt, len(batch))
+	now := s.clock.Now()
+	for i, pe := range batch {
+		evs[i] = pe.e
+		atts[i] = Attempt{ID: uuid.Must(uuid.NewV7()).String(), Subscription: sub.ID, Org: sub.Org, EventID: pe.id, EventType: pe.e.Type, At: now}
+		body, err := s.Render(pe.e)
+		if err != nil {
+			atts[i].Error = truncate(err.Error(), 512)
+			return atts, i + 1
+		}
+		bodies[i] = body
+	}
+	return atts, drv.send(ctx, evs, bodies, atts)
+}
+
+// settle records atts in the delivery log and, in the same transaction, removes the
+// delivered events from the subscription's pending list; any delivery clears the
+// subscription's failures and renews its lease.
+func (s *Sinks) settle(ctx context.Context, sub string, atts []Attempt, done []pending) error {
+	return s.db.Tx(ctx, func(tx *store.Tx) error {
+		if err := record(ctx, tx, atts); err != nil {
+			return err
+		}
+		for len(done) > 0 {
+			chunk := done[:min(len(done), 500)]
+			done = done[len(chunk):]
+			args := []any{sub, chunk[0].at, chunk[len(chunk)-1].at}
+			marks := make([]string, len(chunk))
+			for i, pe := range chunk {
+				args = append(args, pe.id)
+				marks[i] = "$" + strconv.Itoa(i+4)
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM event_pending WHERE subscription_id = $1 AND created_at BETWEEN $2 AND $3
+				AND event_id IN (`+strings.Join(marks, ", ")+`)`, args...); err != nil {
+				return err
+			}
+		}
+		if len(atts) > 0 && atts[0].OK {
+			_, err := tx.ExecContext(ctx, `UPDATE event_subscriptions SET failures = 0, failing_since = NULL, next_attempt_at = 0, lease_until = $1
+				WHERE id = $2 AND lease_owner = $3`, store.Micros(s.clock.Now().Add(pushLease)), sub, s.node)
+			return err
+		}
+		return nil
+	})
+}
+
+// failing is the driver of a sink that could not be set up: every attempt fails with
+// its error.
+type failing struct{ err error }
+
+func (f failing) send(_ context.Context, _ []*Event, _ [][]byte, atts []Attempt) int {
+	atts[0].Error = truncate(f.err.Error(), 512)
+	return 1
+}
+
+func (failing) close() {}
+
+// driverFor returns the driver of sub's sink: a kept broker client, or the webhook
+// poster.
+func (s *Sinks) driverFor(sub *Subscription) (driver, func(), error) {
+	if sub.Sink.Type == SinkWebhook {
+		return &webhookDriver{s: s, sub: sub.ID, url: sub.Sink.URL}, func() {}, nil
+	}
+	return s.clients.get(sub.ID, sub.Version, func() (driver, error) {
+		cred, err := s.credentials(context.Background(), sub.ID)
+		if err != nil {
+			return nil, err
+		}
+		if sub.Sink.Type == SinkNATS {
+			return s.newNATS(sub.Sink, cred)
+		}
+		return s.newKafka(sub.Sink, cred)
+	})
 }
 
 // failed records that the head event's delivery failed: it is retried after a backoff,
@@ -295,16 +430,31 @@ type Attempt struct {
 	Error        string       `json:"error,omitempty"`
 }
 
-// deliver posts e to a webhook, signed per Standard Webhooks with every secret that
-// signs now, and reports the attempt.
-func (s *Sinks) deliver(ctx context.Context, sub string, org atrium.OrgID, url string, e *Event) Attempt {
-	att := Attempt{ID: uuid.Must(uuid.NewV7()).String(), Subscription: sub, Org: org, EventID: e.ID, EventType: e.Type, At: s.clock.Now()}
+// webhookDriver posts events to a webhook one by one, each signed per Standard
+// Webhooks with every secret that signs now.
+type webhookDriver struct {
+	s        *Sinks
+	sub, url string
+}
+
+func (d *webhookDriver) send(ctx context.Context, evs []*Event, bodies [][]byte, atts []Attempt) int {
+	start := time.Now()
+	for i, e := range evs {
+		d.s.post(ctx, d.sub, d.url, e, bodies[i], &atts[i])
+		// A slow receiver must not outlast the lease before the results are committed.
+		if !atts[i].OK || time.Since(start) > pushLease/2 {
+			return i + 1
+		}
+	}
+	return len(evs)
+}
+
+func (*webhookDriver) close() {}
+
+// post delivers one rendered event to a webhook and fills in att.
+func (s *Sinks) post(ctx context.Context, sub, url string, e *Event, body []byte, att *Attempt) {
 	start := time.Now()
 	err := func() error {
-		body, err := s.Render(e)
-		if err != nil {
-			return err
-		}
 		secrets, err := s.secrets(ctx, s.db.Read(), sub)
 		if err != nil {
 			return err
@@ -349,7 +499,6 @@ func (s *Sinks) deliver(ctx context.Context, sub string, org atrium.OrgID, url s
 	} else {
 		att.OK = true
 	}
-	return att
 }
 
 func truncate(s string, n int) string {
@@ -378,13 +527,29 @@ func sign(secret, id, ts string, body []byte) (string, error) {
 	return base64.StdEncoding.EncodeToString(m.Sum(nil)), nil
 }
 
-// record writes an attempt to the delivery log.
-func (s *Sinks) record(ctx context.Context, a Attempt) error {
-	_, err := s.db.Write().ExecContext(ctx, `INSERT INTO event_deliveries (id, subscription_id, org_id, event_id, event_type, attempted_at, ok, status_code,
-		latency_us, response, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		a.ID, a.Subscription, string(a.Org), a.EventID, string(a.EventType), store.Micros(a.At), a.OK, a.StatusCode,
-		int64(a.Latency*1000), a.Response, a.Error)
-	return err
+// record writes attempts to the delivery log, in tx.
+func record(ctx context.Context, tx *store.Tx, atts []Attempt) error {
+	for len(atts) > 0 {
+		chunk := atts[:min(len(atts), 500)]
+		atts = atts[len(chunk):]
+		values := make([]string, len(chunk))
+		args := make([]any, 0, len(chunk)*11)
+		for i, a := range chunk {
+			n := len(args)
+			marks := make([]string, 11)
+			for j := range marks {
+				marks[j] = "$" + strconv.Itoa(n+j+1)
+			}
+			values[i] = "(" + strings.Join(marks, ", ") + ")"
+			args = append(args, a.ID, a.Subscription, string(a.Org), a.EventID, string(a.EventType), store.Micros(a.At), a.OK, a.StatusCode,
+				int64(a.Latency*1000), a.Response, a.Error)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO event_deliveries (id, subscription_id, org_id, event_id, event_type, attempted_at, ok, status_code,
+			latency_us, response, error) VALUES `+strings.Join(values, ", "), args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // deliveryOrder is the delivery log's order, newest first.
@@ -434,11 +599,22 @@ func (s *Sinks) TestTarget(ctx context.Context, p *access.Principal, id string) 
 	now := s.clock.Now()
 	e := &Event{ID: uuid.Must(uuid.NewV7()).String(), Type: TestEventType, Org: p.Org, Subject: sub.ID, Time: now,
 		Data: []byte(`{"subscription_id":` + strconv.Quote(sub.ID) + `,"message":"a test event from Atrium"}`)}
-	att := s.deliver(ctx, sub.ID, p.Org, sub.Sink.URL, e)
-	if err := s.record(ctx, att); err != nil {
+	return s.sendNow(ctx, sub, e)
+}
+
+// sendNow delivers one event to sub's sink at once, outside its pending order, and
+// records the attempt.
+func (s *Sinks) sendNow(ctx context.Context, sub *Subscription, e *Event) (*Attempt, error) {
+	drv, release, err := s.driverFor(sub)
+	if err != nil {
+		drv, release = failing{err}, func() {}
+	}
+	defer release()
+	atts, _ := s.sendBatch(ctx, drv, sub, []pending{{id: e.ID, e: e}})
+	if err := s.db.Tx(ctx, func(tx *store.Tx) error { return record(ctx, tx, atts) }); err != nil {
 		return nil, err
 	}
-	return &att, nil
+	return &atts[0], nil
 }
 
 // TestEventType is the type of the event "Send test event" delivers.

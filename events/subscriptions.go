@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
@@ -14,6 +15,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -50,7 +52,11 @@ const (
 )
 
 // Sink types.
-const SinkWebhook = "webhook"
+const (
+	SinkWebhook = "webhook"
+	SinkNATS    = "nats"
+	SinkKafka   = "kafka"
+)
 
 // Limits of a subscription's fields.
 const (
@@ -63,11 +69,51 @@ const (
 // new one, so a receiver can switch without dropping any.
 const SecretOverlap = 24 * time.Hour
 
-// Sink is where a subscription's events go.
+// Sink is where a subscription's events go: a webhook URL, a NATS JetStream subject or
+// a Kafka topic (Azure Event Hubs included). Token and Password are write-only: sealed
+// at rest, never returned; HasCredentials says whether they are set.
 type Sink struct {
 	Type string `json:"type"`
-	URL  string `json:"url,omitempty"`
+	// URL is the webhook's https URL.
+	URL string `json:"url,omitempty"`
+	// Servers are the NATS server URLs (nats:// or tls://).
+	Servers []string `json:"servers,omitempty"`
+	// Subject is the NATS subject an event's type is appended to (atrium.events →
+	// atrium.events.user.created); a stream must capture it.
+	Subject string `json:"subject,omitempty"`
+	// Token authenticates to NATS (instead of Username and Password).
+	Token string `json:"token,omitempty"`
+	// BootstrapServers are the Kafka brokers, host:port (Event Hubs: <namespace>.servicebus.windows.net:9093).
+	BootstrapServers []string `json:"bootstrap_servers,omitempty"`
+	// Topic is the Kafka topic (the event hub).
+	Topic string `json:"topic,omitempty"`
+	// SASLMechanism is PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (Kafka), or empty.
+	SASLMechanism string `json:"sasl_mechanism,omitempty"`
+	// Username and Password authenticate to Kafka (SASL) or NATS. Event Hubs takes
+	// $ConnectionString and the connection string.
+	Username string `json:"username,omitempty"`
+	Password string `json:"password,omitempty"`
+	// TLS encrypts the Kafka connection; on unless false. NATS uses tls:// URLs.
+	TLS *bool `json:"tls,omitempty"`
+	// HasCredentials says that a token or password is stored (never shown).
+	HasCredentials bool `json:"has_credentials,omitempty"`
 }
+
+// credentials are a broker sink's secrets, sealed together in secret_sealed.
+type credentials struct {
+	Token    string `json:"token,omitempty"`
+	Password string `json:"password,omitempty"`
+}
+
+// config returns the sink without its secrets, as sink_config stores it.
+func (k Sink) config() string {
+	k.Token, k.Password, k.URL, k.Type = "", "", "", ""
+	b, _ := json.Marshal(k)
+	return string(b)
+}
+
+// Encrypted reports whether a Kafka sink encrypts its connections.
+func (k Sink) Encrypted() bool { return k.TLS == nil || *k.TLS }
 
 // Subscription is an organization's order to receive its events at a sink.
 type Subscription struct {
@@ -104,7 +150,10 @@ type SubscriptionPatch struct {
 	Name       *string   `json:"name"`
 	EventTypes *[]string `json:"event_types"`
 	URL        *string   `json:"url"`
-	State      *string   `json:"state"`
+	// Sink replaces the sink's settings; its type cannot change. Credentials left out
+	// stay as they are; any given replace them all.
+	Sink  *Sink   `json:"sink"`
+	State *string `json:"state"`
 }
 
 // Sealer seals secrets at rest and opens them again (the secrets keyring).
@@ -135,12 +184,79 @@ type Sinks struct {
 	// KnownType reports whether t is an event type subscriptions may name: by default
 	// the types modules declared (Declare).
 	KnownType func(t Type) bool
+	// TLSConfig, when set, is the TLS configuration of broker connections (tests trust
+	// their own certificate authority with it).
+	TLSConfig *tls.Config
+
+	clients clients
+
+	// Once Start has run, a committed event starts its subscriptions' pushes on this
+	// node at once (kick) instead of through a job per event.
+	mu      sync.Mutex
+	runCtx  context.Context
+	running map[string]bool
+	again   map[string]bool
+	pushes  sync.WaitGroup
+}
+
+// Start makes this node push subscriptions as soon as their events commit, until ctx
+// ends; Wait then waits for the pushes in flight. Without Start (tests, one-shot
+// commands), each event queues a push job.
+func (s *Sinks) Start(ctx context.Context) {
+	s.mu.Lock()
+	s.runCtx = ctx
+	s.mu.Unlock()
+}
+
+// Wait waits for the pushes Start began and closes the broker clients.
+func (s *Sinks) Wait() {
+	s.pushes.Wait()
+	s.clients.closeAll()
+}
+
+// kick pushes a subscription on this node now, or again right after the push running.
+func (s *Sinks) kick(sub string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.runCtx == nil || s.runCtx.Err() != nil {
+		return // the minute's JobPushAll takes it
+	}
+	if s.running[sub] {
+		s.again[sub] = true
+		return
+	}
+	s.running[sub] = true
+	s.pushes.Add(1)
+	go func() {
+		defer s.pushes.Done()
+		for {
+			if err := s.pushSub(s.runCtx, sub); err != nil && !errors.Is(err, errLeased) && s.runCtx.Err() == nil {
+				s.log.Warn("events: push", "subscription", sub, "err", err)
+			}
+			s.mu.Lock()
+			if !s.again[sub] || s.runCtx.Err() != nil {
+				delete(s.running, sub)
+				delete(s.again, sub)
+				s.mu.Unlock()
+				return
+			}
+			delete(s.again, sub)
+			s.mu.Unlock()
+		}
+	}()
+}
+
+func (s *Sinks) started() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.runCtx != nil
 }
 
 // NewSinks returns the subscription service on db, publishing through bus and pushing
 // with jobs of queue.
 func NewSinks(db *store.DB, bus *Bus, queue *jobs.Queue, clock atrium.Clock, sealer Sealer, log *slog.Logger) *Sinks {
 	s := &Sinks{db: db, bus: bus, queue: queue, clock: clock, sealer: sealer, log: log, node: uuid.NewString(),
+		running: map[string]bool{}, again: map[string]bool{},
 		Render:    func(e *Event) ([]byte, error) { return json.Marshal(ToCloudEvent(e, "http://atrium.localhost")) },
 		KnownType: bus.External}
 	s.Client = &http.Client{Timeout: DeliveryTimeout, Transport: &http.Transport{DialContext: s.dial, ForceAttemptHTTP2: true,
@@ -304,26 +420,31 @@ func (s *Sinks) CreateSubscription(ctx context.Context, p *access.Principal, in 
 		probs.Addf("name", "err.max_chars", "must be at most {{.Count}} characters", "Count", maxSubscriptionName)
 	}
 	s.checkEventTypes(in.EventTypes, probs)
-	if in.Sink.Type != SinkWebhook {
-		probs.Add("sink.type", "must be webhook")
-	} else {
-		s.checkURL(ctx, "sink.url", in.Sink.URL, probs)
-	}
+	sink := in.Sink
+	sink.Servers, sink.BootstrapServers = slices.Clone(sink.Servers), slices.Clone(sink.BootstrapServers)
+	s.checkSink(ctx, &sink, nil, probs)
 	if err := probs.Err(); err != nil {
 		return nil, err
 	}
 	now := s.clock.Now()
 	sub := &Subscription{ID: uuid.Must(uuid.NewV7()).String(), Org: p.Org, Name: in.Name, EventTypes: slices.Clone(in.EventTypes),
-		Sink: Sink{Type: SinkWebhook, URL: in.Sink.URL}, State: SubscriptionActive, CreatedAt: now, UpdatedAt: now, Version: 1, Secret: newSecret()}
-	sealed, err := s.sealer.Seal([]byte(sub.Secret), secretAAD(sub.ID))
+		Sink: sink, State: SubscriptionActive, CreatedAt: now, UpdatedAt: now, Version: 1}
+	secret := credentialsOf(sink)
+	if sink.Type == SinkWebhook {
+		sub.Secret = newSecret()
+		secret = sub.Secret
+	}
+	sealed, err := s.sealer.Seal([]byte(secret), secretAAD(sub.ID))
 	if err != nil {
 		return nil, atrium.Internal(err)
 	}
+	sub.Sink.Token, sub.Sink.Password = "", ""
+	sub.Sink.HasCredentials = sink.Type != SinkWebhook && secret != "{}"
 	types, _ := json.Marshal(sub.EventTypes)
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO event_subscriptions (id, org_id, name, event_types, sink_type, sink_url, secret_sealed, state, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`, sub.ID, string(p.Org), sub.Name, string(types), sub.Sink.Type, sub.Sink.URL, sealed,
-			sub.State, store.Micros(now)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO event_subscriptions (id, org_id, name, event_types, sink_type, sink_url, sink_config, secret_sealed, state,
+			created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`, sub.ID, string(p.Org), sub.Name, string(types), sub.Sink.Type,
+			sub.Sink.URL, sub.Sink.config(), sealed, sub.State, store.Micros(now)); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, now, audit.Entry{Org: p.Org, Action: "event_subscription.create", TargetType: "event_subscription",
@@ -335,20 +456,24 @@ func (s *Sinks) CreateSubscription(ctx context.Context, p *access.Principal, in 
 	return sub, nil
 }
 
-const subscriptionColumns = `id, org_id, name, event_types, sink_type, sink_url, state, disabled_reason, failing_since, created_at, updated_at, version`
+const subscriptionColumns = `id, org_id, name, event_types, sink_type, sink_url, sink_config, state, disabled_reason, failing_since, created_at, updated_at, version`
 
 func scanSubscription(row interface{ Scan(...any) error }) (*Subscription, error) {
 	var sub Subscription
-	var types string
+	var types, typ, url, config string
 	var failing *int64
 	var created, updated int64
-	if err := row.Scan(&sub.ID, &sub.Org, &sub.Name, &types, &sub.Sink.Type, &sub.Sink.URL, &sub.State, &sub.DisabledReason, &failing,
+	if err := row.Scan(&sub.ID, &sub.Org, &sub.Name, &types, &typ, &url, &config, &sub.State, &sub.DisabledReason, &failing,
 		&created, &updated, &sub.Version); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(types), &sub.EventTypes); err != nil {
 		return nil, err
 	}
+	if err := json.Unmarshal([]byte(config), &sub.Sink); err != nil {
+		return nil, err
+	}
+	sub.Sink.Type, sub.Sink.URL = typ, url
 	if failing != nil {
 		t := store.Time(*failing)
 		sub.FailingSince = &t
@@ -434,6 +559,41 @@ func (s *Sinks) UpdateSubscription(ctx context.Context, p *access.Principal, id 
 	if patch.URL != nil {
 		s.checkURL(ctx, "url", *patch.URL, probs)
 	}
+	var newSealed string
+	if patch.Sink != nil {
+		cur, err := getSubscription(ctx, s.db.Read(), p.Org, id)
+		if err != nil {
+			return nil, err
+		}
+		k := *patch.Sink
+		k.Servers, k.BootstrapServers = slices.Clone(k.Servers), slices.Clone(k.BootstrapServers)
+		if k.Type == "" {
+			k.Type = cur.Sink.Type
+		}
+		if k.Type != cur.Sink.Type {
+			probs.Add("sink.type", "cannot change; create a new subscription for another kind of sink")
+		} else if k.Type != SinkWebhook {
+			keep, err := s.credentials(ctx, id)
+			if err != nil {
+				return nil, atrium.Internal(err)
+			}
+			if k.Token == "" && k.Password == "" {
+				s.checkSink(ctx, &k, &keep, probs)
+				k.HasCredentials = keep != credentials{}
+			} else {
+				s.checkSink(ctx, &k, nil, probs)
+				sealed, err := s.sealer.Seal([]byte(credentialsOf(k)), secretAAD(id))
+				if err != nil {
+					return nil, atrium.Internal(err)
+				}
+				newSealed, k.HasCredentials = sealed, true
+			}
+		} else {
+			s.checkSink(ctx, &k, nil, probs)
+		}
+		k.Token, k.Password = "", ""
+		patch.Sink = &k
+	}
 	if patch.State != nil && *patch.State != SubscriptionActive && *patch.State != SubscriptionPaused {
 		probs.Add("state", "must be active or paused")
 	}
@@ -449,7 +609,7 @@ func (s *Sinks) UpdateSubscription(ctx context.Context, p *access.Principal, id 
 		if ifMatch != 0 && ifMatch != sub.Version {
 			return atrium.Errorf(atrium.CodePreconditionFailed, "the event subscription was changed by someone else; reload and try again")
 		}
-		before := map[string]any{"name": sub.Name, "event_types": sub.EventTypes, "url": sub.Sink.URL, "state": sub.State}
+		before := map[string]any{"name": sub.Name, "event_types": sub.EventTypes, "sink": sub.Sink, "state": sub.State}
 		if patch.Name != nil {
 			sub.Name = *patch.Name
 		}
@@ -458,6 +618,14 @@ func (s *Sinks) UpdateSubscription(ctx context.Context, p *access.Principal, id 
 		}
 		if patch.URL != nil {
 			sub.Sink.URL = *patch.URL
+		}
+		if patch.Sink != nil {
+			sub.Sink = *patch.Sink
+		}
+		if newSealed != "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE event_subscriptions SET secret_sealed = $1 WHERE id = $2`, newSealed, sub.ID); err != nil {
+				return err
+			}
 		}
 		resumed := false
 		if patch.State != nil && *patch.State != sub.State {
@@ -471,9 +639,9 @@ func (s *Sinks) UpdateSubscription(ctx context.Context, p *access.Principal, id 
 		if sub.FailingSince != nil && !resumed {
 			failing = store.Micros(*sub.FailingSince)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE event_subscriptions SET name = $1, event_types = $2, sink_url = $3, state = $4, disabled_reason = $5,
-			failing_since = $6, updated_at = $7, version = version + 1 WHERE id = $8`,
-			sub.Name, string(types), sub.Sink.URL, sub.State, sub.DisabledReason, failing, store.Micros(now), sub.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE event_subscriptions SET name = $1, event_types = $2, sink_url = $3, sink_config = $4, state = $5,
+			disabled_reason = $6, failing_since = $7, updated_at = $8, version = version + 1 WHERE id = $9`,
+			sub.Name, string(types), sub.Sink.URL, sub.Sink.config(), sub.State, sub.DisabledReason, failing, store.Micros(now), sub.ID); err != nil {
 			return err
 		}
 		if resumed {
@@ -483,7 +651,7 @@ func (s *Sinks) UpdateSubscription(ctx context.Context, p *access.Principal, id 
 		}
 		if err := audit.Record(ctx, tx, now, audit.Entry{Org: p.Org, Action: "event_subscription.update", TargetType: "event_subscription",
 			TargetID: sub.ID, TargetName: sub.Name, Before: before,
-			After: map[string]any{"name": sub.Name, "event_types": sub.EventTypes, "url": sub.Sink.URL, "state": sub.State}}); err != nil {
+			After: map[string]any{"name": sub.Name, "event_types": sub.EventTypes, "sink": sub.Sink, "state": sub.State}}); err != nil {
 			return err
 		}
 		out, err = getSubscription(ctx, tx, p.Org, id)
@@ -543,6 +711,9 @@ func (s *Sinks) RotateSecret(ctx context.Context, p *access.Principal, id string
 		sub, err := getSubscription(ctx, tx, p.Org, id)
 		if err != nil {
 			return err
+		}
+		if sub.Sink.Type != SinkWebhook {
+			return atrium.Errorf(atrium.CodeConflict, "only a webhook has a signing secret; change a broker's credentials with PATCH")
 		}
 		secret := newSecret()
 		sealed, err := s.sealer.Seal([]byte(secret), secretAAD(sub.ID))

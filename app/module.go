@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -297,6 +298,30 @@ func wireAccess(ctx context.Context, k *Kernel) error {
 			return err
 		}
 		return roles.ForgetOrg(ctx, tx.Tx, ev.Org)
+	})
+	// An event subscription Atrium disabled is mailed to the organization's Global
+	// administrators, in their language.
+	dir := Need[*directory.Service](k)
+	events.Subscribe(k.Events, "events.mail_sink_disabled", func(ctx context.Context, tx *events.Tx, ev events.SinkDisabled) error {
+		admins, err := access.Holders(ctx, tx.Tx, ev.Org, access.GlobalAdmin)
+		if err != nil {
+			return err
+		}
+		cards, err := dir.Cards(ctx, tx.Tx, ev.Org, admins)
+		if err != nil {
+			return err
+		}
+		for _, c := range cards {
+			if c.ContactEmail == "" {
+				continue
+			}
+			if err := k.Outbox.Enqueue(ctx, tx.Tx, mail.Message{Org: ev.Org, To: c.ContactEmail, Template: "sink_disabled", Lang: c.Language,
+				Data: map[string]any{"DisplayName": c.DisplayName, "Subscription": ev.Name, "Target": ev.Sink.Target(),
+					"Link": strings.TrimSuffix(k.Config.PublicURL, "/") + "/integrations/" + ev.ID}}); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return nil
 }

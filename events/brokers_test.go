@@ -380,3 +380,67 @@ func TestBrokerSinkInput(t *testing.T) {
 		}
 	})
 }
+
+// TestPushOnCommit: on a serving node (Start), committed events reach the sink without
+// a job per event, in order, from several publishers at once.
+func TestPushOnCommit(t *testing.T) {
+	storetest.Each(t, sinkMigrations(), func(t *testing.T, db *store.DB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		e := newSinkEnv(t, db, true)
+		url, js := startNATS(t, "tok")
+		if _, err := e.sinks.CreateSubscription(ctx, e.admin, events.SubscriptionInput{Name: "Stream", EventTypes: []string{"widget.created"},
+			Sink: events.Sink{Type: "nats", Servers: []string{url}, Subject: "atrium.events", Token: "tok"}}); err != nil {
+			t.Fatal(err)
+		}
+		e.sinks.Start(ctx)
+		defer func() {
+			cancel()
+			e.sinks.Wait()
+		}()
+		const writers, each = 4, 50
+		done := make(chan struct{})
+		for w := range writers {
+			go func() {
+				defer func() { done <- struct{}{} }()
+				for i := range each {
+					e.publish(t, e.admin.Org, userMade{Name: fmt.Sprintf("%d-%03d", w, i)})
+				}
+			}()
+		}
+		for range writers {
+			<-done
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		var got []*jetstream.RawStreamMsg
+		for {
+			got = streamed(t, js)
+			if len(got) >= writers*each || time.Now().After(deadline) {
+				break
+			}
+			runtimeYield()
+		}
+		if len(got) != writers*each {
+			t.Fatalf("stream holds %d of %d events", len(got), writers*each)
+		}
+		last := map[string]string{}
+		for _, m := range got {
+			var ce cloudEvent
+			json.Unmarshal(m.Data, &ce)
+			name := ce.Data["name"].(string)
+			w, _, _ := strings.Cut(name, "-")
+			if name <= last[w] {
+				t.Fatalf("%s after %s", name, last[w])
+			}
+			last[w] = name
+		}
+		var jobs int
+		db.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE kind = 'events.push'`).Scan(&jobs)
+		if jobs != 0 {
+			t.Fatalf("%d push jobs queued on a serving node", jobs)
+		}
+	})
+}
+
+// runtimeYield waits a little for another goroutine's work: a poll, not a sleep that
+// a test's outcome depends on.
+func runtimeYield() { time.Sleep(5 * time.Millisecond) }

@@ -369,9 +369,18 @@ func (s *Sinks) failed(ctx context.Context, sub string, at int64, id string, fir
 			start = *since
 		}
 		if now.Sub(store.Time(start)) >= DisableAfter {
-			_, err := tx.ExecContext(ctx, `UPDATE event_subscriptions SET state = 'disabled', disabled_reason = $1, failures = $2, failing_since = $3,
+			const reason = "every delivery failed for 3 days"
+			if _, err := tx.ExecContext(ctx, `UPDATE event_subscriptions SET state = 'disabled', disabled_reason = $1, failures = $2, failing_since = $3,
 				updated_at = $4, version = version + 1 WHERE id = $5`,
-				"every delivery failed for 3 days", failures, start, store.Micros(now), sub)
+				reason, failures, start, store.Micros(now), sub); err != nil {
+				return err
+			}
+			row, err := scanSubscription(tx.QueryRowContext(ctx, `SELECT `+subscriptionColumns+` FROM event_subscriptions WHERE id = $1`, sub))
+			if err != nil {
+				return err
+			}
+			_, err = s.bus.Publish(ctx, tx, row.Org, row.ID, SinkDisabled{ID: row.ID, Org: row.Org, Name: row.Name, Sink: row.Sink,
+				Reason: reason, FailingSince: store.Time(start)})
 			return err
 		}
 		next := now.Add(jobs.Backoff(failures))

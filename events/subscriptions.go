@@ -156,6 +156,34 @@ type SubscriptionPatch struct {
 	State *string `json:"state"`
 }
 
+// SinkDisabled is published when Atrium disables a subscription whose sink
+// failed every delivery for DisableAfter; the organization's Global administrators are
+// mailed.
+type SinkDisabled struct {
+	ID   string       `json:"id"`
+	Org  atrium.OrgID `json:"org_id"`
+	Name string       `json:"name"`
+	// Sink is the sink's type and target (URL, servers or brokers), without secrets.
+	Sink         Sink      `json:"sink"`
+	Reason       string    `json:"reason"`
+	FailingSince time.Time `json:"failing_since"`
+}
+
+// EventType implements Payload.
+func (SinkDisabled) EventType() Type { return "event_subscription.disabled" }
+
+// Target returns where the sink delivers, for people: the URL, the servers or the
+// brokers and topic.
+func (k Sink) Target() string {
+	switch k.Type {
+	case SinkNATS:
+		return strings.Join(k.Servers, ", ") + " " + k.Subject
+	case SinkKafka:
+		return strings.Join(k.BootstrapServers, ", ") + " " + k.Topic
+	}
+	return k.URL
+}
+
 // Sealer seals secrets at rest and opens them again (the secrets keyring).
 type Sealer interface {
 	Seal(plaintext []byte, aad string) (string, error)
@@ -262,6 +290,7 @@ func NewSinks(db *store.DB, bus *Bus, queue *jobs.Queue, clock atrium.Clock, sea
 	s.Client = &http.Client{Timeout: DeliveryTimeout, Transport: &http.Transport{DialContext: s.dial, ForceAttemptHTTP2: true,
 		TLSHandshakeTimeout: 10 * time.Second, MaxIdleConnsPerHost: 4, IdleConnTimeout: time.Minute}}
 	bus.sinks = s
+	Declare[SinkDisabled](bus, "Atrium disabled an event subscription whose sink failed every delivery for 3 days.")
 	queue.Register(JobPush, s.push, jobs.Options{MaxAttempts: 40, Timeout: 10 * time.Minute})
 	queue.Register(JobPushAll, s.pushAll, jobs.Options{Timeout: 10 * time.Minute})
 	queue.Every(JobPushAll, time.Minute)

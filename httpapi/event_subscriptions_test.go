@@ -1,12 +1,14 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
@@ -104,6 +106,47 @@ func TestEventSubscriptionsAPI(t *testing.T) {
 		a.Admin.Do("GET", "/api/v1/event-subscriptions/"+sub.ID, nil).WantProblem(http.StatusNotFound, "not_found")
 		if n := e.Count(`SELECT count(*) FROM event_deliveries WHERE subscription_id = $1`, sub.ID); n != 0 {
 			t.Fatalf("%d log rows outlived the subscription", n)
+		}
+	})
+}
+
+// TestEventSubscriptionDisabledMail: a sink that fails every delivery for 3 days is
+// disabled, the event_subscription.disabled event is published, and the organization's
+// Global admins are mailed once, with a link to the subscription.
+func TestEventSubscriptionDisabledMail(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}))
+		defer srv.Close()
+		app.Need[*events.Sinks](e.Main.Kernel).Client = srv.Client()
+		a := e.Signup("Flaky Co", "flaky")
+		var sub events.Subscription
+		a.Admin.Do("POST", "/api/v1/event-subscriptions", map[string]any{"name": "Flaky HR", "event_types": []string{"user.*"},
+			"sink": map[string]any{"type": "webhook", "url": srv.URL + "/in"}}).Want(http.StatusCreated).Decode(&sub)
+		a.Admin.CreateUser("kim")
+		e.RunJobs()
+		for i := range 200 {
+			var now events.Subscription
+			a.Admin.Do("GET", "/api/v1/event-subscriptions/"+sub.ID, nil).Want(http.StatusOK).Decode(&now)
+			if now.State == "disabled" {
+				break
+			}
+			// Events keep coming (an event failing for a day is given up).
+			a.Admin.CreateUser(fmt.Sprintf("kim%d", i))
+			runPeriodic(e, 2*time.Hour)
+		}
+		var now events.Subscription
+		a.Admin.Do("GET", "/api/v1/event-subscriptions/"+sub.ID, nil).Want(http.StatusOK).Decode(&now)
+		if now.State != "disabled" || now.DisabledReason == "" {
+			t.Fatalf("after 3 days of failures: %+v", now)
+		}
+		mails := e.Strings("SELECT to_addr FROM mail_outbox WHERE template = 'sink_disabled' AND org_id = $1", string(a.ID))
+		if len(mails) != 1 {
+			t.Fatalf("disabled mails: %v", mails)
+		}
+		if n := e.Count("SELECT count(*) FROM events WHERE type = 'event_subscription.disabled' AND org_id = $1 AND subject = $2", string(a.ID), sub.ID); n != 1 {
+			t.Fatalf("%d event_subscription.disabled events", n)
 		}
 	})
 }

@@ -417,6 +417,9 @@ func TestTemplates(t *testing.T) {
 			"Losses": []string{"Zoë <b>Ray</b> (zoe@contoso.example): 3 alerts will be deleted; 1 search topic is kept"}, "MoreLosses": 2,
 			"Data": "3 alerts, 2 settings will be deleted; 1 search topic is kept",
 		}, "Atrium Business <Premium> trial ends in 7 days, on 13 Apr 2031"},
+		{"sink_disabled", map[string]any{
+			"DisplayName": hostile, "Subscription": "HR <tool>", "Target": "https://hr.example/hooks", "Link": "https://atrium.example/integrations/1",
+		}, `"HR <tool>" stopped receiving events`},
 	}
 
 	// Every template has a case here, and every case a template.

@@ -31,7 +31,7 @@ import (
 
 // startNATS runs an embedded nats-server with JetStream on loopback, requiring token,
 // with a stream that captures atrium.events.>.
-func startNATS(t *testing.T, token string) (url string, js jetstream.JetStream) {
+func startNATS(t testing.TB, token string) (url string, js jetstream.JetStream) {
 	t.Helper()
 	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(),
 		Authorization: token, NoLog: true, NoSigs: true})

@@ -95,13 +95,8 @@ func (s *Sinks) fanOut(ctx context.Context, tx *store.Tx, e *Event) error {
 			t.id, store.Micros(e.Time), e.ID); err != nil {
 			return err
 		}
-		switch {
-		case !t.active:
-		case s.started():
-			id := t.id
-			tx.AfterCommit(func() { s.kick(id) })
-		default:
-			if err := s.queue.Enqueue(ctx, tx, JobPush, push{Subscription: t.id}, time.Time{}); err != nil {
+		if t.active {
+			if err := s.pushAfter(ctx, tx, t.id); err != nil {
 				return err
 			}
 		}
@@ -291,18 +286,25 @@ func (s *Sinks) settle(ctx context.Context, sub string, atts []Attempt, done []p
 		if err := record(ctx, tx, atts); err != nil {
 			return err
 		}
-		for len(done) > 0 {
-			chunk := done[:min(len(done), 500)]
-			done = done[len(chunk):]
-			args := []any{sub, chunk[0].at, chunk[len(chunk)-1].at}
-			marks := make([]string, len(chunk))
-			for i, pe := range chunk {
-				args = append(args, pe.id)
-				marks[i] = "$" + strconv.Itoa(i+4)
+		if len(done) > 0 && tx.Dialect == store.Postgres {
+			ats, ids := make([]int64, len(done)), make([]string, len(done))
+			for i, pe := range done {
+				ats[i], ids[i] = pe.at, pe.id
 			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM event_pending WHERE subscription_id = $1 AND created_at BETWEEN $2 AND $3
-				AND event_id IN (`+strings.Join(marks, ", ")+`)`, args...); err != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM event_pending WHERE subscription_id = $1 AND (created_at, event_id) IN
+				(SELECT * FROM unnest($2::bigint[], $3::text[]))`, sub, ats, ids); err != nil {
 				return err
+			}
+		} else if len(done) > 0 {
+			stmt, err := tx.PrepareContext(ctx, `DELETE FROM event_pending WHERE subscription_id = $1 AND created_at = $2 AND event_id = $3`)
+			if err != nil {
+				return err
+			}
+			defer stmt.Close()
+			for _, pe := range done {
+				if _, err := stmt.ExecContext(ctx, sub, pe.at, pe.id); err != nil {
+					return err
+				}
 			}
 		}
 		if len(atts) > 0 && atts[0].OK {
@@ -536,25 +538,37 @@ func sign(secret, id, ts string, body []byte) (string, error) {
 	return base64.StdEncoding.EncodeToString(m.Sum(nil)), nil
 }
 
-// record writes attempts to the delivery log, in tx.
+// record writes attempts to the delivery log, in tx, through one prepared statement:
+// SQLite parses a multi-row insert with thousands of numbered parameters in quadratic
+// time.
 func record(ctx context.Context, tx *store.Tx, atts []Attempt) error {
-	for len(atts) > 0 {
-		chunk := atts[:min(len(atts), 500)]
-		atts = atts[len(chunk):]
-		values := make([]string, len(chunk))
-		args := make([]any, 0, len(chunk)*11)
-		for i, a := range chunk {
-			n := len(args)
-			marks := make([]string, 11)
-			for j := range marks {
-				marks[j] = "$" + strconv.Itoa(n+j+1)
-			}
-			values[i] = "(" + strings.Join(marks, ", ") + ")"
-			args = append(args, a.ID, a.Subscription, string(a.Org), a.EventID, string(a.EventType), store.Micros(a.At), a.OK, a.StatusCode,
-				int64(a.Latency*1000), a.Response, a.Error)
+	if len(atts) == 0 {
+		return nil
+	}
+	if tx.Dialect == store.Postgres {
+		// One statement of arrays: a round trip per batch rather than per attempt.
+		n := len(atts)
+		ids, subs, orgs, evs, types, resps, errs := make([]string, n), make([]string, n), make([]string, n), make([]string, n),
+			make([]string, n), make([]string, n), make([]string, n)
+		ats, lats, oks, codes := make([]int64, n), make([]int64, n), make([]bool, n), make([]int, n)
+		for i, a := range atts {
+			ids[i], subs[i], orgs[i], evs[i], types[i], resps[i], errs[i] = a.ID, a.Subscription, string(a.Org), a.EventID, string(a.EventType), a.Response, a.Error
+			ats[i], lats[i], oks[i], codes[i] = store.Micros(a.At), int64(a.Latency*1000), a.OK, a.StatusCode
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO event_deliveries (id, subscription_id, org_id, event_id, event_type, attempted_at, ok, status_code,
-			latency_us, response, error) VALUES `+strings.Join(values, ", "), args...); err != nil {
+		_, err := tx.ExecContext(ctx, `INSERT INTO event_deliveries (id, subscription_id, org_id, event_id, event_type, attempted_at, ok, status_code,
+			latency_us, response, error) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::boolean[],
+			$8::int[], $9::bigint[], $10::text[], $11::text[])`, ids, subs, orgs, evs, types, ats, oks, codes, lats, resps, errs)
+		return err
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO event_deliveries (id, subscription_id, org_id, event_id, event_type, attempted_at, ok, status_code,
+		latency_us, response, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, a := range atts {
+		if _, err := stmt.ExecContext(ctx, a.ID, a.Subscription, string(a.Org), a.EventID, string(a.EventType), store.Micros(a.At), a.OK,
+			a.StatusCode, int64(a.Latency*1000), a.Response, a.Error); err != nil {
 			return err
 		}
 	}

@@ -274,6 +274,16 @@ func (s *Sinks) kick(sub string) {
 	}()
 }
 
+// pushAfter starts a push of sub once tx commits: on this node at once when it serves,
+// else through a job.
+func (s *Sinks) pushAfter(ctx context.Context, tx *store.Tx, sub string) error {
+	if s.started() {
+		tx.AfterCommit(func() { s.kick(sub) })
+		return nil
+	}
+	return s.queue.Enqueue(ctx, tx, JobPush, push{Subscription: sub}, time.Time{})
+}
+
 func (s *Sinks) started() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -674,7 +684,7 @@ func (s *Sinks) UpdateSubscription(ctx context.Context, p *access.Principal, id 
 			return err
 		}
 		if resumed {
-			if err := s.queue.Enqueue(ctx, tx, JobPush, push{Subscription: sub.ID}, time.Time{}); err != nil {
+			if err := s.pushAfter(ctx, tx, sub.ID); err != nil {
 				return err
 			}
 		}

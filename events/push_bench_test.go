@@ -1,0 +1,213 @@
+package events_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/atrium-admin/atrium"
+	"github.com/atrium-admin/atrium/events"
+	"github.com/atrium-admin/atrium/jobs"
+	"github.com/atrium-admin/atrium/secrets"
+	"github.com/atrium-admin/atrium/store"
+	"github.com/atrium-admin/atrium/store/storetest"
+)
+
+// BenchmarkPushToBroker measures the whole path of an event: b.N changes committed by
+// four writers, each in its own transaction, pushed by a serving node (Start) to a NATS
+// JetStream stream or a Kafka topic, and received by a consumer. It reports events per
+// second from the first commit to the last receipt, the p50 and p95 lag from an event's
+// time (taken in its transaction) to its receipt, and the heap in use at the end.
+// ATRIUM_BENCH_EVENT_RATE paces the writers (events per second in all) to measure the
+// lag below saturation. Run:
+//
+//	go test ./events -run '^$' -bench PushToBroker -benchtime 100000x
+func BenchmarkPushToBroker(b *testing.B) {
+	for _, d := range storetest.Dialects() {
+		for _, sink := range []string{"nats", "kafka"} {
+			b.Run(string(d)+"/"+sink, func(b *testing.B) { benchPush(b, d, sink, false) })
+		}
+	}
+}
+
+// BenchmarkDrainToBroker measures the push alone: b.N events already committed (a
+// consumer that was paused, a broker that was down) drained to NATS or Kafka, events
+// per second from resuming to the last receipt. Run:
+//
+//	go test ./events -run '^$' -bench DrainToBroker -benchtime 100000x
+func BenchmarkDrainToBroker(b *testing.B) {
+	for _, d := range storetest.Dialects() {
+		for _, sink := range []string{"nats", "kafka"} {
+			b.Run(string(d)+"/"+sink, func(b *testing.B) { benchPush(b, d, sink, true) })
+		}
+	}
+}
+
+// received collects the lag of every event a consumer got, once per id.
+type received struct {
+	mu   sync.Mutex
+	seen map[string]bool
+	lags []time.Duration
+	last time.Time
+	all  chan struct{}
+	want int
+}
+
+func (r *received) add(body []byte) {
+	var ce struct {
+		ID   string    `json:"id"`
+		Time time.Time `json:"time"`
+	}
+	if json.Unmarshal(body, &ce) != nil {
+		return
+	}
+	now := time.Now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.seen[ce.ID] {
+		return
+	}
+	r.seen[ce.ID] = true
+	r.lags = append(r.lags, now.Sub(ce.Time))
+	r.last = now
+	if len(r.seen) == r.want {
+		close(r.all)
+	}
+}
+
+func benchPush(b *testing.B, d store.Dialect, sink string, drain bool) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db := storetest.Open(b, d, sinkMigrations())
+	clock := atrium.SystemClock{}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	q := jobs.New(db, clock, log)
+	bus := events.New(db, q, clock)
+	sinks := events.NewSinks(db, bus, q, clock, secrets.Ephemeral(), log)
+	sinks.AllowPrivate = true
+	events.Declare[userMade](bus, "A widget was made.")
+	admin := adminOf(atrium.OrgID(uuid.NewString()))
+	got := &received{seen: map[string]bool{}, all: make(chan struct{}), want: b.N}
+
+	var in events.Sink
+	switch sink {
+	case "nats":
+		url, _ := startNATS(b, "tok")
+		nc, err := nats.Connect(url, nats.Token("tok"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer nc.Close()
+		if _, err := nc.Subscribe("atrium.events.>", func(m *nats.Msg) { got.add(m.Data) }); err != nil {
+			b.Fatal(err)
+		}
+		nc.Flush()
+		in = events.Sink{Type: "nats", Servers: []string{url}, Subject: "atrium.events", Token: "tok"}
+	case "kafka":
+		c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "lake"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer c.Close()
+		consumer, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.ConsumeTopics("lake"), kgo.FetchMaxWait(50*time.Millisecond))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer consumer.Close()
+		go func() {
+			for ctx.Err() == nil {
+				consumer.PollFetches(ctx).EachRecord(func(r *kgo.Record) { got.add(r.Value) })
+			}
+		}()
+		off := false
+		in = events.Sink{Type: "kafka", BootstrapServers: c.ListenAddrs(), Topic: "lake", TLS: &off}
+	}
+	sub, err := sinks.CreateSubscription(ctx, admin, events.SubscriptionInput{Name: "bench", EventTypes: []string{"widget.created"}, Sink: in})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if !drain {
+		sinks.Start(ctx)
+		defer sinks.Wait()
+	} else {
+		paused := events.SubscriptionPaused
+		if _, err := sinks.UpdateSubscription(ctx, admin, sub.ID, events.SubscriptionPatch{State: &paused}, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	rate, _ := strconv.Atoi(os.Getenv("ATRIUM_BENCH_EVENT_RATE"))
+	writers, _ := strconv.Atoi(os.Getenv("ATRIUM_BENCH_WRITERS"))
+	if writers <= 0 {
+		writers = 8
+	}
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n := b.N / writers
+			if w < b.N%writers {
+				n++
+			}
+			for i := range n {
+				if rate > 0 {
+					// Writer w's event i is due at a fixed point of the paced schedule.
+					due := start.Add(time.Duration(float64(i*writers+w) / float64(rate) * float64(time.Second)))
+					time.Sleep(time.Until(due))
+				}
+				if err := db.Tx(ctx, func(tx *store.Tx) error {
+					_, err := bus.Publish(ctx, tx, admin.Org, "subject", userMade{Name: fmt.Sprintf("%d-%d", w, i)})
+					return err
+				}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if drain {
+		start = time.Now()
+		sinks.Start(ctx)
+		defer sinks.Wait()
+		active := events.SubscriptionActive
+		if _, err := sinks.UpdateSubscription(ctx, admin, sub.ID, events.SubscriptionPatch{State: &active}, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	select {
+	case <-got.all:
+	case <-time.After(5 * time.Minute):
+		b.Fatalf("received %d of %d events", len(got.seen), b.N)
+	}
+	b.StopTimer()
+	got.mu.Lock()
+	elapsed := got.last.Sub(start)
+	lags := slices.Clone(got.lags)
+	got.mu.Unlock()
+	slices.Sort(lags)
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "events/s")
+	b.ReportMetric(float64(lags[len(lags)/2].Microseconds())/1000, "p50-lag-ms")
+	b.ReportMetric(float64(lags[len(lags)*95/100].Microseconds())/1000, "p95-lag-ms")
+	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MB")
+	b.ReportMetric(0, "ns/op")
+}

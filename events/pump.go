@@ -57,23 +57,26 @@ type push struct {
 
 // fanOut writes a pending row, in the publishing transaction, for every active or
 // paused subscription of the event's organization whose filter takes the event, and
-// queues a push for the active ones.
+// starts a push of the active ones after commit, unless one is already scheduled for
+// the end of their backoff.
 func (s *Sinks) fanOut(ctx context.Context, tx *store.Tx, e *Event) error {
 	if !s.KnownType(e.Type) {
 		return nil
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, event_types, state FROM event_subscriptions WHERE org_id = $1 AND state <> 'disabled'`, string(e.Org))
+	rows, err := tx.QueryContext(ctx, `SELECT id, event_types, state, next_attempt_at FROM event_subscriptions WHERE org_id = $1 AND state <> 'disabled'`, string(e.Org))
 	if err != nil {
 		return err
 	}
 	type target struct {
-		id     string
-		active bool
+		id   string
+		push bool
 	}
 	var targets []target
+	now := store.Micros(s.clock.Now())
 	for rows.Next() {
 		var id, types, state string
-		if err := rows.Scan(&id, &types, &state); err != nil {
+		var next int64
+		if err := rows.Scan(&id, &types, &state, &next); err != nil {
 			rows.Close()
 			return err
 		}
@@ -83,7 +86,7 @@ func (s *Sinks) fanOut(ctx context.Context, tx *store.Tx, e *Event) error {
 			return err
 		}
 		if matches(filter, e.Type) {
-			targets = append(targets, target{id, state == SubscriptionActive})
+			targets = append(targets, target{id, state == SubscriptionActive && next <= now})
 		}
 	}
 	rows.Close()
@@ -95,7 +98,7 @@ func (s *Sinks) fanOut(ctx context.Context, tx *store.Tx, e *Event) error {
 			t.id, store.Micros(e.Time), e.ID); err != nil {
 			return err
 		}
-		if t.active {
+		if t.push {
 			if err := s.pushAfter(ctx, tx, t.id); err != nil {
 				return err
 			}

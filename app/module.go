@@ -257,6 +257,7 @@ func wireEvents(_ context.Context, k *Kernel) error {
 	})
 	Provide(k, sinks)
 	k.API(httpapi.EventSubscriptions(sinks))
+	k.API(httpapi.Events(sinks))
 	k.API(httpapi.EventTypes(k.Events))
 	return nil
 }

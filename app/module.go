@@ -256,6 +256,7 @@ func wireEvents(_ context.Context, k *Kernel) error {
 		sinks.Wait()
 	})
 	Provide(k, sinks)
+	k.Pages(web.Integrations(sinks, k.Events))
 	k.API(httpapi.EventSubscriptions(sinks))
 	k.API(httpapi.Events(sinks))
 	k.API(httpapi.EventTypes(k.Events))

@@ -101,7 +101,7 @@ func navigationFlow(t *testing.T, m *app.Main, b *tab) {
 		{"", []string{"/"}},
 		{"USERS", []string{"/users", "/deleted-users", "/roles"}},
 		{"BILLING", []string{"/billing/purchase", "/billing/licenses", "/billing/invoices", "/partner/customers"}},
-		{"SETTINGS", []string{"/account", "/settings", "/tokens", "/audit"}},
+		{"SETTINGS", []string{"/account", "/settings", "/tokens", "/audit", "/integrations"}},
 		{"ADMIN CENTERS", []string{"/apps/social"}},
 	}
 	if !slices.EqualFunc(sections, want, func(a, b navSectionSeen) bool { return a.Title == b.Title && slices.Equal(a.Hrefs, b.Hrefs) }) {

@@ -63,7 +63,7 @@ func TestNavigationGrouped(t *testing.T) {
 				{"", []string{"/"}},
 				{"Users", []string{"/users", "/deleted-users", "/roles"}},
 				{"Billing", []string{"/billing/purchase", "/billing/licenses", "/billing/invoices", "/partner/customers"}},
-				{"Settings", []string{"/account", "/settings", "/tokens", "/audit"}},
+				{"Settings", []string{"/account", "/settings", "/tokens", "/audit", "/integrations"}},
 				// The sign-up trial licenses the first admin for Social Engagement.
 				{"Admin centers", []string{"/apps/social"}},
 			}},

@@ -20,7 +20,7 @@ import (
 var pseudoPages = []string{"/", "/account", "/account/password", "/no-such-page",
 	"/users", "/users?filter=licensed", "/users/new", "/deleted-users", "/roles",
 	"/billing/purchase", "/billing/licenses", "/billing/invoices", "/partner/customers",
-	"/settings", "/tokens", "/audit", "/users/licenses/upload"}
+	"/settings", "/tokens", "/audit", "/integrations", "/users/licenses/upload"}
 
 // operatorPseudoPages are the operator's pages, checked signed in as the operator.
 var operatorPseudoPages = []string{"/", "/organizations", "/catalog", "/catalog/new", "/mail", "/tax-rates"}

@@ -247,6 +247,9 @@ func wireEvents(_ context.Context, k *Kernel) error {
 	// Subscriptions deliver the organizations' events to their webhooks.
 	sinks := events.NewSinks(k.DB, k.Events, k.Queue, k.Clock, k.Secrets, k.Log)
 	sinks.AllowPrivate = k.Config.AllowPrivateSinks
+	if k.Config.EventPushLease > 0 {
+		sinks.Lease = k.Config.EventPushLease
+	}
 	sinks.Render = func(e *events.Event) ([]byte, error) { return json.Marshal(events.ToCloudEvent(e, k.Config.PublicURL)) }
 	k.Secrets.Register("events.subscriptions", sinks.Reseal)
 	// A serving node pushes a subscription as soon as its events commit.

@@ -43,8 +43,9 @@ const (
 	// DisableAfter is how long a sink may fail every delivery before its subscription
 	// is disabled.
 	DisableAfter = 3 * 24 * time.Hour
-	// pushLease is how long a push holds its subscription without renewing.
-	pushLease = 2 * time.Minute
+	// DefaultPushLease is how long a push holds its subscription without renewing: the
+	// longest a subscription waits after the node pushing it died.
+	DefaultPushLease = 30 * time.Second
 	// pushBatch is how many pending events a push reads at a time.
 	pushBatch = 100
 	// responseSnippet is how much of a sink's answer the delivery log keeps.
@@ -150,7 +151,7 @@ func (s *Sinks) pushLeased(ctx context.Context, id string) error {
 	now := s.clock.Now()
 	res, err := s.db.Write().ExecContext(ctx, `UPDATE event_subscriptions SET lease_until = $1, lease_owner = $2
 		WHERE id = $3 AND state = 'active' AND lease_until < $4 AND next_attempt_at <= $4`,
-		store.Micros(now.Add(pushLease)), s.node, id, store.Micros(now))
+		store.Micros(now.Add(s.Lease)), s.node, id, store.Micros(now))
 	if err != nil {
 		return err
 	}
@@ -312,7 +313,7 @@ func (s *Sinks) settle(ctx context.Context, sub string, atts []Attempt, done []p
 		}
 		if len(atts) > 0 && atts[0].OK {
 			_, err := tx.ExecContext(ctx, `UPDATE event_subscriptions SET failures = 0, failing_since = NULL, next_attempt_at = 0, lease_until = $1
-				WHERE id = $2 AND lease_owner = $3`, store.Micros(s.clock.Now().Add(pushLease)), sub, s.node)
+				WHERE id = $2 AND lease_owner = $3`, store.Micros(s.clock.Now().Add(s.Lease)), sub, s.node)
 			return err
 		}
 		return nil
@@ -397,8 +398,8 @@ func (s *Sinks) failed(ctx context.Context, sub string, at int64, id string, fir
 	})
 }
 
-// pushAll queues a push for every active subscription with pending events that no push
-// holds and whose backoff is over.
+// pushAll starts a push for every active subscription with pending events that no push
+// holds and whose backoff is over: on this node when it serves, else through jobs.
 func (s *Sinks) pushAll(ctx context.Context, _ *jobs.Job) error {
 	now := store.Micros(s.clock.Now())
 	return s.db.Tx(ctx, func(tx *store.Tx) error {
@@ -421,7 +422,7 @@ func (s *Sinks) pushAll(ctx context.Context, _ *jobs.Job) error {
 			return err
 		}
 		for _, id := range ids {
-			if err := s.queue.Enqueue(ctx, tx, JobPush, push{Subscription: id}, time.Time{}); err != nil {
+			if err := s.pushAfter(ctx, tx, id); err != nil {
 				return err
 			}
 		}
@@ -456,7 +457,7 @@ func (d *webhookDriver) send(ctx context.Context, evs []*Event, bodies [][]byte,
 	for i, e := range evs {
 		d.s.post(ctx, d.sub, d.url, e, bodies[i], &atts[i])
 		// A slow receiver must not outlast the lease before the results are committed.
-		if !atts[i].OK || time.Since(start) > pushLease/2 {
+		if !atts[i].OK || time.Since(start) > d.s.Lease/2 {
 			return i + 1
 		}
 	}

@@ -212,6 +212,9 @@ type Sinks struct {
 	// KnownType reports whether t is an event type subscriptions may name: by default
 	// the types modules declared (Declare).
 	KnownType func(t Type) bool
+	// Lease is how long a push holds a subscription without renewing it: how long a
+	// subscription waits when the node pushing it dies (DefaultPushLease).
+	Lease time.Duration
 	// TLSConfig, when set, is the TLS configuration of broker connections (tests trust
 	// their own certificate authority with it).
 	TLSConfig *tls.Config
@@ -234,6 +237,28 @@ func (s *Sinks) Start(ctx context.Context) {
 	s.mu.Lock()
 	s.runCtx = ctx
 	s.mu.Unlock()
+	// What a node that stopped left pending goes out now and, when that node's lease
+	// was still running, once it has run out: not at the next minute's sweep.
+	resume := func() {
+		if err := s.pushAll(ctx, nil); err != nil && ctx.Err() == nil {
+			s.log.Warn("events: resume pushes", "err", err)
+		}
+	}
+	resume()
+	s.pushes.Add(1)
+	go func() {
+		defer s.pushes.Done()
+		t := time.NewTicker(s.Lease)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				resume()
+			}
+		}
+	}()
 }
 
 // Wait waits for the pushes Start began and closes the broker clients.
@@ -294,7 +319,7 @@ func (s *Sinks) started() bool {
 // with jobs of queue.
 func NewSinks(db *store.DB, bus *Bus, queue *jobs.Queue, clock atrium.Clock, sealer Sealer, log *slog.Logger) *Sinks {
 	s := &Sinks{db: db, bus: bus, queue: queue, clock: clock, sealer: sealer, log: log, node: uuid.NewString(),
-		running: map[string]bool{}, again: map[string]bool{},
+		running: map[string]bool{}, again: map[string]bool{}, Lease: DefaultPushLease,
 		Render:    func(e *Event) ([]byte, error) { return json.Marshal(ToCloudEvent(e, "http://atrium.localhost")) },
 		KnownType: bus.External}
 	s.Client = &http.Client{Timeout: DeliveryTimeout, Transport: &http.Transport{DialContext: s.dial, ForceAttemptHTTP2: true,

@@ -150,3 +150,52 @@ func TestEventSubscriptionDisabledMail(t *testing.T) {
 		}
 	})
 }
+
+// TestBrokerSubscriptionsAPI: NATS and Kafka (Event Hubs) subscriptions through the API:
+// credentials are taken, never returned, and bad settings are problems naming their
+// fields; the sink's type cannot change and only webhooks rotate a secret.
+func TestBrokerSubscriptionsAPI(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		a := e.Signup("Brokers Co", "brokers")
+		a.Admin.Do("POST", "/api/v1/event-subscriptions", map[string]any{"name": "Lake", "event_types": []string{"user.*"},
+			"sink": map[string]any{"type": "kafka", "bootstrap_servers": []string{"lake.servicebus.windows.net"}, "topic": "a b",
+				"sasl_mechanism": "PLAIN", "username": "$ConnectionString"}}).
+			WantProblem(http.StatusBadRequest, "invalid", "sink.bootstrap_servers[0]", "sink.topic", "sink.password")
+		a.Admin.Do("POST", "/api/v1/event-subscriptions", map[string]any{"name": "Stream", "event_types": []string{"user.*"},
+			"sink": map[string]any{"type": "nats", "servers": []string{"http://127.0.0.1:4222"}, "subject": "atrium.>"}}).
+			WantProblem(http.StatusBadRequest, "invalid", "sink.servers[0]", "sink.subject")
+		const conn = "Endpoint=sb://lake.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=c2VjcmV0"
+		var lake events.Subscription
+		body := a.Admin.Do("POST", "/api/v1/event-subscriptions", map[string]any{"name": "Lake", "event_types": []string{"user.*", "license.assigned"},
+			"sink": map[string]any{"type": "kafka", "bootstrap_servers": []string{"127.0.0.1:9093"}, "topic": "atrium-events",
+				"sasl_mechanism": "PLAIN", "username": "$ConnectionString", "password": conn}}).Want(http.StatusCreated)
+		body.Decode(&lake)
+		if lake.Secret != "" || lake.Sink.Password != "" || !lake.Sink.HasCredentials || lake.Sink.Topic != "atrium-events" {
+			t.Fatalf("created %+v", lake.Sink)
+		}
+		var raw map[string]any
+		a.Admin.Do("GET", "/api/v1/event-subscriptions/"+lake.ID, nil).Want(http.StatusOK).Decode(&raw)
+		if s := fmt.Sprint(raw); strings.Contains(s, "SharedAccessKey") {
+			t.Fatalf("the connection string came back: %s", s)
+		}
+		if n := e.Count("SELECT count(*) FROM event_subscriptions WHERE secret_sealed LIKE '%SharedAccessKey%' OR sink_config LIKE '%SharedAccessKey%'"); n != 0 {
+			t.Fatal("the connection string is stored in the clear")
+		}
+		// A change without credentials keeps them; another type is refused.
+		var moved events.Subscription
+		a.Admin.Do("PATCH", "/api/v1/event-subscriptions/"+lake.ID, map[string]any{"sink": map[string]any{"bootstrap_servers": []string{"127.0.0.2:9093"},
+			"topic": "atrium-events", "sasl_mechanism": "PLAIN", "username": "$ConnectionString"}}).Want(http.StatusOK).Decode(&moved)
+		if moved.Sink.BootstrapServers[0] != "127.0.0.2:9093" || !moved.Sink.HasCredentials {
+			t.Fatalf("moved %+v", moved.Sink)
+		}
+		a.Admin.Do("PATCH", "/api/v1/event-subscriptions/"+lake.ID, map[string]any{"sink": map[string]any{"type": "webhook", "url": "https://127.0.0.1/x"}}).
+			WantProblem(http.StatusBadRequest, "invalid", "sink.type")
+		a.Admin.Do("POST", "/api/v1/event-subscriptions/"+lake.ID+"/rotate-secret", nil).WantProblem(http.StatusConflict, "conflict")
+		// The test event to a broker that is not there is a failed attempt, not an error.
+		var att events.Attempt
+		a.Admin.Do("POST", "/api/v1/event-subscriptions/"+lake.ID+"/test", nil).Want(http.StatusOK).Decode(&att)
+		if att.OK || att.Error == "" {
+			t.Fatalf("test event to nowhere: %+v", att)
+		}
+	})
+}

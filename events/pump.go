@@ -94,11 +94,21 @@ func (s *Sinks) fanOut(ctx context.Context, tx *store.Tx, e *Event) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	if len(targets) == 0 {
+		return nil
+	}
+	// One statement for all of them: a change costs a round trip, whatever the number
+	// of subscriptions.
+	values := make([]string, len(targets))
+	args := []any{store.Micros(e.Time), e.ID}
+	for i, t := range targets {
+		args = append(args, t.id)
+		values[i] = fmt.Sprintf("($%d, $1, $2)", i+3)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO event_pending (subscription_id, created_at, event_id) VALUES `+strings.Join(values, ", "), args...); err != nil {
+		return err
+	}
 	for _, t := range targets {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO event_pending (subscription_id, created_at, event_id) VALUES ($1, $2, $3)`,
-			t.id, store.Micros(e.Time), e.ID); err != nil {
-			return err
-		}
 		if t.push {
 			if err := s.pushAfter(ctx, tx, t.id); err != nil {
 				return err

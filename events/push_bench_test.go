@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"runtime"
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -142,7 +145,10 @@ func benchPush(b *testing.B, d store.Dialect, sink string, drain bool) {
 	}
 	if !drain {
 		sinks.Start(ctx)
-		defer sinks.Wait()
+		defer func() {
+			cancel()
+			sinks.Wait()
+		}()
 	} else {
 		paused := events.SubscriptionPaused
 		if _, err := sinks.UpdateSubscription(ctx, admin, sub.ID, events.SubscriptionPatch{State: &paused}, 0); err != nil {
@@ -185,7 +191,10 @@ func benchPush(b *testing.B, d store.Dialect, sink string, drain bool) {
 	if drain {
 		start = time.Now()
 		sinks.Start(ctx)
-		defer sinks.Wait()
+		defer func() {
+			cancel()
+			sinks.Wait()
+		}()
 		active := events.SubscriptionActive
 		if _, err := sinks.UpdateSubscription(ctx, admin, sub.ID, events.SubscriptionPatch{State: &active}, 0); err != nil {
 			b.Fatal(err)
@@ -210,4 +219,73 @@ func benchPush(b *testing.B, d store.Dialect, sink string, drain bool) {
 	b.ReportMetric(float64(lags[len(lags)*95/100].Microseconds())/1000, "p95-lag-ms")
 	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MB")
 	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkWebhookFanOut measures webhook deliveries per second: b.N events committed
+// for an organization with 50 subscriptions, each to its own loopback TLS receiver, on
+// a serving node; from the first commit until every receiver has every event. Run:
+//
+//	go test ./events -run '^$' -bench WebhookFanOut -benchtime 200x
+func BenchmarkWebhookFanOut(b *testing.B) {
+	for _, d := range storetest.Dialects() {
+		b.Run(string(d), func(b *testing.B) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			db := storetest.Open(b, d, sinkMigrations())
+			clock := atrium.SystemClock{}
+			log := slog.New(slog.NewTextHandler(io.Discard, nil))
+			q := jobs.New(db, clock, log)
+			bus := events.New(db, q, clock)
+			sinks := events.NewSinks(db, bus, q, clock, secrets.Ephemeral(), log)
+			sinks.AllowPrivate = true
+			events.Declare[userMade](bus, "A widget was made.")
+			admin := adminOf(atrium.OrgID(uuid.NewString()))
+			const subs = 50
+			var delivered atomic.Int64
+			want := int64(subs * b.N)
+			all := make(chan struct{})
+			srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				io.Copy(io.Discard, r.Body)
+				if delivered.Add(1) == want {
+					close(all)
+				}
+			}))
+			defer srv.Close()
+			tr := srv.Client().Transport.(*http.Transport).Clone()
+			tr.MaxIdleConnsPerHost = subs
+			sinks.Client = &http.Client{Transport: tr}
+			for i := range subs {
+				if _, err := sinks.CreateSubscription(ctx, admin, events.SubscriptionInput{Name: fmt.Sprintf("hook %d", i), EventTypes: []string{"widget.created"},
+					Sink: events.Sink{Type: "webhook", URL: fmt.Sprintf("%s/hook/%d", srv.URL, i)}}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			sinks.Start(ctx)
+			defer func() {
+				cancel()
+				sinks.Wait()
+			}()
+			b.ResetTimer()
+			start := time.Now()
+			for i := range b.N {
+				if err := db.Tx(ctx, func(tx *store.Tx) error {
+					_, err := bus.Publish(ctx, tx, admin.Org, "subject", userMade{Name: strconv.Itoa(i)})
+					return err
+				}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			select {
+			case <-all:
+			case <-time.After(time.Minute):
+				var failed int
+				var last string
+				db.Read().QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MAX(error), '') FROM event_deliveries WHERE NOT ok`).Scan(&failed, &last)
+				b.Fatalf("%d of %d deliveries; %d failed attempts (%s)", delivered.Load(), want, failed, last)
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(want)/time.Since(start).Seconds(), "deliveries/s")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
 }

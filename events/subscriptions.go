@@ -261,7 +261,8 @@ func (s *Sinks) Start(ctx context.Context) {
 	}()
 }
 
-// Wait waits for the pushes Start began and closes the broker clients.
+// Wait waits, once Start's context has ended, for the pushes Start began, and closes
+// the broker clients.
 func (s *Sinks) Wait() {
 	s.pushes.Wait()
 	s.clients.closeAll()

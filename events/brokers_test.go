@@ -444,3 +444,37 @@ func TestPushOnCommit(t *testing.T) {
 // runtimeYield waits a little for another goroutine's work: a poll, not a sleep that
 // a test's outcome depends on.
 func runtimeYield() { time.Sleep(5 * time.Millisecond) }
+
+// TestKafkaSCRAM: a broker taking SCRAM-SHA-512 gets the events over TLS.
+func TestKafkaSCRAM(t *testing.T) {
+	storetest.Each(t, sinkMigrations(), func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		cert, pool := selfSigned(t)
+		c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "audit"), kfake.EnableSASL(),
+			kfake.Superuser("SCRAM-SHA-512", "atrium", "s3cret"), kfake.TLS(&tls.Config{Certificates: []tls.Certificate{cert}}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(c.Close)
+		e := newSinkEnv(t, db, true)
+		e.sinks.TLSConfig = &tls.Config{RootCAs: pool}
+		sub, err := e.sinks.CreateSubscription(ctx, e.admin, events.SubscriptionInput{Name: "Audit", EventTypes: []string{"widget.*"},
+			Sink: events.Sink{Type: "kafka", BootstrapServers: c.ListenAddrs(), Topic: "audit", SASLMechanism: "SCRAM-SHA-512", Username: "atrium", Password: "s3cret"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 10 {
+			e.publish(t, e.admin.Org, userMade{Name: fmt.Sprintf("s%d", i)})
+		}
+		e.run(t)
+		log, _, err := e.sinks.Deliveries(ctx, e.admin, sub.ID, 20, "")
+		if err != nil || len(log) != 10 {
+			t.Fatalf("delivery log: %d entries, %v", len(log), err)
+		}
+		for _, a := range log {
+			if !a.OK || !strings.HasPrefix(a.Response, "partition 0 offset ") {
+				t.Fatalf("attempt %+v", a)
+			}
+		}
+	})
+}

@@ -64,7 +64,8 @@ func (s *Sinks) fanOut(ctx context.Context, tx *store.Tx, e *Event) error {
 	if !s.KnownType(e.Type) {
 		return nil
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, event_types, state, next_attempt_at FROM event_subscriptions WHERE org_id = $1 AND state <> 'disabled'`, string(e.Org))
+	rows, err := tx.QueryContext(ctx, `SELECT id, event_types, state, next_attempt_at FROM event_subscriptions
+		WHERE (org_id = $1 OR instance_wide) AND state <> 'disabled'`, string(e.Org))
 	if err != nil {
 		return err
 	}

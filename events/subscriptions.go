@@ -122,7 +122,10 @@ type Subscription struct {
 	Name       string       `json:"name"`
 	EventTypes []string     `json:"event_types"`
 	Sink       Sink         `json:"sink"`
-	State      string       `json:"state"`
+	// InstanceWide subscriptions, which only operator staff make, take the events of
+	// every organization (org.created, org.suspended…), not only their own's.
+	InstanceWide bool   `json:"instance_wide"`
+	State        string `json:"state"`
 	// DisabledReason says why Atrium disabled the subscription.
 	DisabledReason string     `json:"disabled_reason,omitempty"`
 	FailingSince   *time.Time `json:"failing_since"`
@@ -142,6 +145,8 @@ type SubscriptionInput struct {
 	Name       string   `json:"name"`
 	EventTypes []string `json:"event_types"`
 	Sink       Sink     `json:"sink"`
+	// InstanceWide takes every organization's events: operator staff only.
+	InstanceWide bool `json:"instance_wide,omitempty"`
 }
 
 // SubscriptionPatch changes a subscription; nil fields stay. State is active or paused
@@ -491,9 +496,12 @@ func (s *Sinks) CreateSubscription(ctx context.Context, p *access.Principal, in 
 	if err := probs.Err(); err != nil {
 		return nil, err
 	}
+	if in.InstanceWide && !p.IsOperator() {
+		return nil, atrium.Errorf(atrium.CodeForbidden, "only operator staff subscribe to every organization's events")
+	}
 	now := s.clock.Now()
 	sub := &Subscription{ID: uuid.Must(uuid.NewV7()).String(), Org: p.Org, Name: in.Name, EventTypes: slices.Clone(in.EventTypes),
-		Sink: sink, State: SubscriptionActive, CreatedAt: now, UpdatedAt: now, Version: 1}
+		Sink: sink, InstanceWide: in.InstanceWide, State: SubscriptionActive, CreatedAt: now, UpdatedAt: now, Version: 1}
 	secret := credentialsOf(sink)
 	if sink.Type == SinkWebhook {
 		sub.Secret = newSecret()
@@ -508,8 +516,8 @@ func (s *Sinks) CreateSubscription(ctx context.Context, p *access.Principal, in 
 	types, _ := json.Marshal(sub.EventTypes)
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO event_subscriptions (id, org_id, name, event_types, sink_type, sink_url, sink_config, secret_sealed, state,
-			created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`, sub.ID, string(p.Org), sub.Name, string(types), sub.Sink.Type,
-			sub.Sink.URL, sub.Sink.config(), sealed, sub.State, store.Micros(now)); err != nil {
+			instance_wide, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`, sub.ID, string(p.Org), sub.Name, string(types),
+			sub.Sink.Type, sub.Sink.URL, sub.Sink.config(), sealed, sub.State, sub.InstanceWide, store.Micros(now)); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, now, audit.Entry{Org: p.Org, Action: "event_subscription.create", TargetType: "event_subscription",
@@ -521,14 +529,15 @@ func (s *Sinks) CreateSubscription(ctx context.Context, p *access.Principal, in 
 	return sub, nil
 }
 
-const subscriptionColumns = `id, org_id, name, event_types, sink_type, sink_url, sink_config, state, disabled_reason, failing_since, created_at, updated_at, version`
+const subscriptionColumns = `id, org_id, name, event_types, sink_type, sink_url, sink_config, instance_wide, state, disabled_reason, failing_since, created_at,
+	updated_at, version`
 
 func scanSubscription(row interface{ Scan(...any) error }) (*Subscription, error) {
 	var sub Subscription
 	var types, typ, url, config string
 	var failing *int64
 	var created, updated int64
-	if err := row.Scan(&sub.ID, &sub.Org, &sub.Name, &types, &typ, &url, &config, &sub.State, &sub.DisabledReason, &failing,
+	if err := row.Scan(&sub.ID, &sub.Org, &sub.Name, &types, &typ, &url, &config, &sub.InstanceWide, &sub.State, &sub.DisabledReason, &failing,
 		&created, &updated, &sub.Version); err != nil {
 		return nil, err
 	}

@@ -199,3 +199,37 @@ func TestBrokerSubscriptionsAPI(t *testing.T) {
 		}
 	})
 }
+
+// TestInstanceWideSubscription: operator staff subscribe to every organization's
+// events (a new organization's org.created reaches them); an organization's Global
+// admin cannot.
+func TestInstanceWideSubscription(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		var mu sync.Mutex
+		var got []string
+		srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			mu.Lock()
+			got = append(got, string(body))
+			mu.Unlock()
+		}))
+		defer srv.Close()
+		app.Need[*events.Sinks](e.Main.Kernel).Client = srv.Client()
+		a := e.Signup("Tenant Co", "tenant")
+		a.Admin.Do("POST", "/api/v1/event-subscriptions", map[string]any{"name": "All", "event_types": []string{"org.*"}, "instance_wide": true,
+			"sink": map[string]any{"type": "webhook", "url": srv.URL}}).WantProblem(http.StatusForbidden, "forbidden")
+		var sub events.Subscription
+		e.Operator().Do("POST", "/api/v1/event-subscriptions", map[string]any{"name": "Every org", "event_types": []string{"org.created"}, "instance_wide": true,
+			"sink": map[string]any{"type": "webhook", "url": srv.URL}}).Want(http.StatusCreated).Decode(&sub)
+		if !sub.InstanceWide {
+			t.Fatalf("created %+v", sub)
+		}
+		b := e.Signup("Newcomer Co", "newcomer")
+		e.RunJobs()
+		mu.Lock()
+		defer mu.Unlock()
+		if len(got) != 1 || !strings.Contains(got[0], `"orgid":"`+string(b.ID)+`"`) || !strings.Contains(got[0], "io.atrium.org.created") {
+			t.Fatalf("deliveries: %v", got)
+		}
+	})
+}

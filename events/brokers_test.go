@@ -33,7 +33,14 @@ import (
 // with a stream that captures atrium.events.>.
 func startNATS(t testing.TB, token string) (url string, js jetstream.JetStream) {
 	t.Helper()
-	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(),
+	return runNATS(t, -1, token)
+}
+
+// runNATS runs an embedded nats-server with JetStream on loopback port (-1: any),
+// requiring token when not empty, with a stream ATRIUM that captures atrium.events.>.
+func runNATS(t testing.TB, port int, token string) (url string, js jetstream.JetStream) {
+	t.Helper()
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: port, JetStream: true, StoreDir: t.TempDir(),
 		Authorization: token, NoLog: true, NoSigs: true})
 	if err != nil {
 		t.Fatal(err)
@@ -203,24 +210,7 @@ func TestNATSDown(t *testing.T) {
 		if len(log) != 1 || log[0].OK || log[0].Error == "" {
 			t.Fatalf("delivery log while down: %+v", log)
 		}
-		ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: port, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		go ns.Start()
-		t.Cleanup(ns.Shutdown)
-		if !ns.ReadyForConnections(10 * time.Second) {
-			t.Fatal("nats-server did not start")
-		}
-		nc, err := nats.Connect(ns.ClientURL())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer nc.Close()
-		js, _ := jetstream.New(nc)
-		if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "ATRIUM", Subjects: []string{"atrium.events.>"}}); err != nil {
-			t.Fatal(err)
-		}
+		_, js := runNATS(t, port, "")
 		e.clock.Advance(time.Minute)
 		e.run(t)
 		got := streamed(t, js)

@@ -20,6 +20,19 @@ import (
 	"github.com/atrium-admin/atrium/store/storetest"
 )
 
+// liveSinks returns the bus and sinks of a node on db that runs on the wall clock,
+// allows loopback sinks and publishes widget.created.
+func liveSinks(db *store.DB, keys *secrets.Keyring) (*events.Bus, *events.Sinks) {
+	clock := atrium.SystemClock{}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	q := jobs.New(db, clock, log)
+	bus := events.New(db, q, clock)
+	sinks := events.NewSinks(db, bus, q, clock, keys, log)
+	sinks.AllowPrivate = true
+	events.Declare[userMade](bus, "A widget was made.")
+	return bus, sinks
+}
+
 // node is one atrium serve process: its own connections, queue, bus and sinks on the
 // shared database.
 type node struct {
@@ -35,14 +48,8 @@ func startNode(t *testing.T, dsn string, keys *secrets.Keyring, r *receiver) *no
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	clock := atrium.SystemClock{}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	q := jobs.New(db, clock, log)
-	bus := events.New(db, q, clock)
-	sinks := events.NewSinks(db, bus, q, clock, keys, log)
-	sinks.AllowPrivate = true
+	bus, sinks := liveSinks(db, keys)
 	sinks.Client = r.srv.Client()
-	events.Declare[userMade](bus, "A widget was made.")
 	ctx, cancel := context.WithCancel(context.Background())
 	sinks.Start(ctx)
 	t.Cleanup(func() {

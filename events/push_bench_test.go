@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -25,7 +24,6 @@ import (
 
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/events"
-	"github.com/atrium-admin/atrium/jobs"
 	"github.com/atrium-admin/atrium/secrets"
 	"github.com/atrium-admin/atrium/store"
 	"github.com/atrium-admin/atrium/store/storetest"
@@ -111,13 +109,7 @@ func benchPush(b *testing.B, d store.Dialect, sink string, drain bool) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	db := storetest.Open(b, d, sinkMigrations())
-	clock := atrium.SystemClock{}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	q := jobs.New(db, clock, log)
-	bus := events.New(db, q, clock)
-	sinks := events.NewSinks(db, bus, q, clock, secrets.Ephemeral(), log)
-	sinks.AllowPrivate = true
-	events.Declare[userMade](bus, "A widget was made.")
+	bus, sinks := liveSinks(db, secrets.Ephemeral())
 	admin := adminOf(atrium.OrgID(uuid.NewString()))
 	got := &received{all: make(chan struct{}), want: b.N}
 
@@ -267,13 +259,7 @@ func BenchmarkWebhookFanOut(b *testing.B) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			db := storetest.Open(b, d, sinkMigrations())
-			clock := atrium.SystemClock{}
-			log := slog.New(slog.NewTextHandler(io.Discard, nil))
-			q := jobs.New(db, clock, log)
-			bus := events.New(db, q, clock)
-			sinks := events.NewSinks(db, bus, q, clock, secrets.Ephemeral(), log)
-			sinks.AllowPrivate = true
-			events.Declare[userMade](bus, "A widget was made.")
+			bus, sinks := liveSinks(db, secrets.Ephemeral())
 			admin := adminOf(atrium.OrgID(uuid.NewString()))
 			const subs = 50
 			var delivered atomic.Int64

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/jwt/v2"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -105,6 +106,13 @@ func (s *Sinks) checkNATS(ctx context.Context, k *Sink, keep *credentials, probs
 	if k.Token != "" && (k.Username != "" || k.Password != "") {
 		probs.Add("sink.token", "give a token or a username and password, not both")
 	}
+	if k.Credentials != "" {
+		if k.Token != "" || k.Username != "" || k.Password != "" {
+			probs.Add("sink.credentials", "give credentials alone, without a token, username or password")
+		} else if _, _, err := parseCreds(k.Credentials); err != nil {
+			probs.Add("sink.credentials", err.Error())
+		}
+	}
 	if k.Username != "" && k.Password == "" && (keep == nil || keep.Password == "") {
 		probs.Add("sink.password", "is required with a username")
 	}
@@ -112,7 +120,7 @@ func (s *Sinks) checkNATS(ctx context.Context, k *Sink, keep *credentials, probs
 		probs.Add("sink.username", "is required with a password")
 	}
 	if k.TLS != nil || k.SASLMechanism != "" || len(k.BootstrapServers) > 0 || k.Topic != "" || k.URL != "" {
-		probs.Add("sink", "holds fields of another sink type; a NATS sink takes servers, subject, token or username and password")
+		probs.Add("sink", "holds fields of another sink type; a NATS sink takes servers, subject, token, credentials or username and password")
 	}
 }
 
@@ -165,15 +173,53 @@ func (s *Sinks) checkKafka(ctx context.Context, k *Sink, keep *credentials, prob
 	default:
 		probs.Add("sink.sasl_mechanism", "must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512")
 	}
-	if k.Token != "" || len(k.Servers) > 0 || k.Subject != "" || k.URL != "" {
+	if k.Token != "" || k.Credentials != "" || len(k.Servers) > 0 || k.Subject != "" || k.URL != "" {
 		probs.Add("sink", "holds fields of another sink type; a Kafka sink takes bootstrap_servers, topic, sasl_mechanism, username, password and tls")
 	}
 }
 
 // credentialsOf returns the credentials of k as secret_sealed holds them, sealed.
 func credentialsOf(k Sink) string {
-	b, _ := json.Marshal(credentials{Token: k.Token, Password: k.Password})
+	b, _ := json.Marshal(credentials{Token: k.Token, Password: k.Password, Creds: k.Credentials})
 	return string(b)
+}
+
+// maxCredsLength bounds a NATS .creds file (a user JWT and a seed: a few kilobytes).
+const maxCredsLength = 16 << 10
+
+// parseCreds reads the text of a NATS .creds file, as nsc writes it: the user JWT and
+// the user's nkey seed, each between its BEGIN and END lines. It returns an error, a
+// message for people, when the text is not that or the seed is not the JWT's user's.
+func parseCreds(text string) (userJWT, seed string, err error) {
+	const notCreds = "is not a NATS credentials file: give the text of a .creds file, with the user JWT and its nkey seed"
+	if len(text) > maxCredsLength {
+		return "", "", errors.New(notCreds)
+	}
+	userJWT, err = jwt.ParseDecoratedJWT([]byte(text))
+	if err != nil {
+		return "", "", errors.New(notCreds)
+	}
+	claims, err := jwt.DecodeUserClaims(userJWT)
+	if err != nil {
+		return "", "", errors.New(notCreds)
+	}
+	kp, err := jwt.ParseDecoratedUserNKey([]byte(text))
+	if err != nil {
+		return "", "", errors.New(notCreds)
+	}
+	defer kp.Wipe()
+	pub, err := kp.PublicKey()
+	if err != nil {
+		return "", "", errors.New(notCreds)
+	}
+	if pub != claims.Subject {
+		return "", "", errors.New("holds an nkey seed that is not the user JWT's: give the user's own .creds file")
+	}
+	raw, err := kp.Seed()
+	if err != nil {
+		return "", "", errors.New(notCreds)
+	}
+	return userJWT, string(raw), nil
 }
 
 // credentials opens a broker subscription's stored credentials.
@@ -290,6 +336,12 @@ func (s *Sinks) newNATS(k Sink, cred credentials) (driver, error) {
 		opts = append(opts, nats.Secure(s.TLSConfig.Clone()))
 	}
 	switch {
+	case cred.Creds != "":
+		userJWT, seed, err := parseCreds(cred.Creds)
+		if err != nil {
+			return nil, fmt.Errorf("NATS credentials: %w", err)
+		}
+		opts = append(opts, nats.UserJWTAndSeed(userJWT, seed))
 	case cred.Token != "":
 		opts = append(opts, nats.Token(cred.Token))
 	case k.Username != "":

@@ -16,9 +16,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/jwt/v2"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nkeys"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
@@ -467,4 +469,242 @@ func TestKafkaSCRAM(t *testing.T) {
 			}
 		}
 	})
+}
+
+// natsAccount is an account of an embedded nats-server in operator (JWT) mode: its key
+// signs the users it trusts.
+type natsAccount struct {
+	url string
+	key nkeys.KeyPair
+	js  jetstream.JetStream
+}
+
+// userCreds returns the text of a .creds file of a new user signed by key.
+func userCreds(t *testing.T, key nkeys.KeyPair) string {
+	t.Helper()
+	user, err := nkeys.CreateUser()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := user.PublicKey()
+	seed, _ := user.Seed()
+	uc := jwt.NewUserClaims(pub)
+	uc.Name = "atrium"
+	userJWT, err := uc.Encode(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds, err := jwt.FormatUserConfig(userJWT, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(creds)
+}
+
+// startNATSOperator runs an embedded nats-server with JetStream in operator mode: an
+// operator, one account with JetStream in a memory resolver, users authenticated by
+// their JWT and nkey seed. The stream ATRIUM of the account captures atrium.events.>.
+func startNATSOperator(t *testing.T) natsAccount {
+	t.Helper()
+	op, err := nkeys.CreateOperator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	opPub, _ := op.PublicKey()
+	// JetStream needs the system account.
+	sys, err := nkeys.CreateAccount()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sysPub, _ := sys.PublicKey()
+	oc := jwt.NewOperatorClaims(opPub)
+	oc.Name = "test-operator"
+	oc.SystemAccount = sysPub
+	opJWT, err := oc.Encode(op)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if oc, err = jwt.DecodeOperatorClaims(opJWT); err != nil {
+		t.Fatal(err)
+	}
+	acc, err := nkeys.CreateAccount()
+	if err != nil {
+		t.Fatal(err)
+	}
+	accPub, _ := acc.PublicKey()
+	ac := jwt.NewAccountClaims(accPub)
+	ac.Name = "atrium"
+	ac.Limits.JetStreamLimits = jwt.JetStreamLimits{MemoryStorage: -1, DiskStorage: -1, Streams: -1, Consumer: -1}
+	accJWT, err := ac.Encode(op)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := jwt.NewAccountClaims(sysPub)
+	sc.Name = "SYS"
+	sysJWT, err := sc.Encode(op)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resolver := &server.MemAccResolver{}
+	for pub, claims := range map[string]string{accPub: accJWT, sysPub: sysJWT} {
+		if err := resolver.Store(pub, claims); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true,
+		TrustedOperators: []*jwt.OperatorClaims{oc}, AccountResolver: resolver, SystemAccount: sysPub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ns.Start()
+	t.Cleanup(ns.Shutdown)
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats-server did not start")
+	}
+	userJWT, seed, err := splitCreds(userCreds(t, acc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := nats.Connect(ns.ClientURL(), nats.UserJWTAndSeed(userJWT, seed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.CreateStream(context.Background(), jetstream.StreamConfig{Name: "ATRIUM", Subjects: []string{"atrium.events.>"},
+		Duplicates: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	return natsAccount{url: ns.ClientURL(), key: acc, js: js}
+}
+
+// splitCreds reads a .creds file with the library nsc uses, not with Atrium's code.
+func splitCreds(creds string) (userJWT, seed string, err error) {
+	if userJWT, err = jwt.ParseDecoratedJWT([]byte(creds)); err != nil {
+		return "", "", err
+	}
+	kp, err := jwt.ParseDecoratedUserNKey([]byte(creds))
+	if err != nil {
+		return "", "", err
+	}
+	raw, err := kp.Seed()
+	return userJWT, string(raw), err
+}
+
+// TestNATSCredentials: a NATS sink authenticates with a .creds file (user JWT and
+// nkey seed) to a server in operator mode. The credentials are sealed at rest and never
+// returned; text that is no creds file, a seed of another user and credentials beside
+// a token are refused naming sink.credentials; a user the server's account did not sign
+// is a failed attempt in the log, and the right credentials then deliver everything.
+func TestNATSCredentials(t *testing.T) {
+	storetest.Each(t, sinkMigrations(), func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newSinkEnv(t, db, true)
+		na := startNATSOperator(t)
+		good := userCreds(t, na.key)
+		stranger, err := nkeys.CreateAccount()
+		if err != nil {
+			t.Fatal(err)
+		}
+		wrong := userCreds(t, stranger) // signed by an account the server does not know
+
+		// Bad input is refused at creation, naming the field.
+		other := userCreds(t, na.key)
+		jwtOnly, _ := jwt.ParseDecoratedJWT([]byte(good))
+		_, otherSeed, _ := splitCreds(other)
+		mixed := string(must(jwt.DecorateJWT(jwtOnly))) + string(must(jwt.DecorateSeed([]byte(otherSeed))))
+		for name, sink := range map[string]events.Sink{
+			"not a creds file":   {Credentials: "-----BEGIN NATS USER JWT-----\nnot a jwt\n------END NATS USER JWT------\n"},
+			"plain text":         {Credentials: "hello"},
+			"jwt without a seed": {Credentials: string(must(jwt.DecorateJWT(jwtOnly)))},
+			"another user's key": {Credentials: mixed},
+			"with a token":       {Credentials: good, Token: "tok"},
+			"with a password":    {Credentials: good, Username: "u", Password: "p"},
+		} {
+			sink.Type, sink.Servers, sink.Subject = "nats", []string{na.url}, "atrium.events"
+			_, err := e.sinks.CreateSubscription(ctx, e.admin, events.SubscriptionInput{Name: "x", EventTypes: []string{"widget.created"}, Sink: sink})
+			if atrium.ErrorCode(err) != atrium.CodeInvalid || atrium.FieldMessage(err, "sink.credentials") == "" {
+				t.Errorf("%s: %v", name, err)
+			}
+		}
+		var n int
+		db.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM event_subscriptions`).Scan(&n)
+		if n != 0 {
+			t.Fatalf("%d subscriptions written by bad credentials", n)
+		}
+
+		sub, err := e.sinks.CreateSubscription(ctx, e.admin, events.SubscriptionInput{Name: "Stream", EventTypes: []string{"widget.*"},
+			Sink: events.Sink{Type: "nats", Servers: []string{na.url}, Subject: "atrium.events", Credentials: wrong}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sub.Sink.Credentials != "" || !sub.Sink.HasCredentials {
+			t.Fatalf("created %+v", sub.Sink)
+		}
+		_, wrongSeed, _ := splitCreds(wrong)
+		var stored string
+		if err := db.Read().QueryRowContext(ctx, `SELECT secret_sealed || sink_config FROM event_subscriptions WHERE id = $1`, sub.ID).Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(stored, wrongSeed) || strings.Contains(stored, "NATS USER JWT") {
+			t.Fatal("the credentials are stored in the clear")
+		}
+		if got, err := e.sinks.Subscription(ctx, e.admin, sub.ID); err != nil || got.Sink.Credentials != "" || !got.Sink.HasCredentials {
+			t.Fatalf("read back %+v, %v", got, err)
+		}
+		const total = 20
+		for i := range total {
+			e.publish(t, e.admin.Org, userMade{Name: fmt.Sprintf("c%02d", i)})
+		}
+		e.run(t)
+		if got := streamed(t, na.js); len(got) != 0 {
+			t.Fatalf("refused credentials delivered %d", len(got))
+		}
+		log, _, err := e.sinks.Deliveries(ctx, e.admin, sub.ID, 10, "")
+		if err != nil || len(log) == 0 || log[0].OK || !strings.Contains(strings.ToLower(log[0].Error), "authorization") {
+			t.Fatalf("delivery log after refused credentials: %+v, %v", log, err)
+		}
+		// Changing only the subject keeps the stored credentials.
+		if _, err := e.sinks.UpdateSubscription(ctx, e.admin, sub.ID, events.SubscriptionPatch{Sink: &events.Sink{Servers: []string{na.url},
+			Subject: "atrium.events"}}, 0); err != nil {
+			t.Fatal(err)
+		}
+		// Bad credentials are refused on a change too; a good creds file replaces the token.
+		if _, err := e.sinks.UpdateSubscription(ctx, e.admin, sub.ID, events.SubscriptionPatch{Sink: &events.Sink{Servers: []string{na.url},
+			Subject: "atrium.events", Credentials: "nope"}}, 0); atrium.FieldMessage(err, "sink.credentials") == "" {
+			t.Fatalf("change to bad credentials: %v", err)
+		}
+		if _, err := e.sinks.UpdateSubscription(ctx, e.admin, sub.ID, events.SubscriptionPatch{Sink: &events.Sink{Servers: []string{na.url},
+			Subject: "atrium.events", Credentials: good}}, 0); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Advance(time.Minute)
+		e.run(t)
+		got := streamed(t, na.js)
+		if len(got) != total {
+			t.Fatalf("stream holds %d messages, want %d", len(got), total)
+		}
+		for i, m := range got {
+			var ce cloudEvent
+			if err := json.Unmarshal(m.Data, &ce); err != nil {
+				t.Fatal(err)
+			}
+			if want := fmt.Sprintf("c%02d", i); ce.Data["name"] != want || m.Header.Get("Nats-Msg-Id") != ce.ID {
+				t.Fatalf("message %d: %v, want %s", i, ce.Data["name"], want)
+			}
+		}
+		if att, err := e.sinks.TestTarget(ctx, e.admin, sub.ID); err != nil || !att.OK {
+			t.Fatalf("test event: %+v, %v", att, err)
+		}
+	})
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

@@ -659,8 +659,9 @@ func (s *Sinks) sendNow(ctx context.Context, sub *Subscription, e *Event) (*Atte
 const TestEventType Type = "event_subscription.test"
 
 // Redeliver queues again, for a subscription of p's organization, the event eventID or
-// (eventID empty) every event of the organization since since that the subscription's
-// filter takes, still in the outbox; it returns how many.
+// (eventID empty) every event since since that the subscription's filter takes, still
+// in the outbox: the organization's events or, for an instance-wide subscription, every
+// organization's, as the subscription receives them. It returns how many.
 func (s *Sinks) Redeliver(ctx context.Context, p *access.Principal, id, eventID string, since time.Time) (int, error) {
 	sub, err := s.Subscription(ctx, p, id)
 	if err != nil {
@@ -671,11 +672,15 @@ func (s *Sinks) Redeliver(ctx context.Context, p *access.Principal, id, eventID 
 	}
 	n := 0
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
-		cond, arg := `id = $2`, any(eventID)
+		cond, args := `id = $1`, []any{eventID}
 		if eventID == "" {
-			cond, arg = `created_at >= $2`, store.Micros(since)
+			cond, args = `created_at >= $1`, []any{store.Micros(since)}
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, type, created_at FROM events WHERE org_id = $1 AND `+cond+` ORDER BY created_at, id`, string(p.Org), arg)
+		// An instance-wide subscription takes every organization's events (fanOut).
+		if !sub.InstanceWide {
+			cond, args = cond+` AND org_id = $2`, append(args, string(p.Org))
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT id, type, created_at FROM events WHERE `+cond+` ORDER BY created_at, id`, args...)
 		if err != nil {
 			return err
 		}

@@ -70,8 +70,8 @@ const (
 const SecretOverlap = 24 * time.Hour
 
 // Sink is where a subscription's events go: a webhook URL, a NATS JetStream subject or
-// a Kafka topic (Azure Event Hubs included). Token and Password are write-only: sealed
-// at rest, never returned; HasCredentials says whether they are set.
+// a Kafka topic (Azure Event Hubs included). Token, Credentials and Password are
+// write-only: sealed at rest, never returned; HasCredentials says whether any is set.
 type Sink struct {
 	Type string `json:"type"`
 	// URL is the webhook's https URL.
@@ -83,6 +83,9 @@ type Sink struct {
 	Subject string `json:"subject,omitempty"`
 	// Token authenticates to NATS (instead of Username and Password).
 	Token string `json:"token,omitempty"`
+	// Credentials authenticate to NATS with the text of a .creds file: a user JWT and
+	// its nkey seed (instead of a token or a username and password).
+	Credentials string `json:"credentials,omitempty"`
 	// BootstrapServers are the Kafka brokers, host:port (Event Hubs: <namespace>.servicebus.windows.net:9093).
 	BootstrapServers []string `json:"bootstrap_servers,omitempty"`
 	// Topic is the Kafka topic (the event hub).
@@ -95,7 +98,8 @@ type Sink struct {
 	Password string `json:"password,omitempty"`
 	// TLS encrypts the Kafka connection; on unless false. NATS uses tls:// URLs.
 	TLS *bool `json:"tls,omitempty"`
-	// HasCredentials says that a token or password is stored (never shown).
+	// HasCredentials says that a token, credentials or a password are stored (never
+	// shown).
 	HasCredentials bool `json:"has_credentials,omitempty"`
 }
 
@@ -103,11 +107,13 @@ type Sink struct {
 type credentials struct {
 	Token    string `json:"token,omitempty"`
 	Password string `json:"password,omitempty"`
+	// Creds is the text of a NATS .creds file.
+	Creds string `json:"creds,omitempty"`
 }
 
 // config returns the sink without its secrets, as sink_config stores it.
 func (k Sink) config() string {
-	k.Token, k.Password, k.URL, k.Type = "", "", "", ""
+	k.Token, k.Password, k.Credentials, k.URL, k.Type = "", "", "", "", ""
 	b, _ := json.Marshal(k)
 	return string(b)
 }
@@ -511,7 +517,7 @@ func (s *Sinks) CreateSubscription(ctx context.Context, p *access.Principal, in 
 	if err != nil {
 		return nil, atrium.Internal(err)
 	}
-	sub.Sink.Token, sub.Sink.Password = "", ""
+	sub.Sink.Token, sub.Sink.Password, sub.Sink.Credentials = "", "", ""
 	sub.Sink.HasCredentials = sink.Type != SinkWebhook && secret != "{}"
 	types, _ := json.Marshal(sub.EventTypes)
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
@@ -651,7 +657,7 @@ func (s *Sinks) UpdateSubscription(ctx context.Context, p *access.Principal, id 
 			if err != nil {
 				return nil, atrium.Internal(err)
 			}
-			if k.Token == "" && k.Password == "" {
+			if k.Token == "" && k.Password == "" && k.Credentials == "" {
 				s.checkSink(ctx, &k, &keep, probs)
 				k.HasCredentials = keep != credentials{}
 			} else {
@@ -665,7 +671,7 @@ func (s *Sinks) UpdateSubscription(ctx context.Context, p *access.Principal, id 
 		} else {
 			s.checkSink(ctx, &k, nil, probs)
 		}
-		k.Token, k.Password = "", ""
+		k.Token, k.Password, k.Credentials = "", "", ""
 		patch.Sink = &k
 	}
 	if patch.State != nil && *patch.State != SubscriptionActive && *patch.State != SubscriptionPaused {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -407,4 +408,79 @@ func TestSubscriptionInput(t *testing.T) {
 			t.Fatalf("a member created a subscription: %v", err)
 		}
 	})
+}
+
+// TestRedeliverInstanceWide: redelivering everything since a time to an operator's
+// instance-wide subscription covers every organization's events, as the subscription
+// receives them; an organization's own subscription still gets only its own.
+func TestRedeliverInstanceWide(t *testing.T) {
+	storetest.Each(t, sinkMigrations(), func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newSinkEnv(t, db, true)
+		r := newReceiver(t)
+		e.sinks.Client = r.srv.Client()
+		operator := e.admin
+		operator.Grants = append(operator.Grants, access.Grant{Role: access.OperatorAdmin, Scope: access.OrgScope(operator.Org)})
+		all, err := e.sinks.CreateSubscription(ctx, operator, events.SubscriptionInput{Name: "Every org", EventTypes: []string{"widget.created"},
+			Sink: events.Sink{Type: "webhook", URL: r.srv.URL + "/all"}, InstanceWide: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		own, err := e.sinks.CreateSubscription(ctx, operator, events.SubscriptionInput{Name: "Own", EventTypes: []string{"widget.created"},
+			Sink: events.Sink{Type: "webhook", URL: r.srv.URL + "/own"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.trust(t, all.Secret)
+		r.trust(t, own.Secret)
+		a, b := atrium.OrgID(uuid.NewString()), atrium.OrgID(uuid.NewString())
+		e.publish(t, a, userMade{Name: "before"}) // before the redelivery's time
+		e.clock.Advance(time.Minute)
+		since := e.clock.Now()
+		e.publish(t, operator.Org, userMade{Name: "op"})
+		e.publish(t, a, userMade{Name: "a"})
+		e.publish(t, b, userGone{Name: "b gone"}) // a type the filter does not take
+		e.publish(t, b, userMade{Name: "b"})
+		e.run(t)
+		// Two subscriptions push side by side: compare sorted.
+		if got := sortedNames(r); got != "a b before op op" {
+			t.Fatalf("delivered %q", got)
+		}
+		r.mu.Lock()
+		r.got = nil
+		r.mu.Unlock()
+		n, err := e.sinks.Redeliver(ctx, operator, all.ID, "", since)
+		if err != nil || n != 3 {
+			t.Fatalf("redeliver the instance-wide subscription: %d, %v", n, err)
+		}
+		e.run(t)
+		if got := strings.Join(r.names(), " "); got != "op a b" {
+			t.Fatalf("redelivered to the instance-wide subscription: %q", got)
+		}
+		// One event of another organization, by its id.
+		r.mu.Lock()
+		bID := r.got[2].ID
+		r.got = nil
+		r.mu.Unlock()
+		if n, err := e.sinks.Redeliver(ctx, operator, all.ID, bID, time.Time{}); err != nil || n != 1 {
+			t.Fatalf("redeliver another organization's event: %d, %v", n, err)
+		}
+		// The operator organization's own subscription: its events only.
+		if n, err := e.sinks.Redeliver(ctx, operator, own.ID, "", since); err != nil || n != 1 {
+			t.Fatalf("redeliver the organization's subscription: %d, %v", n, err)
+		}
+		if _, err := e.sinks.Redeliver(ctx, operator, own.ID, bID, time.Time{}); atrium.FieldMessage(err, "event_id") == "" {
+			t.Fatalf("redeliver another organization's event to an organization's subscription: %v", err)
+		}
+		e.run(t)
+		if got := sortedNames(r); got != "b op" {
+			t.Fatalf("redelivered: %q", got)
+		}
+	})
+}
+
+func sortedNames(r *receiver) string {
+	names := r.names()
+	slices.Sort(names)
+	return strings.Join(names, " ")
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -29,6 +30,8 @@ func Integrations(sinks *events.Sinks, bus *events.Bus) Module {
 		c.page("GET /integrations/new", p.newForm)
 		c.page("POST /integrations/new", p.create)
 		c.page("GET /integrations/{id}", p.detail)
+		c.page("GET /integrations/{id}/edit", p.editForm)
+		c.page("POST /integrations/{id}/edit", p.update)
 		c.page("POST /integrations/{id}/test", p.test)
 		c.page("POST /integrations/{id}/state", p.setState)
 		c.page("POST /integrations/{id}/redeliver", p.redeliver)
@@ -137,7 +140,7 @@ var saslMechanisms = []string{"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"}
 // stands for.
 var sinkFormFields = map[string][]string{
 	events.SinkWebhook: {"url"},
-	events.SinkNATS:    {"servers", "subject", "token", "username", "password"},
+	events.SinkNATS:    {"servers", "subject", "token", "credentials", "username", "password"},
 	events.SinkKafka:   {"bootstrap_servers", "topic", "sasl_mechanism", "username", "password", "tls"},
 }
 
@@ -157,18 +160,29 @@ func (c *integrationPages) formView(r *http.Request) (*view, error) {
 	if err := access.Require(s.P(), events.ManageSubscriptions, access.Resource{Org: s.ID.Principal.Org}); err != nil {
 		return nil, err
 	}
+	v := c.newView(r, "integrations.new.title")
+	p := integrationForm{SASLMechanisms: saslMechanisms}
+	var err error
+	if p.EventTypes, err = c.eventTypeChoices(v); err != nil {
+		return nil, err
+	}
+	v.Data = p
+	return v, nil
+}
+
+// eventTypeChoices are the checkboxes of the catalogue's event types, described in
+// the page's language.
+func (c *integrationPages) eventTypeChoices(v *view) ([]eventTypeChoice, error) {
 	types, err := c.bus.EventTypes()
 	if err != nil {
 		return nil, err
 	}
-	v := c.newView(r, "integrations.new.title")
-	p := integrationForm{SASLMechanisms: saslMechanisms}
+	out := make([]eventTypeChoice, 0, len(types))
 	for _, t := range types {
-		p.EventTypes = append(p.EventTypes, eventTypeChoice{Type: string(t.Type),
+		out = append(out, eventTypeChoice{Type: string(t.Type),
 			Description: messageOr(v.P, "integrations.event_type."+string(t.Type), t.Description)})
 	}
-	v.Data = p
-	return v, nil
+	return out, nil
 }
 
 func (c *integrationPages) newForm(w http.ResponseWriter, r *http.Request) error {
@@ -200,7 +214,7 @@ func sinkOf(f map[string][]string) events.Sink {
 		k.URL = get("webhook_url")
 	case events.SinkNATS:
 		k.Servers, k.Subject, k.Token = splitList(get("nats_servers")), get("nats_subject"), get("nats_token")
-		k.Username, k.Password = get("nats_username"), get("nats_password")
+		k.Credentials, k.Username, k.Password = get("nats_credentials"), get("nats_username"), get("nats_password")
 	case events.SinkKafka:
 		k.BootstrapServers, k.Topic, k.SASLMechanism = splitList(get("kafka_bootstrap_servers")), get("kafka_topic"), get("kafka_sasl_mechanism")
 		k.Username, k.Password = get("kafka_username"), get("kafka_password")
@@ -510,4 +524,107 @@ func (c *integrationPages) delete(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	return c.redirect(w, r, "/integrations", c.t(r, "integrations.deleted", "Name", sub.Name))
+}
+
+// integrationEdit is the data of a subscription's edit form.
+type integrationEdit struct {
+	Subscription   subscriptionView
+	EventTypes     []eventTypeChoice
+	SASLMechanisms []string
+}
+
+// editView is the edit form of sub; its fields are filled in from form.
+func (c *integrationPages) editView(r *http.Request, sub *events.Subscription, form url.Values) (*view, error) {
+	v := c.newView(r, "integrations.edit.title")
+	v.Title = v.T("integrations.edit.heading", "Name", sub.Name)
+	p := integrationEdit{Subscription: viewSubscription(v.P, *sub), SASLMechanisms: saslMechanisms}
+	var err error
+	if p.EventTypes, err = c.eventTypeChoices(v); err != nil {
+		return nil, err
+	}
+	v.Data = p
+	v.Form = form
+	return v, nil
+}
+
+// subscriptionForm is the edit form's fields as sub has them: the event types of the
+// catalogue as checkboxes and the others (prefixes) as text, and the sink's settings
+// without its secrets, which are never shown.
+func subscriptionForm(sub *events.Subscription, known []eventTypeChoice) url.Values {
+	f := url.Values{"name": {sub.Name}, "version": {strconv.FormatInt(sub.Version, 10)}, "sink_type": {sub.Sink.Type}}
+	var other []string
+	for _, t := range sub.EventTypes {
+		if slices.ContainsFunc(known, func(c eventTypeChoice) bool { return c.Type == t }) {
+			f.Add("event_types", t)
+		} else {
+			other = append(other, t)
+		}
+	}
+	f.Set("event_types_other", strings.Join(other, ", "))
+	k := sub.Sink
+	switch k.Type {
+	case events.SinkWebhook:
+		f.Set("webhook_url", k.URL)
+	case events.SinkNATS:
+		f.Set("nats_servers", strings.Join(k.Servers, "\n"))
+		f.Set("nats_subject", k.Subject)
+		f.Set("nats_username", k.Username)
+	case events.SinkKafka:
+		f.Set("kafka_bootstrap_servers", strings.Join(k.BootstrapServers, "\n"))
+		f.Set("kafka_topic", k.Topic)
+		f.Set("kafka_sasl_mechanism", k.SASLMechanism)
+		f.Set("kafka_username", k.Username)
+		if k.Encrypted() {
+			f.Set("kafka_tls", "1")
+		}
+	}
+	return f
+}
+
+// editForm shows a subscription's name, event types and sink settings to change.
+func (c *integrationPages) editForm(w http.ResponseWriter, r *http.Request) error {
+	sub, err := c.find(r)
+	if err != nil {
+		return err
+	}
+	v, err := c.editView(r, sub, nil)
+	if err != nil {
+		return err
+	}
+	v.Form = subscriptionForm(sub, v.Data.(integrationEdit).EventTypes)
+	c.render(w, r, http.StatusOK, "integrations_edit.html", v)
+	return nil
+}
+
+// update changes a subscription through the service's update, as PATCH does: the
+// sink keeps its type, and secrets left blank stay as they are.
+func (c *integrationPages) update(w http.ResponseWriter, r *http.Request) error {
+	s := sessionFrom(r.Context())
+	sub, err := c.find(r)
+	if err != nil {
+		return err
+	}
+	f := r.PostForm
+	fields := url.Values{}
+	for k, vs := range f {
+		fields[k] = vs
+	}
+	fields.Set("sink_type", sub.Sink.Type) // the type cannot change
+	checked := f["event_types"]
+	types := append(slices.Clone(checked), splitList(f.Get("event_types_other"))...)
+	name, sink := f.Get("name"), sinkOf(fields)
+	version, _ := strconv.ParseInt(f.Get("version"), 10, 64)
+	updated, err := c.sinks.UpdateSubscription(r.Context(), s.P(), sub.ID, events.SubscriptionPatch{Name: &name, EventTypes: &types, Sink: &sink}, version)
+	if err != nil {
+		v, verr := c.editView(r, sub, fields)
+		if verr != nil {
+			return verr
+		}
+		if !c.fieldErrors(v, err, events.SubscriptionInput{Name: name, EventTypes: types, Sink: sink}, len(checked)) {
+			return err
+		}
+		c.render(w, r, statusOf(err), "integrations_edit.html", v)
+		return nil
+	}
+	return c.redirect(w, r, c.back(r), c.t(r, "integrations.updated", "Name", updated.Name))
 }

@@ -6,7 +6,11 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/nats-io/jwt/v2"
+	"github.com/nats-io/nkeys"
 
 	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/app"
@@ -303,7 +307,7 @@ func TestIntegrationsPseudo(t *testing.T) {
 		b.c.Jar.SetCookies(u, []*http.Cookie{{Name: "atrium_lang", Value: "en-XA", Path: "/"}})
 		b.signIn("admin@contoso.atrium.localhost", adminPassword, false)
 		detail := "/integrations/" + sub.ID
-		for _, path := range []string{"/integrations", "/integrations/new", detail, detail + "/rotate", detail + "/delete"} {
+		for _, path := range []string{"/integrations", "/integrations/new", detail, detail + "/rotate", detail + "/delete", detail + "/edit"} {
 			p := b.get(path)
 			wantStatus(t, p, http.StatusOK)
 			if bad := untranslated(p.body, data); len(bad) > 0 {
@@ -320,6 +324,24 @@ func TestIntegrationsPseudo(t *testing.T) {
 		wantStatus(t, p, http.StatusBadRequest)
 		if bad := untranslated(p.body, append(data, "http://127.0.0.1/hook", "nosuch.type")); len(bad) > 0 {
 			t.Errorf("/integrations/new with errors: untranslated %q", bad)
+		}
+		// The edit form with its errors, and of a broker sink.
+		p = b.postForm(detail+"/edit", detail+"/edit", url.Values{"version": {"1"}, "name": {""}, "event_types_other": {"nosuch.type"},
+			"webhook_url": {"http://127.0.0.1/hook"}})
+		wantStatus(t, p, http.StatusBadRequest)
+		if bad := untranslated(p.body, append(data, "http://127.0.0.1/hook", "nosuch.type")); len(bad) > 0 {
+			t.Errorf("the edit form with errors: untranslated %q", bad)
+		}
+		bus, err := sinks.CreateSubscription(ctx, f.adminPrincipal(), events.SubscriptionInput{Name: "Bus", EventTypes: []string{"user.created"},
+			Sink: events.Sink{Type: events.SinkNATS, Servers: []string{"nats://127.0.0.1:4222"}, Subject: "atrium.events", Token: "tok"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p = b.postForm("/integrations/"+bus.ID+"/edit", "/integrations/"+bus.ID+"/edit", url.Values{"version": {"1"}, "name": {"Bus"},
+			"event_types": {"user.created"}, "nats_servers": {"nats://127.0.0.1:4222"}, "nats_subject": {"atrium.events"}, "nats_credentials": {"nope"}})
+		wantStatus(t, p, http.StatusBadRequest)
+		if bad := untranslated(p.body, append(data, "Bus", "nats://127.0.0.1:4222", "atrium.events", "nats://nats.example.com:4222")); len(bad) > 0 {
+			t.Errorf("the edit form of a NATS sink: untranslated %q", bad)
 		}
 		p = b.postForm("/integrations/new", "/integrations/new", url.Values{"name": {"HR system"}, "event_types": {"user.created"},
 			"sink_type": {"webhook"}, "webhook_url": {"https://127.0.0.1:1/hook"}})
@@ -341,6 +363,192 @@ func TestIntegrationsPseudo(t *testing.T) {
 				}
 				break
 			}
+		}
+	})
+}
+
+// natsCreds returns the text of a .creds file of a new NATS user signed by a new
+// account.
+func natsCreds(t *testing.T) string {
+	t.Helper()
+	acc, err := nkeys.CreateAccount()
+	if err != nil {
+		t.Fatal(err)
+	}
+	user, err := nkeys.CreateUser()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := user.PublicKey()
+	seed, _ := user.Seed()
+	userJWT, err := jwt.NewUserClaims(pub).Encode(acc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds, err := jwt.FormatUserConfig(userJWT, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(creds)
+}
+
+// TestIntegrationsEdit: a Global admin changes a subscription's name, event types and
+// sink settings through the edit form, which goes through the service's update (as
+// PATCH does, audited); the form is filled in without the secrets, a secret left blank
+// stays, problems are shown beside their fields, a stale form is refused, and another
+// organization's subscription is not found.
+func TestIntegrationsEdit(t *testing.T) {
+	eachDialect(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		sinks := f.sinks()
+		admin := f.adminPrincipal()
+		hook, err := sinks.CreateSubscription(ctx, admin, events.SubscriptionInput{Name: "HR system", EventTypes: []string{"user.created", "role.*"},
+			Sink: events.Sink{Type: events.SinkWebhook, URL: "https://127.0.0.1:1/hook"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := f.browser()
+		b.signIn("admin@contoso.atrium.localhost", adminPassword, false)
+		detail := "/integrations/" + hook.ID
+		edit := detail + "/edit"
+		wantContains(t, b.get(detail), `href="`+edit+`"`)
+		p := b.get(edit)
+		wantStatus(t, p, http.StatusOK)
+		wantContains(t, p, "Edit “HR system”", `action="`+edit+`"`, `name="csrf_token"`, `name="version" value="1"`, `value="HR system"`,
+			`value="user.created" checked`, `name="event_types_other" type="text" value="role.*"`, `value="https://127.0.0.1:1/hook"`)
+		wantNotContains(t, p, `name="nats_servers"`, `name="kafka_topic"`, hook.Secret)
+
+		// Problems go beside their fields; nothing changes.
+		p = b.postForm(edit, edit, url.Values{"version": {"1"}, "name": {""}, "event_types": {"user.created"}, "event_types_other": {"nosuch.*"},
+			"webhook_url": {"http://127.0.0.1/hook"}})
+		wantStatus(t, p, http.StatusBadRequest)
+		wantContains(t, p, `id="form-error"`, `id="f-name-error">is required`, `id="f-webhook_url-error">must be an https URL`,
+			`id="f-event_types_other-error">nosuch.*: matches no event type`, `value="http://127.0.0.1/hook"`)
+		if got, _ := sinks.Subscription(ctx, admin, hook.ID); got.Name != "HR system" || got.Version != 1 {
+			t.Fatalf("bad input changed %+v", got)
+		}
+		// Without its CSRF token the form is refused.
+		wantStatus(t, b.post(edit, url.Values{"version": {"1"}, "name": {"X"}}), http.StatusForbidden)
+
+		// A good change. The sink's type cannot change: a sink_type in the form is ignored.
+		p = b.postForm(edit, edit, url.Values{"version": {"1"}, "name": {"HR tool"}, "event_types": {"user.created", "user.deleted"},
+			"event_types_other": {""}, "sink_type": {"kafka"}, "webhook_url": {"https://127.0.0.1:2/hook"}})
+		wantStatus(t, p, http.StatusSeeOther)
+		if p.location != detail {
+			t.Fatalf("saved went to %q", p.location)
+		}
+		wantContains(t, b.get(detail), "The subscription “HR tool” was saved.")
+		got, err := sinks.Subscription(ctx, admin, hook.ID)
+		if err != nil || got.Name != "HR tool" || strings.Join(got.EventTypes, " ") != "user.created user.deleted" || got.Sink.Type != events.SinkWebhook ||
+			got.Sink.URL != "https://127.0.0.1:2/hook" || got.Version != 2 {
+			t.Fatalf("after the edit: %+v, %v", got, err)
+		}
+		var audited int
+		if err := f.m.DB.Read().QueryRowContext(ctx, `SELECT count(*) FROM audit_log WHERE action = 'event_subscription.update' AND target_id = $1`,
+			hook.ID).Scan(&audited); err != nil || audited != 1 {
+			t.Fatalf("audit entries of the edit: %d, %v", audited, err)
+		}
+		// A form loaded before that change is refused, and says so.
+		p = b.postForm(edit, edit, url.Values{"version": {"1"}, "name": {"Stale"}, "event_types": {"user.created"}, "webhook_url": {"https://127.0.0.1:2/hook"}})
+		wantStatus(t, p, http.StatusPreconditionFailed)
+		wantContains(t, p, "changed by someone else")
+		if got, _ := sinks.Subscription(ctx, admin, hook.ID); got.Name != "HR tool" {
+			t.Fatalf("a stale form changed %+v", got)
+		}
+
+		// A Kafka sink: the password is never shown; left blank, it stays.
+		lake, err := sinks.CreateSubscription(ctx, admin, events.SubscriptionInput{Name: "Lake", EventTypes: []string{"user.created"},
+			Sink: events.Sink{Type: events.SinkKafka, BootstrapServers: []string{"127.0.0.1:9093"}, Topic: "atrium", SASLMechanism: "PLAIN",
+				Username: "$ConnectionString", Password: "Endpoint=sb://lake.example/;SharedAccessKey=s3cret"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ledit := "/integrations/" + lake.ID + "/edit"
+		p = b.get(ledit)
+		wantStatus(t, p, http.StatusOK)
+		wantContains(t, p, `name="kafka_bootstrap_servers"`, ">127.0.0.1:9093</textarea>", `value="atrium"`, `value="PLAIN" selected`,
+			`value="$ConnectionString"`, `id="f-kafka_tls" name="kafka_tls" value="1" checked`, "Credentials are stored and never shown.")
+		wantNotContains(t, p, "s3cret", "Endpoint=sb://", `name="webhook_url"`)
+		p = b.postForm(ledit, ledit, url.Values{"version": {"1"}, "name": {"Lake"}, "event_types": {"user.created"},
+			"kafka_bootstrap_servers": {"127.0.0.1:9093\n127.0.0.2:9093"}, "kafka_topic": {"atrium-2"}, "kafka_sasl_mechanism": {"PLAIN"},
+			"kafka_username": {"$ConnectionString"}, "kafka_password": {""}, "kafka_tls": {"1"}})
+		wantStatus(t, p, http.StatusSeeOther)
+		got, _ = sinks.Subscription(ctx, admin, lake.ID)
+		if got.Sink.Topic != "atrium-2" || len(got.Sink.BootstrapServers) != 2 || !got.Sink.HasCredentials || !got.Sink.Encrypted() {
+			t.Fatalf("the Kafka sink after the edit: %+v", got.Sink)
+		}
+		// TLS off with SASL is refused beside the checkbox.
+		p = b.postForm(ledit, ledit, url.Values{"version": {"2"}, "name": {"Lake"}, "event_types": {"user.created"},
+			"kafka_bootstrap_servers": {"127.0.0.1:9093"}, "kafka_topic": {"atrium"}, "kafka_sasl_mechanism": {"PLAIN"}, "kafka_username": {"$ConnectionString"}})
+		wantStatus(t, p, http.StatusBadRequest)
+		wantContains(t, p, "must be on when credentials are sent")
+
+		// A NATS sink with a token: credentials replace it; bad ones are refused beside
+		// their field, and so is a token given with them.
+		bus, err := sinks.CreateSubscription(ctx, admin, events.SubscriptionInput{Name: "Bus", EventTypes: []string{"user.created"},
+			Sink: events.Sink{Type: events.SinkNATS, Servers: []string{"nats://127.0.0.1:4222"}, Subject: "atrium.events", Token: "t0ken-s3cret"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		nedit := "/integrations/" + bus.ID + "/edit"
+		p = b.get(nedit)
+		wantStatus(t, p, http.StatusOK)
+		wantContains(t, p, ">nats://127.0.0.1:4222</textarea>", `value="atrium.events"`, `name="nats_credentials"`, `name="nats_token" type="password" value=""`)
+		wantNotContains(t, p, "t0ken-s3cret")
+		natsForm := func(extra url.Values) url.Values {
+			form := url.Values{"version": {"1"}, "name": {"Bus"}, "event_types": {"user.created"}, "nats_servers": {"nats://127.0.0.1:4222"},
+				"nats_subject": {"atrium.events"}}
+			for k, v := range extra {
+				form[k] = v
+			}
+			return form
+		}
+		p = b.postForm(nedit, nedit, natsForm(url.Values{"nats_credentials": {"not a creds file"}}))
+		wantStatus(t, p, http.StatusBadRequest)
+		wantContains(t, p, `id="f-nats_credentials-error">is not a NATS credentials file`)
+		wantNotContains(t, p, "not a creds file") // write-only, even when refused
+		creds := natsCreds(t)
+		p = b.postForm(nedit, nedit, natsForm(url.Values{"nats_credentials": {creds}, "nats_token": {"tok"}}))
+		wantStatus(t, p, http.StatusBadRequest)
+		wantContains(t, p, `id="f-nats_credentials-error">give credentials alone`)
+		p = b.postForm(nedit, nedit, natsForm(url.Values{"nats_credentials": {creds}, "nats_subject": {"atrium.more"}}))
+		wantStatus(t, p, http.StatusSeeOther)
+		got, _ = sinks.Subscription(ctx, admin, bus.ID)
+		if got.Sink.Subject != "atrium.more" || !got.Sink.HasCredentials || got.Sink.Credentials != "" || got.Version != 2 {
+			t.Fatalf("the NATS sink after the edit: %+v", got)
+		}
+		wantNotContains(t, b.get(nedit), "NATS USER JWT", "USER NKEY SEED")
+
+		// Another organization's subscription, and a member.
+		res, err := f.m.Directory.Signup(ctx, directory.SignupInput{OrganizationName: "Fabrikam", DomainPrefix: "fabrikam", AdminDisplayName: "Fay Admin",
+			AdminUsername: "admin", AdminPassword: adminPassword, ContactEmail: "fay@example.com", Seats: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.m.Queue.RunDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		theirs := &access.Principal{UserID: res.Admin.ID, Org: res.Organization.ID, Name: "admin@fabrikam.atrium.localhost",
+			Grants: []access.Grant{{Role: access.GlobalAdmin, Scope: access.OrgScope(res.Organization.ID)}}}
+		other, err := sinks.CreateSubscription(ctx, theirs, events.SubscriptionInput{Name: "Fabrikam hook", EventTypes: []string{"user.created"},
+			Sink: events.Sink{Type: events.SinkWebhook, URL: "https://127.0.0.1:1/fabrikam"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		there := "/integrations/" + other.ID + "/edit"
+		wantStatus(t, b.get(there), http.StatusNotFound)
+		wantStatus(t, b.postForm(edit, there, url.Values{"version": {"1"}, "name": {"Mine"}, "event_types": {"user.created"},
+			"webhook_url": {"https://127.0.0.1:1/mine"}}), http.StatusNotFound)
+		mb := f.browser()
+		mb.signIn("mia@contoso.atrium.localhost", memberPassword, false)
+		wantStatus(t, mb.get(edit), http.StatusForbidden)
+		wantStatus(t, mb.postForm("/", edit, url.Values{"version": {"2"}, "name": {"Mine"}, "event_types": {"user.created"},
+			"webhook_url": {"https://127.0.0.1:1/mine"}}), http.StatusForbidden)
+		if got, _ := sinks.Subscription(ctx, theirs, other.ID); got.Name != "Fabrikam hook" || got.Version != 1 {
+			t.Fatalf("the other organization's subscription: %+v", got)
+		}
+		if got, _ := sinks.Subscription(ctx, admin, hook.ID); got.Name != "HR tool" || got.Version != 2 {
+			t.Fatalf("a member changed %+v", got)
 		}
 	})
 }

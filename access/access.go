@@ -93,12 +93,12 @@ func Can(p *Principal, a Action, r Resource) bool { return Default.Can(p, a, r) 
 
 // CanDelegate reports whether p may hand role out at r, to an API token say: nobody may
 // hand out more than they hold, so p must be allowed every action of the role at r, on
-// targets as high as the role reaches. Operator roles, unknown roles and roles of
-// another organization are never delegated.
+// targets as high as the role reaches. Operator roles, a group's roles, unknown roles
+// and roles of another organization are never delegated.
 func CanDelegate(p *Principal, role Role, r Resource) bool {
 	s := Default.cur.Load()
 	ri := s.role(role)
-	if ri == nil || ri.operator || (ri.org != "" && ri.org != r.Org) {
+	if ri == nil || ri.operator || ri.scope != ScopeOrg || (ri.org != "" && ri.org != r.Org) {
 		return false
 	}
 	r.TargetRank = ri.reach
@@ -149,4 +149,13 @@ func RankOf(roles []Role) Rank {
 		}
 	}
 	return r
+}
+
+// With returns a copy of p that also holds grants: the roles a module derives from its
+// own data for one decision (a group's owners and members), which are never stored as
+// role assignments. p is not changed.
+func (p *Principal) With(grants ...Grant) *Principal {
+	q := *p
+	q.Grants = append(append(make([]Grant, 0, len(p.Grants)+len(grants)), p.Grants...), grants...)
+	return &q
 }

@@ -171,6 +171,10 @@ const (
 	OperatorAdmin
 	SupportAgent
 	ServiceHealthManager
+	GroupsAdmin
+	GroupOwner
+	GroupMember
+	GroupReader
 	numRoles
 )
 
@@ -186,7 +190,12 @@ type roleDef struct {
 	Reach Rank
 	// SameOrgOnly limits the role to targets of the principal's own organization.
 	SameOrgOnly bool
-	Actions     []Action
+	// Scope is the kind of scope the role is held at: the organization (the zero value)
+	// for admin roles, which are assigned; a group for the roles a module derives from
+	// its own data (a group's owners and members), which are never assigned and count
+	// only at their own kind of scope.
+	Scope   ScopeKind
+	Actions []Action
 }
 
 var readAll = []Action{OrgRead, UserRead, RoleRead, TokenRead, AuditRead, BillingRead, LicenseRead}
@@ -254,6 +263,24 @@ var roleDefs = [numRoles]roleDef{
 		Rank:        RankPrivileged, Reach: RankNone,
 		Actions: []Action{InstanceOrgRead},
 	},
+	GroupsAdmin: {
+		Name: "groups_admin", Title: "Groups administrator",
+		Description: "Every group of the organization: create, change, delete and restore them, their members and conversations.",
+		Rank:        RankLimited, Reach: RankNone,
+		Actions: []Action{OrgRead, UserRead},
+	},
+	GroupOwner: {
+		Name: "group_owner", Title: "Group owner", Scope: ScopeGroup,
+		Description: "Held in one group by its owners: its settings, members and conversations.",
+	},
+	GroupMember: {
+		Name: "group_member", Title: "Group member", Scope: ScopeGroup,
+		Description: "Held in one group by its members: read and post in its conversations.",
+	},
+	GroupReader: {
+		Name: "group_reader", Title: "Group reader", Scope: ScopeGroup,
+		Description: "Held in a public group by everyone else in the organization: read it and join it.",
+	},
 }
 
 // String returns the role's stable key: a compiled role's name, such as
@@ -288,6 +315,15 @@ func (r Role) Org() atrium.OrgID {
 		return ri.org
 	}
 	return ""
+}
+
+// Scope returns the kind of scope r is held at: ScopeOrg for the roles an administrator
+// assigns, ScopeGroup for a group's owner, member and reader roles.
+func (r Role) Scope() ScopeKind {
+	if ri := Default.cur.Load().role(r); ri != nil {
+		return ri.scope
+	}
+	return ScopeOrg
 }
 
 // Operator reports whether r is an operator role.
@@ -357,6 +393,8 @@ func Markdown() string {
 		kind := "organization"
 		if d.Operator {
 			kind = "operator"
+		} else if d.Scope != ScopeOrg {
+			kind = d.Scope.String()
 		}
 		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s |\n", d.Title, d.Name, kind, rankNames[d.Reach], d.Description)
 	}

@@ -28,6 +28,11 @@ var wantAllowed = map[string][]string{
 	"operator_admin":         {"instance.org.read", "instance.org.manage", "instance.org.delete", "instance.mail.read", "instance.role.define", "catalog.manage", "invoice.manage"},
 	"support_agent":          {"instance.org.read", "instance.mail.read"},
 	"service_health_manager": {"instance.org.read"},
+	"groups_admin":           {"org.read", "user.read"},
+	// The group roles hold only the groups module's actions, and only in a group.
+	"group_owner":  {},
+	"group_member": {},
+	"group_reader": {},
 }
 
 // wantActions is every action, in table order.
@@ -303,5 +308,41 @@ func TestScopeKindNames(t *testing.T) {
 	}
 	if _, ok := access.ParseScopeKind("planet"); ok {
 		t.Error(`ParseScopeKind("planet") succeeded`)
+	}
+}
+
+// TestGroupRolesCountOnlyInTheirGroup: a group's role, held at the group's scope, allows
+// its actions on that group's resources only: never on another group, never on the
+// organization, and never when held at the organization's scope; and it is never
+// delegated.
+func TestGroupRolesCountOnlyInTheirGroup(t *testing.T) {
+	reg := access.NewRegistry()
+	acts := reg.RegisterActions("scoped", access.ActionDef{Name: "scoped.post", Description: "post", Grant: []string{"group_member"}})
+	post := acts[0]
+	g1 := access.Scope{Kind: access.ScopeGroup, ID: "g1"}
+	inG1 := access.Resource{Org: orgA, Scopes: []access.Scope{g1}}
+	inG2 := access.Resource{Org: orgA, Scopes: []access.Scope{{Kind: access.ScopeGroup, ID: "g2"}}}
+	member := (&access.Principal{Org: orgA, UserID: "u1"}).With(access.Grant{Role: access.GroupMember, Scope: g1})
+	if !reg.Can(member, post, inG1) {
+		t.Error("a member of g1 may not post in g1")
+	}
+	if reg.Can(member, post, inG2) {
+		t.Error("a member of g1 may post in g2")
+	}
+	if reg.Can(member, post, access.Resource{Org: orgA}) {
+		t.Error("a member of g1 may post at the organization")
+	}
+	atOrg := principalWith(orgA, access.GroupMember)
+	if reg.Can(atOrg, post, inG1) || reg.Can(atOrg, post, access.Resource{Org: orgA}) {
+		t.Error("group_member held at the organization's scope allows its actions")
+	}
+	if access.CanDelegate(principalWith(orgA, access.GlobalAdmin), access.GroupOwner, access.Resource{Org: orgA}) {
+		t.Error("a global admin may delegate group_owner")
+	}
+	if got := access.GroupOwner.Scope(); got != access.ScopeGroup {
+		t.Errorf("GroupOwner.Scope() = %v, want group", got)
+	}
+	if got := access.GroupsAdmin.Scope(); got != access.ScopeOrg {
+		t.Errorf("GroupsAdmin.Scope() = %v, want organization", got)
 	}
 }

@@ -59,6 +59,7 @@ type roleInfo struct {
 	org              atrium.OrgID
 	operator         bool
 	sameOrgOnly      bool
+	scope            ScopeKind
 	rank, reach      Rank
 	// live is false for a removed data-defined role: its index stays reserved, so a
 	// principal built before the removal can never pick up another role's actions.
@@ -87,7 +88,7 @@ func NewRegistry() *Registry {
 	for i := range roleDefs {
 		d := &roleDefs[i]
 		reg.roles = append(reg.roles, roleInfo{key: d.Name, title: d.Title, desc: d.Description, operator: d.Operator,
-			sameOrgOnly: d.SameOrgOnly, rank: d.Rank, reach: d.Reach, live: true, actions: d.Actions})
+			sameOrgOnly: d.SameOrgOnly, scope: d.Scope, rank: d.Rank, reach: d.Reach, live: true, actions: d.Actions})
 	}
 	reg.publish()
 	return reg
@@ -281,11 +282,15 @@ func (reg *Registry) Can(p *Principal, a Action, r Resource) bool {
 	return false
 }
 
-// covers reports whether grant g of p, of role def, applies to r. An organization-level
+// covers reports whether grant g of p, of role def, applies to r. A role held at a
+// narrower kind of scope (a group's) counts only at that kind. An organization-level
 // resource (no Scopes) is covered only by a grant at that organization's scope held by
 // one of its members; a narrower grant covers only resources inside its scope; operator
 // roles cover the instance, but only when held at their holder's organization scope.
 func covers(p *Principal, g *Grant, def *roleInfo, r Resource) bool {
+	if def.scope != ScopeOrg && g.Scope.Kind != def.scope {
+		return false // a group's role counts in a group only, never across the organization
+	}
 	if def.operator {
 		return g.Scope.Kind == ScopeOrg && g.Scope.ID == string(p.Org) && p.Org != ""
 	}

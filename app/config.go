@@ -42,6 +42,9 @@ type Config struct {
 	// EventPushLease is how long a node pushing a subscription's events holds it without
 	// renewing: how long the subscription waits when that node dies.
 	EventPushLease time.Duration
+	// GroupAttachmentMB is the largest attachment a group post may carry, in MiB
+	// (whole number, 1 to 100).
+	GroupAttachmentMB string
 	// AllowPrivateSinks lets event subscriptions deliver to loopback, link-local and
 	// private addresses (tests, and sinks on the operator's own network).
 	AllowPrivateSinks bool
@@ -100,6 +103,7 @@ func (c *Config) settings() []setting {
 		{name: "job-poll", env: "ATRIUM_JOB_POLL", usage: "how often idle job workers poll", dur: &c.JobPoll, def: "1s"},
 		{name: "event-retention", env: "ATRIUM_EVENT_RETENTION", usage: "how long the events outbox keeps an event", dur: &c.EventRetention, def: "720h"},
 		{name: "event-push-lease", env: "ATRIUM_EVENT_PUSH_LEASE", usage: "how long a node pushing a subscription's events holds it; a subscription whose node died waits this long", dur: &c.EventPushLease, def: "30s"},
+		{name: "group-attachment-mb", env: "ATRIUM_GROUP_ATTACHMENT_MB", usage: "largest attachment of a group post, in MiB (1 to 100)", str: &c.GroupAttachmentMB, def: "10"},
 		{name: "allow-private-sinks", env: "ATRIUM_ALLOW_PRIVATE_SINKS", usage: "let event subscriptions deliver to loopback, link-local and private addresses", b: &c.AllowPrivateSinks},
 		{name: "secret-key-file", env: "ATRIUM_SECRET_KEY_FILE", usage: "file of the keys that encrypt stored secrets (webhook secrets, sink credentials); empty: atrium.key beside the SQLite database, or in the working directory with PostgreSQL; generated when absent — back it up", str: &c.SecretKeyFile},
 	}

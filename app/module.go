@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/atrium-admin/atrium/auth"
 	"github.com/atrium-admin/atrium/directory"
 	"github.com/atrium-admin/atrium/events"
+	"github.com/atrium-admin/atrium/groups"
 	"github.com/atrium-admin/atrium/httpapi"
 	"github.com/atrium-admin/atrium/jobs"
 	"github.com/atrium-admin/atrium/licensing"
@@ -52,6 +54,7 @@ func Modules() []Module {
 		{Name: "auth", Migrations: auth.Migrations, Wire: wireAuth},
 		{Name: "licensing", Migrations: licensing.Migrations, Wire: wireLicensing},
 		{Name: "social", Migrations: social.Migrations, Wire: wireSocial},
+		{Name: "groups", Migrations: groups.Migrations, Wire: wireGroups},
 	}
 }
 
@@ -347,6 +350,24 @@ func wireLicensing(ctx context.Context, k *Kernel) error {
 	lic := licensing.New(k.DB, k.Clock, Need[*directory.Service](k), k.Queue, k.Events, k.Outbox)
 	Provide(k, lic)
 	return lic.LoadBuiltinCatalog(ctx)
+}
+
+func wireGroups(_ context.Context, k *Kernel) error {
+	var maxMB int64 = groups.DefaultMaxAttachment >> 20
+	if v := k.Config.GroupAttachmentMB; v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 || n > 100 {
+			return fmt.Errorf("--group-attachment-mb: %q is not a whole number from 1 to 100", v)
+		}
+		maxMB = n
+	}
+	svc := groups.New(k.DB, k.Clock, k.Queue, k.Events, Need[*directory.Service](k), k.Outbox,
+		groups.Config{PublicURL: k.Config.PublicURL, MaxAttachment: maxMB << 20})
+	Provide(k, svc)
+	k.API(httpapi.Groups(svc))
+	k.API(httpapi.GroupConversations(svc))
+	k.Pages(web.Groups(svc))
+	return nil
 }
 
 func wireSocial(_ context.Context, k *Kernel) error {

@@ -29,7 +29,10 @@ type UserCreated struct {
 }
 
 // UserUpdated: a user's profile changed.
-type UserUpdated struct{ UserRef }
+type UserUpdated struct {
+	UserRef
+	DisplayName string `json:"display_name"`
+}
 
 // UserDeleted: a user was soft-deleted; they can be restored within RestoreWindow.
 type UserDeleted struct{ UserRef }

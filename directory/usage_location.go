@@ -65,7 +65,7 @@ func (s *Service) FillUsageLocation(ctx context.Context, p *access.Principal, us
 				TargetName: u.Username, Before: map[string]any{"usage_location": ""}, After: map[string]any{"usage_location": country}}); err != nil {
 				return err
 			}
-			if err := s.publishUser(ctx, tx, u, UserUpdated{UserRef: refOf(u)}); err != nil {
+			if err := s.publishUser(ctx, tx, u, UserUpdated{UserRef: refOf(u), DisplayName: u.DisplayName}); err != nil {
 				return err
 			}
 		}

@@ -281,7 +281,7 @@ func (s *Service) UpdateUser(ctx context.Context, p *access.Principal, id atrium
 		}
 		out = u
 		if profileChange {
-			if err := s.publishUser(ctx, tx, u, UserUpdated{UserRef: refOf(u)}); err != nil {
+			if err := s.publishUser(ctx, tx, u, UserUpdated{UserRef: refOf(u), DisplayName: u.DisplayName}); err != nil {
 				return err
 			}
 		}
@@ -495,6 +495,9 @@ func (s *Service) changeRole(ctx context.Context, p *access.Principal, id atrium
 		now := tx.Now()
 		action := "role.assign"
 		var changed bool
+		if role.Scope() != access.ScopeOrg {
+			return atrium.FieldError("role", "a group's roles come with its membership and are not assigned here")
+		}
 		if assign {
 			if role.Operator() {
 				org, err := getOrg(ctx, tx, p.Org)

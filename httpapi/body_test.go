@@ -38,6 +38,8 @@ func TestNullBodyKeepsLicenses(t *testing.T) {
 var optionalBodyRoutes = []string{
 	// No body generates a password, the same as {}.
 	"POST /api/v1/users/{id}/password-reset",
+	// The message of a join request and the reply to one are optional.
+	"POST /api/v1/groups/{id}/join", "POST /api/v1/groups/{id}/join-requests/{rid}/approve", "POST /api/v1/groups/{id}/join-requests/{rid}/deny",
 }
 
 func TestOptionalBodiesAreDocumented(t *testing.T) {

@@ -215,7 +215,8 @@ func TestEndpointsHappyPath(t *testing.T) {
 				t.Errorf("global_admin holders = %+v", r.Holders)
 			}
 		}
-		if !slices.Equal(names, []string{"global_admin", "billing_admin", "user_admin", "helpdesk_admin", "license_admin", "service_support_admin", "global_reader"}) {
+		if !slices.Equal(names, []string{"global_admin", "billing_admin", "user_admin", "helpdesk_admin", "license_admin", "service_support_admin", "global_reader",
+			"groups_admin"}) {
 			t.Errorf("roles = %v", names)
 		}
 		admin.Do("PUT", "/api/v1/users/"+string(grace.ID)+"/roles/user_admin", nil).Want(http.StatusOK).Decode(&got)

@@ -26,6 +26,12 @@ const MaxBodyBytes = 1 << 20
 // right types, every string valid UTF-8 without NUL, at most MaxBodyBytes. Every failure
 // is an invalid (or too_large) error naming the field where it can.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	return decodeMax(w, r, v, MaxBodyBytes)
+}
+
+// decodeMax is decode for a route whose bodies may be larger than MaxBodyBytes (files
+// in base64): at most limit bytes.
+func decodeMax(w http.ResponseWriter, r *http.Request, v any, limit int64) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
@@ -34,7 +40,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	}
 	// The body is read whole (it is bounded) so that an error from a field's own
 	// UnmarshalText, which does not say which field it was, can be traced to the field.
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		return decodeError(err, nil, nil)
 	}
@@ -216,8 +222,8 @@ func decodeError(err error, data []byte, v any) error {
 	var typeErr *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &maxErr):
-		return &atrium.Error{Code: atrium.CodeTooLarge, Message: fmt.Sprintf("the body is larger than %d bytes", MaxBodyBytes),
-			ID: "err.httpapi.body_too_large", Args: []any{"Count", MaxBodyBytes}}
+		return &atrium.Error{Code: atrium.CodeTooLarge, Message: fmt.Sprintf("the body is larger than %d bytes", maxErr.Limit),
+			ID: "err.httpapi.body_too_large", Args: []any{"Count", maxErr.Limit}}
 	case errors.Is(err, io.EOF):
 		return &atrium.Error{Code: atrium.CodeInvalid, Message: "the body is empty; send a JSON object"}
 	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):

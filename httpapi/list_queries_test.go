@@ -27,6 +27,8 @@ var listPaths = []string{
 	"/api/v1/outgoing-mail", "/api/v1/social/settings", "/api/v1/social/alerts", "/api/v1/social/streams",
 	"/api/v1/social/search-topics", "/api/v1/subscriptions", "/api/v1/partner/subscriptions", "/api/v1/products",
 	"/api/v1/licenses", "/api/v1/invoices", "/api/v1/event-subscriptions", "/api/v1/event-subscriptions/{id}/deliveries",
+	"/api/v1/groups", "/api/v1/me/groups", "/api/v1/deleted-groups", "/api/v1/groups/{id}/members", "/api/v1/groups/{id}/owners",
+	"/api/v1/groups/{id}/join-requests", "/api/v1/groups/{id}/threads", "/api/v1/groups/{id}/threads/{tid}/posts",
 	// The pull API pages with after rather than cursor, so TestEveryListIsCounted does
 	// not ask for it; it is counted all the same.
 	"/api/v1/events",
@@ -76,6 +78,36 @@ func TestListsCostTheSameQueriesPerPage(t *testing.T) {
 		o.Admin.Do("POST", "/api/v1/event-subscriptions", map[string]any{"name": "logged", "event_types": []string{"seats.low"},
 			"sink": map[string]any{"type": "webhook", "url": "https://93.184.215.14/hook"}}).Want(http.StatusCreated).Decode(&sub)
 		hook := sub.ID
+		var grp struct {
+			ID string `json:"id"`
+		}
+		o.Admin.Do("POST", "/api/v1/groups", map[string]any{"name": "Counted crew", "mail_nickname": "counted-crew", "visibility": "private"}).
+			Want(http.StatusCreated).Decode(&grp)
+		groupsMade, groupsGone := 0, 0
+		newGroup := func() string {
+			var g struct {
+				ID string `json:"id"`
+			}
+			o.Admin.Do("POST", "/api/v1/groups", map[string]any{"name": fmt.Sprintf("Group %03d", groupsMade),
+				"mail_nickname": fmt.Sprintf("group-%03d", groupsMade), "visibility": "public"}).Want(http.StatusCreated).Decode(&g)
+			groupsMade++
+			return g.ID
+		}
+		// addToGroup makes the first n users of o (from the users case, which runs first)
+		// members, or owners, of grp.
+		addToGroup := func(kind string, n int) {
+			ids := e.Strings("SELECT id FROM users WHERE org_id = $1 AND deleted_at IS NULL ORDER BY username", string(o.ID))
+			if len(ids) < n {
+				t.Fatalf("%d users to add to the group, want %d", len(ids), n)
+			}
+			o.Admin.Do("POST", "/api/v1/groups/"+grp.ID+"/"+kind, map[string]any{"user_ids": ids[:n]}).Want(http.StatusOK)
+		}
+		// A conversation of grp whose posts are listed; the thread list counts it.
+		var convo struct {
+			ID string `json:"id"`
+		}
+		o.Admin.Do("POST", "/api/v1/groups/"+grp.ID+"/threads", map[string]any{"topic": "Counted talk", "body": "first"}).
+			Want(http.StatusCreated).Decode(&convo)
 		cases := []listCase{
 			{"/api/v1/users", func() *apptest.Client { return o.Admin }, func(n int) {
 				for ; count("users", "org_id = $1", string(o.ID)) < n; users++ {
@@ -170,6 +202,49 @@ func TestListsCostTheSameQueriesPerPage(t *testing.T) {
 						fmt.Sprintf("d%04d", i), hook, string(o.ID), int64(i)); err != nil {
 						t.Fatal(err)
 					}
+				}
+			}},
+			{"/api/v1/groups", func() *apptest.Client { return o.Admin }, func(n int) {
+				for count("org_groups", "org_id = $1 AND deleted_at IS NULL", string(o.ID)) < n {
+					newGroup()
+				}
+			}},
+			{"/api/v1/me/groups", func() *apptest.Client { return o.Admin }, func(n int) {
+				for count("group_members", "org_id = $1 AND user_id = $2", string(o.ID), string(o.AdminID)) < n {
+					newGroup()
+				}
+			}},
+			{"/api/v1/deleted-groups", func() *apptest.Client { return o.Admin }, func(n int) {
+				for ; groupsGone < n; groupsGone++ {
+					o.Admin.Do("DELETE", "/api/v1/groups/"+newGroup(), nil).Want(http.StatusNoContent)
+				}
+			}},
+			{"/api/v1/groups/" + grp.ID + "/members", func() *apptest.Client { return o.Admin }, func(n int) { addToGroup("members", n) }},
+			{"/api/v1/groups/" + grp.ID + "/owners", func() *apptest.Client { return o.Admin }, func(n int) { addToGroup("owners", n) }},
+			{"/api/v1/groups/" + grp.ID + "/join-requests", func() *apptest.Client { return o.Admin }, func(n int) {
+				for i := count("group_join_requests", "group_id = $1", grp.ID); i < n; i++ {
+					if _, err := e.Main.DB.Write().ExecContext(t.Context(), `INSERT INTO group_join_requests (id, group_id, org_id, user_id, username,
+						display_name, message, state, created_at) VALUES ($1, $2, $3, $4, $4, $4, '', 'pending', $5)`,
+						fmt.Sprintf("r%04d", i), grp.ID, string(o.ID), fmt.Sprintf("asker%04d", i), int64(i)); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}},
+			{"/api/v1/groups/" + grp.ID + "/threads", func() *apptest.Client { return o.Admin }, func(n int) {
+				for i := count("group_threads", "group_id = $1", grp.ID); i < n; i++ {
+					o.Admin.Do("POST", "/api/v1/groups/"+grp.ID+"/threads", map[string]any{"topic": fmt.Sprintf("Talk %03d", i), "body": "hi"}).
+						Want(http.StatusCreated)
+				}
+			}},
+			{"/api/v1/groups/" + grp.ID + "/threads/" + convo.ID + "/posts", func() *apptest.Client { return o.Admin }, func(n int) {
+				for i := count("group_posts", "thread_id = $1", convo.ID); i < n; i++ {
+					// Every other post carries a file: attachments are listed in one query.
+					var atts []map[string]any
+					if i%2 == 0 {
+						atts = []map[string]any{{"name": fmt.Sprintf("f%03d.txt", i), "data": []byte("x")}}
+					}
+					o.Admin.Do("POST", "/api/v1/groups/"+grp.ID+"/threads/"+convo.ID+"/posts", map[string]any{"body": fmt.Sprintf("reply %d", i),
+						"attachments": atts}).Want(http.StatusCreated)
 				}
 			}},
 			{"/api/v1/invoices", func() *apptest.Client { return signInAgain(e, o) }, func(n int) {

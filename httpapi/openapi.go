@@ -143,6 +143,10 @@ func schemaOf(t reflect.Type, schemas *schemaSet) map[string]any {
 	if t.Kind() != reflect.Pointer && t.Implements(reflect.TypeOf((*interface{ MarshalText() ([]byte, error) })(nil)).Elem()) {
 		return map[string]any{"type": "string"}
 	}
+	if t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 {
+		// encoding/json writes and reads []byte as base64 text.
+		return map[string]any{"type": "string", "contentEncoding": "base64"}
+	}
 	switch t.Kind() {
 	case reflect.Pointer:
 		inner := schemaOf(t.Elem(), schemas)

@@ -36,8 +36,8 @@ func (s *Server) RoleInfos(r *http.Request, p *access.Principal) ([]RoleInfo, er
 	}
 	out := []RoleInfo{}
 	for _, role := range access.Roles() {
-		if role.Operator() && !org.Operator {
-			continue
+		if (role.Operator() && !org.Operator) || role.Scope() != access.ScopeOrg {
+			continue // a group's roles come with its membership and are listed there
 		}
 		info := RoleInfo{Name: role.String(), Title: role.Title(), Description: role.Description(), Operator: role.Operator(),
 			Actions: []string{}, Holders: []roleHolder{}}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/app/apptest"
+	"github.com/atrium-admin/atrium/groups"
 	"github.com/atrium-admin/atrium/store"
 )
 
@@ -24,6 +25,11 @@ type tenantB struct {
 	invoice      string
 	mail         string
 	hook         string // an event subscription
+	// group is B's private group with a pending join request (joinRequest);
+	// deletedGroup a deleted one.
+	group, deletedGroup, joinRequest string
+	// thread is a conversation of group, with post and its attachment.
+	thread, post, attachment string
 	// aAdmin and aOrg are A's, for bodies that must be valid in A.
 	aAdmin atrium.UserID
 	aOrg   atrium.OrgID
@@ -53,6 +59,30 @@ func userPaths(suffix string, body any) crossTenantCase {
 func orgPath(suffix string) crossTenantCase {
 	return func(b *tenantB) []crossTenantRequest {
 		return []crossTenantRequest{{"/api/v1/organizations/" + string(b.org.ID) + suffix, nil}}
+	}
+}
+
+// groupPaths aims a route under /api/v1/groups/{id} at B's group and deleted group.
+func groupPaths(suffix string, body any) crossTenantCase {
+	return func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/groups/" + b.group + suffix, body}, {"/api/v1/groups/" + b.deletedGroup + suffix, body}}
+	}
+}
+
+// groupMemberPaths aims a route under /api/v1/groups/{id}/{members|owners}/{user_id} at
+// B's group and B's admin (its owner), and at A's admin in B's group.
+func groupMemberPaths(kind string) crossTenantCase {
+	return func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/groups/" + b.group + "/" + kind + "/" + string(b.org.AdminID), nil},
+			{"/api/v1/groups/" + b.group + "/" + kind + "/" + string(b.aAdmin), nil}}
+	}
+}
+
+// threadPaths aims a route under /api/v1/groups/{id}/threads/{tid} at B's conversation.
+func threadPaths(suffix string, body any) crossTenantCase {
+	return func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/groups/" + orNone(b.group, "no-group") + "/threads/" +
+			orNone(b.thread, "no-thread") + suffix, body}}
 	}
 }
 
@@ -167,6 +197,46 @@ var crossTenantCases = map[string]crossTenantCase{
 	},
 	// {name} names one of the caller's own settings, not another tenant's object; the
 	// request may succeed, but must leave B alone.
+	"GET /api/v1/groups/{id}":                groupPaths("", nil),
+	"PATCH /api/v1/groups/{id}":              groupPaths("", map[string]any{"name": "Hijacked", "visibility": "public"}),
+	"DELETE /api/v1/groups/{id}":             groupPaths("", nil),
+	"POST /api/v1/groups/{id}/restore":       groupPaths("/restore", nil),
+	"GET /api/v1/groups/{id}/members":        groupPaths("/members", nil),
+	"GET /api/v1/groups/{id}/members/export": groupPaths("/members/export", nil),
+	"POST /api/v1/groups/{id}/members": func(b *tenantB) []crossTenantRequest {
+		return append(groupPaths("/members", map[string]any{"user_ids": []string{string(b.aAdmin)}})(b),
+			groupPaths("/members", map[string]any{"user_ids": []string{string(b.user.ID)}})(b)...)
+	},
+	"DELETE /api/v1/groups/{id}/members/{user_id}": groupMemberPaths("members"),
+	"GET /api/v1/groups/{id}/owners":               groupPaths("/owners", nil),
+	"GET /api/v1/groups/{id}/owners/export":        groupPaths("/owners/export", nil),
+	"POST /api/v1/groups/{id}/owners": func(b *tenantB) []crossTenantRequest {
+		return append(groupPaths("/owners", map[string]any{"user_ids": []string{string(b.aAdmin)}})(b),
+			groupPaths("/owners", map[string]any{"user_ids": []string{string(b.user.ID)}})(b)...)
+	},
+	"DELETE /api/v1/groups/{id}/owners/{user_id}": groupMemberPaths("owners"),
+	"PUT /api/v1/groups/{id}/following":           groupPaths("/following", map[string]any{"following": false}),
+	"POST /api/v1/groups/{id}/join":               groupPaths("/join", map[string]any{"message": "let me in"}),
+	"GET /api/v1/groups/{id}/join-requests":       groupPaths("/join-requests", nil),
+	"POST /api/v1/groups/{id}/join-requests/{rid}/approve": func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/groups/" + b.group + "/join-requests/" + b.joinRequest + "/approve", nil}}
+	},
+	"POST /api/v1/groups/{id}/join-requests/{rid}/deny": func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/groups/" + b.group + "/join-requests/" + b.joinRequest + "/deny", map[string]any{"reply": "no"}}}
+	},
+	"GET /api/v1/groups/{id}/threads":              groupPaths("/threads", nil),
+	"POST /api/v1/groups/{id}/threads":             groupPaths("/threads", map[string]any{"topic": "Hijacked", "body": "<p>from A</p>"}),
+	"GET /api/v1/groups/{id}/threads/{tid}":        threadPaths("", nil),
+	"GET /api/v1/groups/{id}/threads/{tid}/posts":  threadPaths("/posts", nil),
+	"POST /api/v1/groups/{id}/threads/{tid}/posts": threadPaths("/posts", map[string]any{"body": "<p>from A</p>"}),
+	"DELETE /api/v1/groups/{id}/threads/{tid}/posts/{pid}": func(b *tenantB) []crossTenantRequest {
+		return threadPaths("/posts/"+orNone(b.post, "no-post"), nil)(b)
+	},
+	"PUT /api/v1/groups/{id}/threads/{tid}/lock":    threadPaths("/lock", nil),
+	"DELETE /api/v1/groups/{id}/threads/{tid}/lock": threadPaths("/lock", nil),
+	"GET /api/v1/groups/{id}/threads/{tid}/posts/{pid}/attachments/{aid}": func(b *tenantB) []crossTenantRequest {
+		return threadPaths("/posts/"+orNone(b.post, "no-post")+"/attachments/"+orNone(b.attachment, "no-attachment"), nil)(b)
+	},
 	"PUT /api/v1/social/settings/{name}": func(b *tenantB) []crossTenantRequest {
 		return []crossTenantRequest{{"/api/v1/social/settings/theme", map[string]any{"value": "dark"}}}
 	},
@@ -225,9 +295,27 @@ func TestCrossTenant(t *testing.T) {
 		b.org.Admin.Do("POST", "/api/v1/event-subscriptions", map[string]any{"name": "Beta lake", "event_types": []string{"seats.low"},
 			"sink": map[string]any{"type": "webhook", "url": "https://93.184.215.14/hook"}}).Want(http.StatusCreated)
 		b.hook = firstOr(e.Strings("SELECT id FROM event_subscriptions WHERE org_id = $1", string(b.org.ID)), "no-hook")
+		b.org.Admin.Do("POST", "/api/v1/groups", map[string]any{"name": "Beta crew", "mail_nickname": "beta-crew", "visibility": "private"}).
+			Want(http.StatusCreated)
+		b.org.Admin.Do("POST", "/api/v1/groups", map[string]any{"name": "Beta past", "mail_nickname": "beta-past", "visibility": "private"}).
+			Want(http.StatusCreated)
+		b.group = firstOr(e.Strings("SELECT id FROM org_groups WHERE org_id = $1 AND name = 'Beta crew'", string(b.org.ID)), "no-group")
+		b.deletedGroup = firstOr(e.Strings("SELECT id FROM org_groups WHERE org_id = $1 AND name = 'Beta past'", string(b.org.ID)), "no-group")
+		b.org.Admin.Do("DELETE", "/api/v1/groups/"+b.deletedGroup, nil).Want(http.StatusNoContent)
+		e.SignIn(b.user.Username, apptest.Password).Do("POST", "/api/v1/groups/"+b.group+"/join", map[string]any{"message": "hi"}).
+			Want(http.StatusOK)
+		b.joinRequest = firstOr(e.Strings("SELECT id FROM group_join_requests WHERE org_id = $1", string(b.org.ID)), "no-request")
+		var thread groups.Thread
+		b.org.Admin.Do("POST", "/api/v1/groups/"+b.group+"/threads", map[string]any{"topic": "Beta roadmap", "body": "<p>secret plans</p>",
+			"attachments": []map[string]any{{"name": "plan.txt", "data": []byte("beta plan")}}}).Want(http.StatusCreated).Decode(&thread)
+		if thread.FirstPost != nil && len(thread.FirstPost.Attachments) == 1 {
+			b.thread, b.post, b.attachment = thread.ID, thread.FirstPost.ID, thread.FirstPost.Attachments[0].ID
+		}
+		e.RunJobs() // the post's mail
 
 		for name, id := range map[string]string{"product": b.product, "subscription": b.subscription, "search topic": b.topic, "invoice": b.invoice,
-			"event subscription": b.hook} {
+			"event subscription": b.hook, "group": b.group, "deleted group": b.deletedGroup, "join request": b.joinRequest,
+			"thread": orNone(b.thread, "no-thread")} {
 			if strings.HasPrefix(id, "no-") {
 				t.Errorf("could not create B's %s to aim at", name)
 			}
@@ -270,7 +358,7 @@ func TestCrossTenant(t *testing.T) {
 
 		// No list A can read shows B.
 		secrets := []string{string(b.org.ID), string(b.org.AdminID), string(b.user.ID), string(b.deletedUser.ID), b.tokenID, b.sessionID,
-			"Beta Industries", "beta.atrium.localhost", "beta-ci", "Beta launch"}
+			"Beta Industries", "beta.atrium.localhost", "beta-ci", "Beta launch", "Beta crew", "beta-crew", "Beta past", "Beta roadmap", "secret plans"}
 		if b.subscription != "no-subscription" {
 			secrets = append(secrets, b.subscription)
 		}

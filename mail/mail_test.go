@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	htmltemplate "html/template"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -420,6 +421,23 @@ func TestTemplates(t *testing.T) {
 		{"sink_disabled", map[string]any{
 			"DisplayName": hostile, "Subscription": "HR <tool>", "Target": "https://hr.example/hooks", "Link": "https://atrium.example/integrations/1",
 		}, `"HR <tool>" stopped receiving events`},
+		{"group_join_request", map[string]any{
+			"DisplayName": hostile, "Group": "Design <team>", "Requester": "Mia <Member>", "Message": "I work on the <new> site",
+			"Link": "https://atrium.example/groups/1/requests",
+		}, "Mia <Member> asked to join Design <team>"},
+		{"group_join_decided", map[string]any{
+			"DisplayName": hostile, "Group": "Design <team>", "Approved": true, "Reply": "Welcome <aboard>", "Link": "https://atrium.example/groups/1",
+		}, "You are now a member of Design <team>"},
+		{"group_post", map[string]any{
+			"DisplayName": hostile, "Group": "Design <team>", "Topic": "Launch <plan>", "Author": "Mia <Member>",
+			"Text": "We ship on <Friday>.\n\nSee the checklist.", "HTML": htmltemplate.HTML("<p>We ship on &lt;Friday&gt;.</p><p>See the <b>checklist</b>.</p>"),
+			"Card": map[string]any{"Title": "Build #42 <green>", "URL": "https://ci.example/builds/42", "Fields": []map[string]string{
+				{"Label": "Branch", "Value": "main <stable>"}, {"Label": "Duration", "Value": "3 min"}}},
+			"Link": "https://atrium.example/groups/1/threads/2",
+		}, "New post in Design <team>: Launch <plan>"},
+		{"group_visibility_changed", map[string]any{
+			"DisplayName": hostile, "Group": "Design <team>", "Visibility": "public", "Link": "https://atrium.example/groups/1",
+		}, "Design <team> is now public"},
 	}
 
 	// Every template has a case here, and every case a template.

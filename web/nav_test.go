@@ -62,6 +62,7 @@ func TestNavigationGrouped(t *testing.T) {
 			{"global admin", "admin@contoso.atrium.localhost", adminPassword, []navGroup{
 				{"", []string{"/"}},
 				{"Users", []string{"/users", "/deleted-users", "/roles"}},
+				{"Teams & groups", []string{"/groups", "/deleted-groups"}},
 				{"Billing", []string{"/billing/purchase", "/billing/licenses", "/billing/invoices", "/partner/customers"}},
 				{"Settings", []string{"/account", "/settings", "/tokens", "/audit", "/integrations"}},
 				// The sign-up trial licenses the first admin for Social Engagement.
@@ -69,6 +70,9 @@ func TestNavigationGrouped(t *testing.T) {
 			}},
 			{"member", "mia@contoso.atrium.localhost", memberPassword, []navGroup{
 				{"", []string{"/"}},
+				// Everyone may create groups (unless the organization says otherwise)
+				// and restore the ones they own.
+				{"Teams & groups", []string{"/groups", "/deleted-groups"}},
 				{"Settings", []string{"/account", "/settings"}},
 			}},
 			{"operator", "admin@operator.atrium.localhost", operatorPassword, nil},

@@ -20,7 +20,8 @@ import (
 var pseudoPages = []string{"/", "/account", "/account/password", "/no-such-page",
 	"/users", "/users?filter=licensed", "/users/new", "/deleted-users", "/roles",
 	"/billing/purchase", "/billing/licenses", "/billing/invoices", "/partner/customers",
-	"/settings", "/tokens", "/audit", "/integrations", "/users/licenses/upload"}
+	"/settings", "/tokens", "/audit", "/integrations", "/users/licenses/upload",
+	"/groups", "/groups/mine", "/groups/new", "/deleted-groups"}
 
 // operatorPseudoPages are the operator's pages, checked signed in as the operator.
 var operatorPseudoPages = []string{"/", "/organizations", "/catalog", "/catalog/new", "/mail", "/tax-rates"}
@@ -31,8 +32,8 @@ var (
 	dateLikeRE  = regexp.MustCompile(`^\d{1,2} [A-Z][a-z]{2} \d{4}(, \d{2}:\d{2} UTC)?$`)
 	numberishRE = regexp.MustCompile(`^[\d\s.,:%/+()−-]*$`)
 	// machineRE matches recorded machine values the audit log shows as they are: action
-	// codes (user.create), keys (SOCIAL_ENGAGEMENT) and country codes (US).
-	machineRE = regexp.MustCompile(`^([a-z0-9]+[._][a-z0-9._]+|[A-Z0-9_]{2,})$`)
+	// codes (user.create), keys (SOCIAL_ENGAGEMENT), country codes (US) and ids.
+	machineRE = regexp.MustCompile(`^([a-z0-9]+[._][a-z0-9._]+|[A-Z0-9_]{2,}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$`)
 )
 
 // visibleTexts returns the text a reader sees on the page body: text between tags and
@@ -148,6 +149,11 @@ func TestPseudoLanguageLeavesNoEnglish(t *testing.T) {
 		walk(b, append(pseudoPages, m, m+"/licenses", m+"/reset-password", m+"/delete", m+"/block",
 			"/users/"+string(f.admin)+"/roles/global_admin/remove", "/apps/social",
 			"/billing/subscriptions/"+sub.ID+"/cancel", "/billing/invoices/"+invoices[0].ID))
+		// A group with members and a conversation, and a deleted one (groups_test.go), and
+		// the audit log of it all.
+		groupPages, groupData := f.pseudoGroup()
+		data = append(data, groupData...)
+		walk(b, append(groupPages, "/audit"))
 		op := f.browser()
 		op.c.Jar.SetCookies(u, []*http.Cookie{{Name: "atrium_lang", Value: "en-XA", Path: "/"}})
 		op.signIn("admin@operator.atrium.localhost", operatorPassword, false)

@@ -61,7 +61,7 @@ func (c *console) userView(r *http.Request, u *directory.User) *view {
 		CanAssignRoles: s.Can(access.RoleAssign), CanLicenses: s.Can(access.LicenseRead)}
 	if data.CanAssignRoles {
 		for _, role := range access.Roles() {
-			if role.Operator() && !s.Org.Operator {
+			if (role.Operator() && !s.Org.Operator) || role.Scope() != access.ScopeOrg {
 				continue
 			}
 			if !slices.Contains(u.Roles, role) {

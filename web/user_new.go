@@ -245,7 +245,7 @@ func (c *console) newUserStep(w http.ResponseWriter, r *http.Request, step strin
 		page.CanRole = s.Can(access.RoleAssign)
 		if page.CanRole {
 			for _, role := range access.Roles() {
-				if !role.Operator() || s.Org.Operator {
+				if (!role.Operator() || s.Org.Operator) && role.Scope() == access.ScopeOrg {
 					page.Roles = append(page.Roles, role)
 				}
 			}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/audit"
+	"github.com/atrium-admin/atrium/groups"
 	"github.com/atrium-admin/atrium/i18n"
 	"github.com/atrium-admin/atrium/licensing"
 	"github.com/atrium-admin/atrium/mail"
@@ -57,6 +58,10 @@ var roleWords = map[string][]access.Action{
 		access.InstanceRoleDefine, access.CatalogManage, access.InvoiceManage, mail.Resend, licensing.TaxManage},
 	"support_agent":          {access.InstanceOrgRead, access.InstanceMailRead, mail.Resend},
 	"service_health_manager": {access.InstanceOrgRead},
+	"groups_admin":           {access.OrgRead, access.UserRead, groups.Create, groups.Read, groups.Manage},
+	"group_owner":            {groups.Read, groups.Manage, groups.Contribute},
+	"group_member":           {groups.Read, groups.Contribute},
+	"group_reader":           {groups.Read, groups.Join},
 }
 
 // roleSentencesIn says what role r may do in p's language, in a few sentences ("Can
@@ -264,6 +269,27 @@ var auditActionWords = map[string]actionWords{
 	"social.stream.create":  {},
 	"social.topic.create":   {},
 	"social.topic.reassign": {},
+	// groups
+	"group.create":               {},
+	"group.update":               {},
+	"group.delete":               {},
+	"group.restore":              {},
+	"group.purge":                {},
+	"group.member.add":           {Fields: []string{"username"}},
+	"group.member.remove":        {Fields: []string{"username"}},
+	"group.owner.add":            {Fields: []string{"username"}},
+	"group.owner.remove":         {Fields: []string{"username"}},
+	"group.join":                 {},
+	"group.join_request":         {},
+	"group.join_request.approve": {},
+	"group.join_request.deny":    {},
+	"group.follow":               {},
+	"group.settings.update":      {NoTarget: true},
+	"group.thread.create":        {},
+	"group.post.create":          {},
+	"group.post.delete":          {},
+	"group.thread.lock":          {},
+	"group.thread.unlock":        {},
 }
 
 // actionPhraseIn says action in general in p's language ("added a user"), or returns
@@ -386,6 +412,9 @@ func summaryValueIn(p *i18n.Printer, key string, v any) string {
 				return roleTitleIn(p, r)
 			}
 		}
+		if key == "visibility" {
+			return messageOr(p, "audit.value.visibility."+v, v)
+		}
 		if v == "" {
 			return "—"
 		}
@@ -505,6 +534,7 @@ var auditTopics = map[string]string{
 	"tax.":                "nav.operator.tax_rates",
 	"mail.":               "nav.operator.mail",
 	"social.":             "audit.topic.social",
+	"group.":              "audit.topic.group",
 	"event_subscription.": "audit.topic.event_subscription",
 }
 

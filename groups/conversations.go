@@ -933,18 +933,15 @@ func (s *Service) mailFollowers(ctx context.Context, tx *store.Tx, org atrium.Or
 	if err != nil {
 		return err
 	}
+	to := make([]mail.Recipient, 0, len(cards))
 	for _, c := range cards {
-		if c.ContactEmail == "" {
-			continue
-		}
-		// body is sanitized HTML: what the template shows as HTML unescaped.
-		data := map[string]any{"DisplayName": c.DisplayName, "Group": group, "Topic": topic, "Author": from, "Text": text,
-			"HTML": template.HTML(body), "Card": card, "Link": link}
-		if err := s.mail.Enqueue(ctx, tx, mail.Message{Org: org, To: c.ContactEmail, Template: "group_post", Lang: c.Language, Data: data}); err != nil {
-			return err
+		if c.ContactEmail != "" {
+			to = append(to, mail.Recipient{To: c.ContactEmail, Name: c.DisplayName, Lang: c.Language})
 		}
 	}
-	return nil
+	// body is sanitized HTML: what the template shows as HTML unescaped.
+	data := map[string]any{"Group": group, "Topic": topic, "Author": from, "Text": text, "HTML": template.HTML(body), "Card": card, "Link": link}
+	return s.mail.EnqueueEach(ctx, tx, org, "group_post", data, to)
 }
 
 // purgeContent deletes the conversations of purged group id.

@@ -34,9 +34,11 @@ type Users interface {
 	Facts(ctx context.Context, q store.Querier, org atrium.OrgID) (directory.OrgFacts, error)
 }
 
-// Mailer queues mail in the transaction of the change that sends it.
+// Mailer queues mail in the transaction of the change that sends it: one message, or
+// one to each of many recipients (a post's followers).
 type Mailer interface {
 	Enqueue(ctx context.Context, tx *store.Tx, m mail.Message) error
+	EnqueueEach(ctx context.Context, tx *store.Tx, org atrium.OrgID, template string, data map[string]any, to []mail.Recipient) error
 }
 
 // Config is the module's configuration.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	htmltemplate "html/template"
 	"log/slog"
 	"os"
@@ -557,4 +558,65 @@ func golden(t *testing.T, name, got string) {
 	if got != string(want) {
 		t.Errorf("%s differs from the rendering:\n%s", path, got)
 	}
+}
+
+// TestEnqueueEachMatchesEnqueue: a message to many recipients, rendered once per
+// language, stores for each exactly what rendering it for them alone gives — their name
+// escaped in the HTML, their language — across more rows than one statement writes.
+func TestEnqueueEachMatchesEnqueue(t *testing.T) {
+	storetest.Each(t, migrations(), func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db, nil)
+		langs := []string{"", "sv", "nb", "pl"}
+		var to []mail.Recipient
+		for i := range 250 {
+			name := fmt.Sprintf("Member %03d", i)
+			if i%7 == 0 {
+				name = fmt.Sprintf(`Zoë <b>%d</b> & "Co"`, i)
+			}
+			to = append(to, mail.Recipient{To: fmt.Sprintf("m%03d@contoso.example", i), Name: name, Lang: langs[i%len(langs)]})
+		}
+		data := map[string]any{"Subscription": "HR <tool>", "Target": "https://hr.example/hooks", "Link": "https://atrium.example/integrations/1"}
+		if err := db.Tx(ctx, func(tx *store.Tx) error {
+			return e.outbox.EnqueueEach(ctx, tx, "contoso", "sink_disabled", data, to)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		byTo := map[string]mail.Rendered{}
+		cursor := ""
+		for {
+			page, next, err := e.outbox.List(ctx, mail.ListFilter{Limit: 100, Cursor: cursor})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range page {
+				full, err := e.outbox.Get(ctx, m.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				byTo[m.To] = full
+			}
+			if next == "" {
+				break
+			}
+			cursor = next
+		}
+		if len(byTo) != len(to) {
+			t.Fatalf("%d messages stored, want %d", len(byTo), len(to))
+		}
+		for _, r := range to {
+			one := map[string]any{"DisplayName": r.Name}
+			for k, v := range data {
+				one[k] = v
+			}
+			subject, text, html, err := mail.Render(mail.Message{Org: "contoso", To: r.To, Template: "sink_disabled", Data: one, Lang: r.Lang})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := byTo[r.To]
+			if got.Subject != subject || got.Text != text || got.HTML != html || got.State != mail.StateQueued {
+				t.Errorf("%s (%q, %q): stored\n%q\n%q\nwant\n%q\n%q", r.To, r.Name, r.Lang, got.Subject, got.HTML, subject, html)
+			}
+		}
+	})
 }

@@ -41,6 +41,7 @@ func Groups(svc *groups.Service) Module {
 		c.page("POST /groups/{id}/join", p.join)
 		c.page("GET /groups/{id}/members", p.members)
 		c.page("POST /groups/{id}/members", p.addMembers)
+		c.page("POST /groups/{id}/members/import", p.importMembers)
 		c.page("GET /groups/{id}/members/{user}/remove", p.removeConfirm(false))
 		c.page("POST /groups/{id}/members/{user}/remove", p.remove(false))
 		c.page("GET /groups/{id}/owners/{user}/remove", p.removeConfirm(true))
@@ -471,9 +472,13 @@ func (c *groupPages) addMembers(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	f := r.PostForm
 	owners := f.Get("role") == string(groups.AsOwner)
+	picked := f["user_id"]
+	if f.Get("all_found") == "1" {
+		picked = append(picked, f["found_id"]...) // "Select all" of the search's results
+	}
 	var ids []atrium.UserID
-	for _, u := range f["user_id"] {
-		if u != "" {
+	for _, u := range picked {
+		if u != "" && !slices.Contains(ids, atrium.UserID(u)) {
 			ids = append(ids, atrium.UserID(u))
 		}
 	}
@@ -516,6 +521,39 @@ func (c *groupPages) addMembers(w http.ResponseWriter, r *http.Request) error {
 		v.Form.Set("usernames", f.Get("usernames"))
 		v.Form.Set("role", f.Get("role"))
 		if !v.formError(renameField(err, "user_ids", "usernames"), "usernames") {
+			return err
+		}
+		c.render(w, r, statusOf(err), "groups_members.html", v)
+		return nil
+	}
+	return c.redirect(w, r, "/groups/"+id+"/members", c.addedMessage(r, results))
+}
+
+// importMembers adds the users a CSV of usernames names (the first column of each
+// row, a header row named username skipped) as members.
+func (c *groupPages) importMembers(w http.ResponseWriter, r *http.Request) error {
+	s := sessionFrom(r.Context())
+	id := r.PathValue("id")
+	var results []groups.AddResult
+	file, _, err := r.FormFile("file")
+	if err != nil {
+		err = atrium.FieldError("file", "is required")
+	} else {
+		defer file.Close()
+		var names []string
+		if names, err = groups.ReadUsernames(file); err == nil && len(names) == 0 {
+			err = atrium.FieldError("file", "is required")
+		}
+		if err == nil {
+			results, err = c.svc.AddMembersByUsername(r.Context(), s.P(), id, qualify(s, names))
+		}
+	}
+	if err != nil {
+		v, verr := c.membersView(r)
+		if verr != nil {
+			return errors.Join(err, verr)
+		}
+		if !v.formError(err, "file") {
 			return err
 		}
 		c.render(w, r, statusOf(err), "groups_members.html", v)

@@ -1,10 +1,13 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -313,3 +316,69 @@ func TestGroupsTranslated(t *testing.T) {
 		}
 	})
 }
+
+// TestGroupsMembersImportAndSelectAll: a group's managers add everyone a search found
+// at once ("Select everyone found"), and the usernames of a CSV file, each unknown one
+// named in the message; a file that is no CSV is refused beside the field.
+func TestGroupsMembersImportAndSelectAll(t *testing.T) {
+	eachDialect(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		svc := f.groupsSvc()
+		g, err := svc.Create(ctx, f.adminPrincipal(), groups.Input{Name: "Imports", MailNickname: "imports", Visibility: groups.Private})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.newUser("pia", "Pia Picked", "US")
+		f.newUser("pim", "Pim Picked", "US")
+		f.newUser("carl", "Carl Csv", "US")
+		f.newUser("cora", "Cora Csv", "US")
+		b := f.browser()
+		b.signIn("admin@contoso.atrium.localhost", adminPassword, false)
+		members := "/groups/" + g.ID + "/members"
+		p := b.get(members + "?find=picked")
+		wantContains(t, p, `name="all_found" value="1"`, "Select everyone found", "Pia Picked", "Pim Picked", `enctype="multipart/form-data"`)
+		form := url.Values{"all_found": {"1"}, "role": {"member"}}
+		for _, m := range foundIDRE.FindAllStringSubmatch(p.body, -1) {
+			form.Add("found_id", m[1])
+		}
+		if len(form["found_id"]) != 2 {
+			t.Fatalf("found ids %v", form["found_id"])
+		}
+		p = b.postForm(members, members, form)
+		wantStatus(t, p, http.StatusSeeOther)
+
+		upload := func(file string) page {
+			var body bytes.Buffer
+			w := multipart.NewWriter(&body)
+			w.WriteField("csrf_token", b.csrf(members))
+			fw, _ := w.CreateFormFile("file", "members.csv")
+			fw.Write([]byte(file))
+			w.Close()
+			req, _ := http.NewRequest("POST", b.base+members+"/import", &body)
+			req.Header.Set("Content-Type", w.FormDataContentType())
+			req.Header.Set("Origin", b.base)
+			return b.do(req)
+		}
+		p = upload("username\ncarl\n\"cora\",extra\nghost\n")
+		wantStatus(t, p, http.StatusSeeOther)
+		wantContains(t, b.get(p.location), "ghost@contoso.atrium.localhost")
+		page, err := svc.Members(ctx, f.adminPrincipal(), g.ID, false, groups.ListQuery{Limit: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, m := range page.Items {
+			names = append(names, m.DisplayName)
+		}
+		for _, want := range []string{"Pia Picked", "Pim Picked", "Carl Csv", "Cora Csv"} {
+			if !slices.Contains(names, want) {
+				t.Errorf("members %v lack %s", names, want)
+			}
+		}
+		p = upload("\"unterminated\n")
+		wantStatus(t, p, http.StatusBadRequest)
+		wantContains(t, p, `id="f-file-error"`, "is not a CSV file")
+	})
+}
+
+var foundIDRE = regexp.MustCompile(`name="found_id" value="([^"]+)"`)

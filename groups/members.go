@@ -494,6 +494,18 @@ func (s *Service) remove(ctx context.Context, p *access.Principal, id string, us
 	})
 }
 
+// Following reports whether the caller is a member of group id who gets its group
+// mail (false for anyone else).
+func (s *Service) Following(ctx context.Context, p *access.Principal, id string) (bool, error) {
+	var following bool
+	err := s.db.Read().QueryRowContext(ctx, `SELECT following FROM group_members WHERE group_id = $1 AND user_id = $2 AND org_id = $3`,
+		id, string(p.UserID), string(p.Org)).Scan(&following)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return following, store.Translate(err)
+}
+
 // SetFollowing turns group mail on or off for the caller, a member of the group.
 func (s *Service) SetFollowing(ctx context.Context, p *access.Principal, id string, following bool) error {
 	return s.db.Tx(ctx, func(tx *store.Tx) error {

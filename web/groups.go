@@ -28,6 +28,11 @@ func Groups(svc *groups.Service) Module {
 		users := func(_ *http.Request, s *session) bool { return s.ID.Principal.UserID != "" }
 		c.nav(navEntry{Section: sectionTeams, Label: "groups.console.nav.active", Href: "/groups", Show: users})
 		c.nav(navEntry{Section: sectionTeams, Label: "groups.console.nav.deleted", Href: "/deleted-groups", Show: users})
+		c.nav(navEntry{Section: sectionTeams, Label: "groups.console.nav.settings", Href: "/group-settings",
+			Show: func(_ *http.Request, s *session) bool { return s.Can(access.OrgUpdate) }})
+		c.page("GET /group-settings", p.settings)
+		c.page("POST /group-settings", p.putSettings)
+		c.page("POST /groups/{id}/following", p.setFollowing)
 		c.page("GET /groups", p.list)
 		c.page("GET /groups/mine", p.mine)
 		c.page("GET /groups/new", p.newForm)
@@ -148,7 +153,7 @@ func (c *groupPages) restore(w http.ResponseWriter, r *http.Request) error {
 }
 
 // groupFields are the fields of the new group and general forms.
-var groupFields = []string{"name", "description", "mail_nickname", "visibility", "owners"}
+var groupFields = []string{"name", "description", "mail_nickname", "visibility", "owners", "classification"}
 
 func (c *groupPages) newForm(w http.ResponseWriter, r *http.Request) error {
 	v := c.newView(r, "groups.console.new.title")
@@ -293,11 +298,113 @@ func header(g *groups.Group, current string) groupHeader {
 // groupDetailPage is the data of a group's general page.
 type groupDetailPage struct {
 	groupHeader
+	// Following says the signed-in member gets the group's mail.
+	Following bool
+	// Classifications are the labels the organization lets a group carry.
+	Classifications []string
+}
+
+// detailPage is the data of g's general page for r's signed-in person.
+func (c *groupPages) detailPage(r *http.Request, g *groups.Group) (groupDetailPage, error) {
+	s := sessionFrom(r.Context())
+	d := groupDetailPage{groupHeader: header(g, "")}
+	var err error
+	if d.IsMember() {
+		if d.Following, err = c.svc.Following(r.Context(), s.P(), g.ID); err != nil {
+			return d, err
+		}
+	}
+	if g.CanManage {
+		st, err := c.svc.Settings(r.Context(), s.P())
+		if err != nil {
+			return d, err
+		}
+		d.Classifications = st.Classifications
+	}
+	return d, nil
+}
+
+// setFollowing turns the signed-in member's group mail on (following=1) or off.
+func (c *groupPages) setFollowing(w http.ResponseWriter, r *http.Request) error {
+	s := sessionFrom(r.Context())
+	id := r.PathValue("id")
+	on := r.PostForm.Get("following") == "1"
+	if err := c.svc.SetFollowing(r.Context(), s.P(), id, on); err != nil {
+		return err
+	}
+	msg := "groups.console.following.off"
+	if on {
+		msg = "groups.console.following.on"
+	}
+	return c.redirect(w, r, "/groups/"+id, c.t(r, msg))
+}
+
+// groupSettingsPage is the data of the organization's group settings.
+type groupSettingsPage struct {
+	// Groups are the groups the creators' group may be chosen from (the first 200 by
+	// name).
+	Groups []groups.Group
+}
+
+// settingsView is the group settings page with form f.
+func (c *groupPages) settingsView(r *http.Request, f url.Values) (*view, error) {
+	s := sessionFrom(r.Context())
+	if err := access.Require(s.P(), access.OrgUpdate, access.Resource{Org: s.Org.ID}); err != nil {
+		return nil, err
+	}
+	list, err := c.svc.List(r.Context(), s.P(), groups.ListQuery{Limit: groups.MaxLimit})
+	if err != nil {
+		return nil, err
+	}
+	v := c.newView(r, "groups.console.nav.settings")
+	v.Form = f
+	v.Data = groupSettingsPage{Groups: list.Items}
+	return v, nil
+}
+
+// settings shows who may create groups and the labels groups may carry.
+func (c *groupPages) settings(w http.ResponseWriter, r *http.Request) error {
+	st, err := c.svc.Settings(r.Context(), sessionFrom(r.Context()).P())
+	if err != nil {
+		return err
+	}
+	v, err := c.settingsView(r, url.Values{"creators_group_id": {st.CreatorsGroupID}, "classifications": {strings.Join(st.Classifications, "\n")}})
+	if err != nil {
+		return err
+	}
+	c.render(w, r, http.StatusOK, "groups_settings.html", v)
+	return nil
+}
+
+// putSettings saves the group settings: the creators' group and the classification
+// labels, one a line.
+func (c *groupPages) putSettings(w http.ResponseWriter, r *http.Request) error {
+	f := r.PostForm
+	labels := []string{}
+	for l := range strings.SplitSeq(f.Get("classifications"), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			labels = append(labels, l)
+		}
+	}
+	_, err := c.svc.PutSettings(r.Context(), sessionFrom(r.Context()).P(), groups.Settings{CreatorsGroupID: f.Get("creators_group_id"), Classifications: labels})
+	if err != nil {
+		v, verr := c.settingsView(r, f)
+		if verr != nil {
+			return errors.Join(err, verr)
+		}
+		if !v.formError(err, "creators_group_id", "classifications") {
+			return err
+		}
+		c.render(w, r, statusOf(err), "groups_settings.html", v)
+		return nil
+	}
+	return c.redirect(w, r, "/group-settings", c.t(r, "groups.console.settings.saved"))
 }
 
 // groupForm is the general form's fields as g has them.
 func groupForm(g *groups.Group) url.Values {
-	return url.Values{"name": {g.Name}, "description": {g.Description}, "mail_nickname": {g.MailNickname}, "visibility": {string(g.Visibility)}}
+	return url.Values{"name": {g.Name}, "description": {g.Description}, "mail_nickname": {g.MailNickname}, "visibility": {string(g.Visibility)},
+		"classification": {g.Classification}}
 }
 
 // detail is a group's general page: its settings (a form for those who may change
@@ -307,10 +414,14 @@ func (c *groupPages) detail(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	d, err := c.detailPage(r, g)
+	if err != nil {
+		return err
+	}
 	v := c.newView(r, "groups.console.nav.active")
 	v.Title = g.Name
 	v.Form = groupForm(g)
-	v.Data = groupDetailPage{groupHeader: header(g, "")}
+	v.Data = d
 	c.render(w, r, http.StatusOK, "groups_detail.html", v)
 	return nil
 }
@@ -321,7 +432,12 @@ func (c *groupPages) update(w http.ResponseWriter, r *http.Request) error {
 	f := r.PostForm
 	name, desc, nick := f.Get("name"), f.Get("description"), f.Get("mail_nickname")
 	vis := groups.Visibility(f.Get("visibility"))
-	g, err := c.svc.Update(r.Context(), s.P(), r.PathValue("id"), groups.Patch{Name: &name, Description: &desc, MailNickname: &nick, Visibility: &vis})
+	patch := groups.Patch{Name: &name, Description: &desc, MailNickname: &nick, Visibility: &vis}
+	if _, ok := f["classification"]; ok {
+		label := f.Get("classification")
+		patch.Classification = &label
+	}
+	g, err := c.svc.Update(r.Context(), s.P(), r.PathValue("id"), patch)
 	if err != nil {
 		cur, gerr := c.loadGroup(r)
 		if gerr != nil {
@@ -333,7 +449,11 @@ func (c *groupPages) update(w http.ResponseWriter, r *http.Request) error {
 		if !v.formError(err, groupFields...) {
 			return err
 		}
-		v.Data = groupDetailPage{groupHeader: header(cur, "")}
+		d, derr := c.detailPage(r, cur)
+		if derr != nil {
+			return errors.Join(err, derr)
+		}
+		v.Data = d
 		c.render(w, r, statusOf(err), "groups_detail.html", v)
 		return nil
 	}

@@ -382,3 +382,71 @@ func TestGroupsMembersImportAndSelectAll(t *testing.T) {
 }
 
 var foundIDRE = regexp.MustCompile(`name="found_id" value="([^"]+)"`)
+
+// TestGroupsSettingsAndFollowing: a Global admin sets the organization's group
+// settings (who may create groups, the classification labels) and labels a group; a
+// member stops and starts following the group's mail; a member outside the creators'
+// group may no longer create groups.
+func TestGroupsSettingsAndFollowing(t *testing.T) {
+	eachDialect(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		svc := f.groupsSvc()
+		g, err := svc.Create(ctx, f.adminPrincipal(), groups.Input{Name: "Creators", MailNickname: "creators", Visibility: groups.Private})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.AddMembers(ctx, f.adminPrincipal(), g.ID, []atrium.UserID{f.member.ID}); err != nil {
+			t.Fatal(err)
+		}
+		admin := f.browser()
+		admin.signIn("admin@contoso.atrium.localhost", adminPassword, false)
+		p := admin.get("/group-settings")
+		wantStatus(t, p, http.StatusOK)
+		wantContains(t, p, `name="creators_group_id"`, `<option value="`+g.ID+`">Creators</option>`, `name="classifications"`)
+		p = admin.postForm("/group-settings", "/group-settings", url.Values{"creators_group_id": {g.ID}, "classifications": {"Confidential\nConfidential"}})
+		wantStatus(t, p, http.StatusBadRequest)
+		wantContains(t, p, `id="f-classifications-error"`, "is listed twice")
+		p = admin.postForm("/group-settings", "/group-settings", url.Values{"creators_group_id": {g.ID}, "classifications": {"Confidential\n General \n"}})
+		wantStatus(t, p, http.StatusSeeOther)
+		st, err := svc.Settings(ctx, f.adminPrincipal())
+		if err != nil || st.CreatorsGroupID != g.ID || !slices.Equal(st.Classifications, []string{"Confidential", "General"}) {
+			t.Fatalf("settings = %+v, %v", st, err)
+		}
+
+		// The label is chosen from the list.
+		base := "/groups/" + g.ID
+		wantContains(t, admin.get(base), `name="classification"`, `<option value="Confidential">Confidential</option>`)
+		form := url.Values{"name": {"Creators"}, "description": {""}, "mail_nickname": {"creators"}, "visibility": {"private"}, "classification": {"Secret"}}
+		p = admin.postForm(base, base, form)
+		wantStatus(t, p, http.StatusBadRequest)
+		wantContains(t, p, `id="f-classification-error"`)
+		form.Set("classification", "Confidential")
+		wantStatus(t, admin.postForm(base, base, form), http.StatusSeeOther)
+		if got, err := svc.Get(ctx, f.adminPrincipal(), g.ID); err != nil || got.Classification != "Confidential" {
+			t.Fatalf("classification = %+v, %v", got, err)
+		}
+
+		// Mia, a member, stops and starts the group's mail.
+		mia := f.browser()
+		mia.signIn("mia@contoso.atrium.localhost", memberPassword, false)
+		wantContains(t, mia.get(base), `id="following-state"`, "You get this group&#39;s mail", `name="following" value="0"`)
+		wantStatus(t, mia.postForm(base, base+"/following", url.Values{"following": {"0"}}), http.StatusSeeOther)
+		if on, err := svc.Following(ctx, f.principalOf(f.member), g.ID); err != nil || on {
+			t.Fatalf("following after stopping = %v, %v", on, err)
+		}
+		wantContains(t, mia.get(base), `name="following" value="1"`)
+		wantStatus(t, mia.postForm(base, base+"/following", url.Values{"following": {"1"}}), http.StatusSeeOther)
+		if on, _ := svc.Following(ctx, f.principalOf(f.member), g.ID); !on {
+			t.Error("following did not start again")
+		}
+		// Mia is in the creators' group and may create groups; Nora is not.
+		wantStatus(t, mia.postForm("/groups/new", "/groups/new", url.Values{"name": {"Mia's"}, "mail_nickname": {"mias"}, "visibility": {"public"}}),
+			http.StatusSeeOther)
+		f.newUser("nora", "Nora Outsider", "US")
+		nora := f.browser()
+		nora.signIn("nora@contoso.atrium.localhost", memberPassword, false)
+		p = nora.postForm("/groups/new", "/groups/new", url.Values{"name": {"Nora's"}, "mail_nickname": {"noras"}, "visibility": {"public"}})
+		wantStatus(t, p, http.StatusForbidden)
+		wantNotContains(t, mia.get("/group-settings"), `name="creators_group_id"`)
+	})
+}

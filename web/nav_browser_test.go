@@ -100,7 +100,7 @@ func navigationFlow(t *testing.T, m *app.Main, b *tab) {
 	want := []navSectionSeen{
 		{"", []string{"/"}},
 		{"USERS", []string{"/users", "/deleted-users", "/roles"}},
-		{"TEAMS & GROUPS", []string{"/groups", "/deleted-groups"}},
+		{"TEAMS & GROUPS", []string{"/groups", "/deleted-groups", "/group-settings"}},
 		{"BILLING", []string{"/billing/purchase", "/billing/licenses", "/billing/invoices", "/partner/customers"}},
 		{"SETTINGS", []string{"/account", "/settings", "/tokens", "/audit", "/integrations"}},
 		{"ADMIN CENTERS", []string{"/apps/social"}},

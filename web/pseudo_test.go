@@ -21,7 +21,7 @@ var pseudoPages = []string{"/", "/account", "/account/password", "/no-such-page"
 	"/users", "/users?filter=licensed", "/users/new", "/deleted-users", "/roles",
 	"/billing/purchase", "/billing/licenses", "/billing/invoices", "/partner/customers",
 	"/settings", "/tokens", "/audit", "/integrations", "/users/licenses/upload",
-	"/groups", "/groups/mine", "/groups/new", "/deleted-groups"}
+	"/groups", "/groups/mine", "/groups/new", "/deleted-groups", "/group-settings"}
 
 // operatorPseudoPages are the operator's pages, checked signed in as the operator.
 var operatorPseudoPages = []string{"/", "/organizations", "/catalog", "/catalog/new", "/mail", "/tax-rates"}

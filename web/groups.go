@@ -54,9 +54,11 @@ func Groups(svc *groups.Service) Module {
 		c.page("GET /groups/{id}/requests", p.requests)
 		c.page("POST /groups/{id}/requests/{rid}/{verb}", p.decide)
 		c.page("GET /groups/{id}/conversations", p.threads)
-		c.page("POST /groups/{id}/conversations", p.createThread)
+		// A post may carry one attachment of up to the configured size.
+		upload := maxFormBytes(svc.MaxAttachment() + 1<<20)
+		c.page("POST /groups/{id}/conversations", p.createThread, upload)
 		c.page("GET /groups/{id}/conversations/{tid}", p.thread)
-		c.page("POST /groups/{id}/conversations/{tid}", p.reply)
+		c.page("POST /groups/{id}/conversations/{tid}", p.reply, upload)
 		c.page("POST /groups/{id}/conversations/{tid}/lock", p.setLocked)
 		c.page("GET /groups/{id}/conversations/{tid}/posts/{pid}/delete", p.deletePostConfirm)
 		c.page("POST /groups/{id}/conversations/{tid}/posts/{pid}/delete", p.deletePost)

@@ -4,13 +4,16 @@ import (
 	"errors"
 	"html"
 	"html/template"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 
+	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/groups"
 )
 
@@ -20,6 +23,8 @@ type groupThreadsPage struct {
 	groupHeader
 	Threads []groups.Thread
 	Pager   pager
+	// MaxAttachmentMB is the largest attachment a post may carry.
+	MaxAttachmentMB int64
 }
 
 // threadsView loads a group's conversations page.
@@ -39,7 +44,8 @@ func (c *groupPages) threadsView(r *http.Request) (*view, error) {
 	}
 	v := c.newView(r, "groups.console.nav.active")
 	v.Title = v.T("groups.console.conversations.title", "Name", g.Name)
-	v.Data = groupThreadsPage{groupHeader: header(g, "/conversations"), Threads: page.Items, Pager: pageLinks(r, page.NextCursor)}
+	v.Data = groupThreadsPage{groupHeader: header(g, "/conversations"), Threads: page.Items, Pager: pageLinks(r, page.NextCursor),
+		MaxAttachmentMB: c.svc.MaxAttachment() >> 20}
 	return v, nil
 }
 
@@ -77,20 +83,50 @@ func bodyHTML(text string) string {
 func (c *groupPages) createThread(w http.ResponseWriter, r *http.Request) error {
 	f := r.PostForm
 	id := r.PathValue("id")
-	t, err := c.svc.CreateThread(r.Context(), sessionFrom(r.Context()).P(), id, groups.ThreadInput{Topic: f.Get("topic"), Body: bodyHTML(f.Get("body"))})
+	atts, err := formAttachments(r)
+	var t *groups.Thread
+	if err == nil {
+		t, err = c.svc.CreateThread(r.Context(), sessionFrom(r.Context()).P(), id, groups.ThreadInput{Topic: f.Get("topic"), Body: bodyHTML(f.Get("body")),
+			Attachments: atts})
+	}
 	if err != nil {
 		v, verr := c.threadsView(r)
 		if verr != nil {
 			return errors.Join(err, verr)
 		}
 		v.Form = f
-		if !v.formError(err, "topic", "body") {
+		if !v.formError(err, "topic", "body", "attachments") {
 			return err
 		}
 		c.render(w, r, statusOf(err), "groups_threads.html", v)
 		return nil
 	}
 	return c.redirect(w, r, "/groups/"+id+"/conversations/"+t.ID, c.t(r, "groups.console.thread.created", "Topic", t.Topic))
+}
+
+// formAttachments reads the file of a post's form (field attachment), if one was
+// chosen: its name, its declared type (or the type its bytes suggest) and its bytes.
+func formAttachments(r *http.Request) ([]groups.AttachmentInput, error) {
+	file, hdr, err := r.FormFile("attachment")
+	if errors.Is(err, http.ErrMissingFile) || errors.Is(err, http.ErrNotMultipart) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, atrium.FieldError("attachments", "could not be read")
+	}
+	defer file.Close()
+	data, err := io.ReadAll(file)
+	if err != nil {
+		return nil, atrium.FieldError("attachments", "could not be read")
+	}
+	if hdr.Filename == "" && len(data) == 0 {
+		return nil, nil // the file input left empty
+	}
+	ct := hdr.Header.Get("Content-Type")
+	if ct == "" || ct == "application/octet-stream" {
+		ct = http.DetectContentType(data)
+	}
+	return []groups.AttachmentInput{{Name: filepath.Base(hdr.Filename), ContentType: ct, Data: data}}, nil
 }
 
 // postView is a post as the thread page shows it.
@@ -107,6 +143,8 @@ type groupThreadPage struct {
 	Thread *groups.Thread
 	Posts  []postView
 	Pager  pager
+	// MaxAttachmentMB is the largest attachment a reply may carry.
+	MaxAttachmentMB int64
 }
 
 // threadView loads one conversation of a group.
@@ -128,7 +166,8 @@ func (c *groupPages) threadView(r *http.Request) (*view, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := groupThreadPage{groupHeader: header(g, "/conversations"), Thread: t, Pager: pageLinks(r, page.NextCursor)}
+	d := groupThreadPage{groupHeader: header(g, "/conversations"), Thread: t, Pager: pageLinks(r, page.NextCursor),
+		MaxAttachmentMB: c.svc.MaxAttachment() >> 20}
 	for _, p := range page.Items {
 		// The service stores only sanitized HTML (bluemonday's policy).
 		d.Posts = append(d.Posts, postView{Post: p, HTML: template.HTML(p.Body)})
@@ -155,14 +194,19 @@ func (c *groupPages) threadPath(r *http.Request) string {
 // reply adds a post to a conversation.
 func (c *groupPages) reply(w http.ResponseWriter, r *http.Request) error {
 	f := r.PostForm
-	p, err := c.svc.CreatePost(r.Context(), sessionFrom(r.Context()).P(), r.PathValue("id"), r.PathValue("tid"), groups.PostInput{Body: bodyHTML(f.Get("body"))})
+	atts, err := formAttachments(r)
+	var p *groups.Post
+	if err == nil {
+		p, err = c.svc.CreatePost(r.Context(), sessionFrom(r.Context()).P(), r.PathValue("id"), r.PathValue("tid"),
+			groups.PostInput{Body: bodyHTML(f.Get("body")), Attachments: atts})
+	}
 	if err != nil {
 		v, verr := c.threadView(r)
 		if verr != nil {
 			return errors.Join(err, verr)
 		}
 		v.Form = f
-		if !v.formError(err, "body") {
+		if !v.formError(err, "body", "attachments") {
 			return err
 		}
 		c.render(w, r, statusOf(err), "groups_thread.html", v)

@@ -450,3 +450,58 @@ func TestGroupsSettingsAndFollowing(t *testing.T) {
 		wantNotContains(t, mia.get("/group-settings"), `name="creators_group_id"`)
 	})
 }
+
+// TestGroupsPostAttachment: a member starts a conversation with a file from the form; it
+// is stored with its checksum and downloads as sent; a reply with a file over the limit
+// is refused beside the field, and nothing is posted.
+func TestGroupsPostAttachment(t *testing.T) {
+	eachDialect(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		svc := f.groupsSvc()
+		g, err := svc.Create(ctx, f.adminPrincipal(), groups.Input{Name: "Files", MailNickname: "files", Visibility: groups.Private})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := f.browser()
+		b.signIn("admin@contoso.atrium.localhost", adminPassword, false)
+		threads := "/groups/" + g.ID + "/conversations"
+		post := func(from, path string, fields map[string]string, name string, data []byte) page {
+			var body bytes.Buffer
+			w := multipart.NewWriter(&body)
+			w.WriteField("csrf_token", b.csrf(from))
+			for k, v := range fields {
+				w.WriteField(k, v)
+			}
+			fw, _ := w.CreateFormFile("attachment", name)
+			fw.Write(data)
+			w.Close()
+			req, _ := http.NewRequest("POST", b.base+path, &body)
+			req.Header.Set("Content-Type", w.FormDataContentType())
+			req.Header.Set("Origin", b.base)
+			return b.do(req)
+		}
+		wantContains(t, b.get(threads), `enctype="multipart/form-data"`, `name="attachment" type="file"`, "10 MiB")
+		p := post(threads, threads, map[string]string{"topic": "Plans", "body": "See the file"}, "plan.txt", []byte("the plan\n"))
+		wantStatus(t, p, http.StatusSeeOther)
+		thread := p.location
+		p = b.get(thread)
+		m := regexp.MustCompile(`href="(` + regexp.QuoteMeta(threads) + `/[^"]+/attachments/[^"]+)" download>plan.txt<`).FindStringSubmatch(p.body)
+		if m == nil {
+			t.Fatalf("no attachment link on %s", thread)
+		}
+		dl := b.get(m[1])
+		wantStatus(t, dl, http.StatusOK)
+		if dl.body != "the plan\n" {
+			t.Errorf("download = %q", dl.body)
+		}
+		big := bytes.Repeat([]byte("x"), int(svc.MaxAttachment())+1024)
+		p = post(thread, thread, map[string]string{"body": "Too big"}, "big.bin", big)
+		wantStatus(t, p, http.StatusBadRequest)
+		wantContains(t, p, `id="f-attachment-error"`)
+		tid := strings.TrimPrefix(thread, threads+"/")
+		posts, err := svc.Posts(ctx, f.adminPrincipal(), g.ID, tid, groups.ListQuery{})
+		if err != nil || len(posts.Items) != 1 {
+			t.Errorf("posts after the refused reply = %+v, %v", posts.Items, err)
+		}
+	})
+}

@@ -215,10 +215,20 @@ func sessionFrom(ctx context.Context) *session {
 // becomes an error page.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
-type pageOption int
+// pageOption changes how page serves a page.
+type pageOption func(*pageConfig)
+
+type pageConfig struct {
+	duringChange bool
+	maxForm      int64
+}
 
 // duringPasswordChange marks pages a person who must change their password may use.
-const duringPasswordChange pageOption = 1
+var duringPasswordChange pageOption = func(c *pageConfig) { c.duringChange = true }
+
+// maxFormBytes lets a page's forms be up to n bytes (1 MiB otherwise): forms that
+// upload files.
+func maxFormBytes(n int64) pageOption { return func(c *pageConfig) { c.maxForm = n } }
 
 // ServeHTTP serves the console with its security headers.
 func (c *console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -358,7 +368,11 @@ func sameOrigin(r *http.Request) bool {
 // to the change-password page unless opts says the page is allowed meanwhile. Every
 // error after sign-in is shown inside the layout, with the navigation.
 func (c *console) page(pattern string, h handlerFunc, opts ...pageOption) {
-	allowDuringChange := len(opts) > 0 && opts[0] == duringPasswordChange
+	cfg := pageConfig{maxForm: 1 << 20}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	allowDuringChange := cfg.duringChange
 	c.mux.Handle(pattern, c.wrap(pattern, func(w http.ResponseWriter, r *http.Request) error {
 		s, err := c.signedIn(r)
 		if err != nil {
@@ -382,7 +396,7 @@ func (c *console) page(pattern string, h handlerFunc, opts ...pageOption) {
 		if sw, ok := w.(*statusWriter); ok {
 			sw.org = s.ID.Principal.Org
 		}
-		err = checkRequest(w, r, 1<<20)
+		err = checkRequest(w, r, cfg.maxForm)
 		if err == nil && r.Method == http.MethodPost && !auth.CheckCSRF(s.Token, r.PostForm.Get(csrfField)) {
 			err = atrium.Errorf(atrium.CodeForbidden, "the form's security token is missing or out of date; go back, reload the page and try again")
 		}

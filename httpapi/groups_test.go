@@ -160,6 +160,15 @@ func TestGroupsVisibility(t *testing.T) {
 			t.Errorf("%d decision mails to nina, want 1", n)
 		}
 
+		// Making a group public is audited and mailed to its owners.
+		as["gail"].Do("PATCH", "/api/v1/groups/"+private.ID, map[string]any{"visibility": "public"}).Want(http.StatusOK)
+		if n := e.Count(`SELECT count(*) FROM mail_outbox WHERE template = 'group_visibility_changed' AND to_addr = 'olive@mail.example.com'`); n != 1 {
+			t.Errorf("%d visibility mails to the owner, want 1", n)
+		}
+		if e.Count(`SELECT count(*) FROM audit_log WHERE org_id = $1 AND action = 'group.update' AND after_json LIKE '%public%'`, string(o.ID)) != 1 {
+			t.Error("the visibility change is not audited")
+		}
+		as["gail"].Do("PATCH", "/api/v1/groups/"+private.ID, map[string]any{"visibility": "private"}).Want(http.StatusOK)
 		// My groups lists the caller's groups.
 		as["max"].Do("GET", "/api/v1/me/groups", nil).Want(http.StatusOK).Decode(&list)
 		if len(list.Items) != 2 {

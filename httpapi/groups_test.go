@@ -369,3 +369,66 @@ func TestGroupDeleteRestorePurge(t *testing.T) {
 		signInAgain(e, o).Do("GET", base, nil).WantProblem(http.StatusNotFound, "not_found")
 	})
 }
+
+// TestPrivateGroupContentNeverLeaks: the topic, text and attachment name of a private
+// group's conversation reach no one outside it: no GET route of the API (every list, with
+// a search for the secret, and every route of the group, its threads, posts and
+// attachments) shows them to a non-member, and no mail to the non-member holds them.
+func TestPrivateGroupContentNeverLeaks(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		o := e.Signup("Leak Co", "leakco")
+		member := o.Admin.CreateUser("mona")
+		outside := o.Admin.CreateUser("nils")
+		g := createGroup(t, o.Admin, "Vault", "vault", groups.Private)
+		o.Admin.Do("POST", "/api/v1/groups/"+g.ID+"/members", map[string]any{"user_ids": []string{string(member.ID)}}).Want(http.StatusOK)
+		const topic, text, file = "Zebratopic", "Zebratext", "zebrafile.txt"
+		var th groups.Thread
+		e.SignIn(member.Username, apptest.Password).Do("POST", "/api/v1/groups/"+g.ID+"/threads", map[string]any{"topic": topic,
+			"body": "<p>" + text + "</p>", "attachments": []map[string]any{{"name": file, "content_type": "text/plain", "data": []byte("x")}}}).
+			Want(http.StatusCreated).Decode(&th)
+		e.RunJobs()
+		var atts []groups.Attachment
+		if th.FirstPost != nil {
+			atts = th.FirstPost.Attachments
+		}
+		if len(atts) != 1 {
+			t.Fatalf("thread = %+v", th)
+		}
+		nils := e.SignIn(outside.Username, apptest.Password)
+		fill := strings.NewReplacer("{id}", g.ID, "{tid}", th.ID, "{pid}", th.FirstPost.ID, "{aid}", atts[0].ID,
+			"{user_id}", string(member.ID), "{rid}", "none", "{type}", "group.post_created", "{name}", "x", "{role}", "global_admin")
+		secrets := []string{topic, text, file, "zebra"}
+		checked := 0
+		for _, rt := range e.Main.API.Routes() {
+			if rt.Method != "GET" || rt.Public {
+				continue
+			}
+			path := fill.Replace(rt.Path)
+			for _, q := range []string{"", "?q=zebra", "?q=Zebratopic", "?format=csv"} {
+				res := nils.Do("GET", path+q, nil)
+				checked++
+				for _, s := range secrets {
+					if strings.Contains(strings.ToLower(string(res.Body)), strings.ToLower(s)) {
+						t.Errorf("GET %s%s as a non-member = %d shows %q", path, q, res.Status, s)
+					}
+				}
+			}
+		}
+		// The same requests show it to the member: the paths reach the content.
+		mona := e.SignIn(member.Username, apptest.Password)
+		for _, path := range []string{"/api/v1/groups/{id}/threads", "/api/v1/groups/{id}/threads/{tid}/posts"} {
+			if body := string(mona.Do("GET", fill.Replace(path), nil).Want(http.StatusOK).Body); !strings.Contains(body, topic) && !strings.Contains(body, text) {
+				t.Errorf("the member does not see the conversation at %s: %s", path, body)
+			}
+		}
+		if checked < 100 {
+			t.Errorf("checked only %d requests", checked)
+		}
+		if n := e.Count(`SELECT count(*) FROM mail_outbox WHERE to_addr = 'nils@mail.example.com' AND (lower(text_body) LIKE '%zebra%' OR lower(subject) LIKE '%zebra%')`); n != 0 {
+			t.Errorf("%d mails to the non-member hold the conversation", n)
+		}
+		if n := e.Count(`SELECT count(*) FROM mail_outbox WHERE to_addr = 'mona@mail.example.com' AND template = 'group_post'`); n != 0 {
+			t.Errorf("the author got %d mails of her own post", n)
+		}
+	})
+}

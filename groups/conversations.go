@@ -767,7 +767,9 @@ func (s *Service) DeletePost(ctx context.Context, p *access.Principal, id, tid, 
 		if _, err := tx.ExecContext(ctx, `DELETE FROM group_post_attachments WHERE post_id = $1`, pid); err != nil {
 			return err
 		}
-		q := `UPDATE group_threads SET posts = posts - 1 WHERE id = $1`
+		// The thread's activity is its newest remaining post's.
+		q := `UPDATE group_threads SET posts = posts - 1,
+			last_post_at = COALESCE((SELECT max(created_at) FROM group_posts WHERE thread_id = $1), last_post_at) WHERE id = $1`
 		if t.PostCount <= 1 {
 			q = `DELETE FROM group_threads WHERE id = $1`
 		}

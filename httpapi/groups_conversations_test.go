@@ -218,6 +218,7 @@ func TestGroupConversationModeration(t *testing.T) {
 		th := startThread(c.member, c.threads(), "Off topic", "<p>First</p>")
 		posts := c.threads() + "/" + th.ID + "/posts"
 		var reply groups.Post
+		e.Clock.Advance(time.Hour)
 		c.member.Do("POST", posts, map[string]any{"body": "spam"}).Want(http.StatusCreated).Decode(&reply)
 
 		c.member.Do("DELETE", posts+"/"+reply.ID, nil).WantProblem(http.StatusForbidden, atrium.CodeForbidden)
@@ -226,6 +227,12 @@ func TestGroupConversationModeration(t *testing.T) {
 		c.owner.Do("DELETE", posts+"/"+reply.ID, nil).WantProblem(http.StatusNotFound, atrium.CodeNotFound)
 		if got := postsOf(c.member, posts); len(got) != 1 || got[0].ID != th.FirstPost.ID {
 			t.Errorf("posts after the delete = %+v", got)
+		}
+		// The thread's activity is its remaining post's again.
+		var after groups.Thread
+		c.member.Do("GET", c.threads()+"/"+th.ID, nil).Want(http.StatusOK).Decode(&after)
+		if !after.LastPostAt.Equal(th.CreatedAt) || after.PostCount != 1 {
+			t.Errorf("after the delete the thread's last post is at %v (%d posts), want %v", after.LastPostAt, after.PostCount, th.CreatedAt)
 		}
 
 		var locked groups.Thread

@@ -334,7 +334,10 @@ func wireAccess(ctx context.Context, k *Kernel) error {
 	return nil
 }
 
-func wireDirectory(_ context.Context, k *Kernel) error {
+func wireDirectory(ctx context.Context, k *Kernel) error {
+	if err := directory.EnsureSearchIndexes(ctx, k.DB); err != nil {
+		return err
+	}
 	Provide(k, directory.New(k.DB, k.Clock, k.Queue, k.Events, k.Outbox,
 		directory.Config{BaseDomain: k.Config.BaseDomain, PublicURL: k.Config.PublicURL, Passwords: k.Config.passwords()}))
 	k.API(httpapi.UserExport())

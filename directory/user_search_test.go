@@ -310,6 +310,27 @@ func TestSeedUsers(t *testing.T) {
 		if atrium.ErrorCode(err) != atrium.CodeConflict {
 			t.Fatalf("seeding existing users: got %v, want conflict", err)
 		}
+		if db.Dialect == store.SQLite {
+			// The indexes a bulk insert drops are there again, even after a failed one,
+			// and EnsureSearchIndexes builds one a killed seed left dropped.
+			count := func() int {
+				var n int
+				if err := db.Read().QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN
+					('users_org_start1', 'users_org_start2', 'users_org_name_search')`).Scan(&n); err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			if n := count(); n != 3 {
+				t.Fatalf("%d of the 3 deferred indexes after seeding", n)
+			}
+			if _, err := db.Write().ExecContext(ctx, `DROP INDEX users_org_start2`); err != nil {
+				t.Fatal(err)
+			}
+			if err := EnsureSearchIndexes(ctx, db); err != nil || count() != 3 {
+				t.Fatalf("EnsureSearchIndexes: %v, %d indexes", err, count())
+			}
+		}
 		rows, err := db.Read().QueryContext(ctx, `SELECT username, display_name, sort_name, contact_email, search, department, password_hash FROM users WHERE org_id = $1`, string(org))
 		if err != nil {
 			t.Fatal(err)

@@ -76,7 +76,8 @@ func (s *Service) RequireApp(ctx context.Context, p *access.Principal, app strin
 		return err
 	}
 	if !ok {
-		return &atrium.Error{Code: atrium.CodeLicenseRequired, Message: "you need a license that includes " + app + "; ask your administrator"}
+		return &atrium.Error{Code: atrium.CodeLicenseRequired, Message: "you need a license that includes " + app + "; ask your administrator",
+			ID: "err.licensing.license_required", Args: []any{"App", app}}
 	}
 	return nil
 }

@@ -237,7 +237,8 @@ func decodeError(err error, data []byte, v any) error {
 		return atrium.FieldErrorf(field, m.id, m.text)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return &atrium.Error{Code: atrium.CodeInvalid, Message: field + ": is not a known field", Fields: map[string]string{field: "is not a known field"}}
+		return &atrium.Error{Code: atrium.CodeInvalid, Message: field + ": is not a known field", Fields: map[string]string{field: "is not a known field"},
+			ID: "err.httpapi.unknown_field_named", Args: []any{"Field", field}}
 	}
 	// Errors from UnmarshalText/UnmarshalJSON of typed fields (roles, times) do not name
 	// the field: find it by decoding each field on its own.

@@ -86,6 +86,20 @@ func TestMessagesWithValuesInTheCallersLanguage(t *testing.T) {
 		if want := "pod tym adresem nic nie ma: {id} w ścieżce musi być poprawnym tekstem UTF-8 bez znaków NUL"; path.Detail != want {
 			t.Errorf("Polish path detail = %q, want %q", path.Detail, want)
 		}
+		// A field the route does not know, named in the sentence.
+		unknown := a.Admin.DoHeader("POST", "/api/v1/groups", map[string]any{"name": "G", "colour": "red"}, pl).
+			WantProblem(http.StatusBadRequest, atrium.CodeInvalid, "colour")
+		if want := "colour: nie jest znanym polem"; unknown.Detail != want || unknown.Errors["colour"] != "nie jest znanym polem" {
+			t.Errorf("Polish unknown-field problem = %q, %q", unknown.Detail, unknown.Errors)
+		}
+		// An app's license, named in the sentence.
+		sv := http.Header{"Accept-Language": {"sv"}}
+		bare := a.Admin.CreateUser("bare")
+		lic := e.SignIn(bare.Username, apptest.Password).DoHeader("GET", "/api/v1/social/settings", nil, sv).
+			WantProblem(http.StatusForbidden, atrium.CodeLicenseRequired)
+		if !strings.HasPrefix(lic.Detail, "du behöver en licens som omfattar ") {
+			t.Errorf("Swedish license-required detail = %q", lic.Detail)
+		}
 	})
 }
 

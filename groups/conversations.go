@@ -402,12 +402,9 @@ func (s *Service) CreateThread(ctx context.Context, p *access.Principal, id stri
 	}
 	var out *Thread
 	err := s.db.Tx(ctx, func(tx *store.Tx) error {
-		g, pp, err := s.load(ctx, tx, p, id)
+		g, pp, err := s.readable(ctx, tx, p, id)
 		if err != nil {
 			return err
-		}
-		if g.DeletedAt != nil {
-			return errNotFound
 		}
 		if err := access.Require(pp, Contribute, resource(g)); err != nil {
 			return err
@@ -506,14 +503,8 @@ func (s *Service) CreatePost(ctx context.Context, p *access.Principal, id, tid s
 	}
 	var out *Post
 	err := s.db.Tx(ctx, func(tx *store.Tx) error {
-		g, pp, err := s.load(ctx, tx, p, id)
+		g, pp, err := s.readable(ctx, tx, p, id)
 		if err != nil {
-			return err
-		}
-		if g.DeletedAt != nil {
-			return errNotFound
-		}
-		if err := access.Require(pp, Read, resource(g)); err != nil {
 			return err
 		}
 		t, err := getThread(ctx, tx, g.ID, tid, true)

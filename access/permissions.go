@@ -175,6 +175,12 @@ const (
 	GroupOwner
 	GroupMember
 	GroupReader
+	Participant
+	PowerUser
+	EngagementOwner
+	EngagementCreator
+	PackagePublisher
+	ProgramOwner
 	numRoles
 )
 
@@ -280,6 +286,30 @@ var roleDefs = [numRoles]roleDef{
 	GroupReader: {
 		Name: "group_reader", Title: "Group reader", Scope: ScopeGroup,
 		Description: "Held in a public group by everyone else in the organization: read it and join it.",
+	},
+	Participant: {
+		Name: "participant", Title: "Participant", Scope: ScopeEngagement,
+		Description: "Held in one engagement: see it and its program, download content, view, edit and submit feedback.",
+	},
+	PowerUser: {
+		Name: "power_user", Title: "Power User", Scope: ScopeEngagement, SameOrgOnly: true,
+		Description: "Held in one engagement for one organization: add and remove that organization's participants.",
+	},
+	EngagementOwner: {
+		Name: "engagement_owner", Title: "Engagement Owner", Scope: ScopeEngagement,
+		Description: "Held in one engagement by operator staff: every aspect of the engagement.",
+	},
+	EngagementCreator: {
+		Name: "engagement_creator", Title: "Engagement Creator", Scope: ScopeProgram,
+		Description: "Held in one program by operator staff: create engagements in it.",
+	},
+	PackagePublisher: {
+		Name: "package_publisher", Title: "Package Publisher", Scope: ScopeProgram,
+		Description: "Held in one program by operator staff: publish content packages to its engagements.",
+	},
+	ProgramOwner: {
+		Name: "program_owner", Title: "Program Owner", Scope: ScopeProgram,
+		Description: "Held in one program by operator staff: every aspect of the program and all its engagements.",
 	},
 }
 

@@ -33,6 +33,14 @@ var wantAllowed = map[string][]string{
 	"group_owner":  {},
 	"group_member": {},
 	"group_reader": {},
+	// The collaboration roles hold only the collab module's actions, in an engagement or
+	// a program.
+	"participant":        {},
+	"power_user":         {},
+	"engagement_owner":   {},
+	"engagement_creator": {},
+	"package_publisher":  {},
+	"program_owner":      {},
 }
 
 // wantActions is every action, in table order.

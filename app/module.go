@@ -15,6 +15,7 @@ import (
 	"github.com/atrium-admin/atrium/access/roledef"
 	"github.com/atrium-admin/atrium/audit"
 	"github.com/atrium-admin/atrium/auth"
+	"github.com/atrium-admin/atrium/collab"
 	"github.com/atrium-admin/atrium/directory"
 	"github.com/atrium-admin/atrium/events"
 	"github.com/atrium-admin/atrium/groups"
@@ -55,6 +56,7 @@ func Modules() []Module {
 		{Name: "licensing", Migrations: licensing.Migrations, Wire: wireLicensing},
 		{Name: "social", Migrations: social.Migrations, Wire: wireSocial},
 		{Name: "groups", Migrations: groups.Migrations, Wire: wireGroups},
+		{Name: "collab", Migrations: collab.Migrations, Wire: wireCollab},
 	}
 }
 
@@ -370,6 +372,13 @@ func wireGroups(_ context.Context, k *Kernel) error {
 	k.API(httpapi.Groups(svc))
 	k.API(httpapi.GroupConversations(svc))
 	k.Pages(web.Groups(svc))
+	return nil
+}
+
+func wireCollab(_ context.Context, k *Kernel) error {
+	svc := collab.New(k.DB, k.Clock, k.Queue, k.Events, Need[*directory.Service](k), k.Outbox, collab.Config{PublicURL: k.Config.PublicURL})
+	Provide(k, svc)
+	k.API(httpapi.Collab(svc))
 	return nil
 }
 

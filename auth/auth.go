@@ -121,6 +121,14 @@ type Identity struct {
 	// Language is the user's own display language and OrgLanguage their organization's
 	// ("" when unset): the console and API errors speak the first one set.
 	Language, OrgLanguage string
+	// HomeUser and HomeOrg are the account the session signed in with. They equal the
+	// principal's unless the session works with a guest account (Acting), when the
+	// principal is the guest account in its host organization.
+	HomeUser atrium.UserID
+	HomeOrg  atrium.OrgID
+	Acting   bool
+	// HomeUsername is the username the person signed in with.
+	HomeUsername string
 }
 
 func newToken(prefix string) string {
@@ -173,8 +181,9 @@ func (s *Service) authenticateSession(ctx context.Context, token string) (*Ident
 	now := s.clock.Now()
 	var id Identity
 	var lastSeen, expires int64
-	err := s.db.Read().QueryRowContext(ctx, `SELECT id, user_id, org_id, persistent, last_seen_at, expires_at FROM sessions WHERE token_hash = $1`, hashToken(token)).
-		Scan(&id.SessionID, &id.Principal.UserID, &id.Principal.Org, &id.Persistent, &lastSeen, &expires)
+	var acting *string
+	err := s.db.Read().QueryRowContext(ctx, `SELECT id, user_id, org_id, persistent, last_seen_at, expires_at, acting_user_id FROM sessions WHERE token_hash = $1`, hashToken(token)).
+		Scan(&id.SessionID, &id.Principal.UserID, &id.Principal.Org, &id.Persistent, &lastSeen, &expires, &acting)
 	if err != nil {
 		if atrium.ErrorCode(store.Translate(err)) == atrium.CodeNotFound {
 			return nil, errUnauthenticated
@@ -192,11 +201,29 @@ func (s *Service) authenticateSession(ctx context.Context, token string) (*Ident
 	if err != nil {
 		return nil, err
 	}
-	if !acct.CanSignIn() || acct.Org != id.Principal.Org {
+	if !acct.CanSignIn() || acct.Org != id.Principal.Org || acct.HomeUser != "" {
 		return nil, errUnauthenticated
 	}
+	id.HomeUser, id.HomeOrg, id.HomeUsername = id.Principal.UserID, id.Principal.Org, acct.Username
 	id.Username, id.DisplayName, id.MustChangePassword = acct.Username, acct.DisplayName, acct.MustChangePassword
 	id.Language, id.OrgLanguage = acct.Language, acct.OrgLanguage
+	if acting != nil && *acting != "" {
+		// A guest account that can no longer be used (blocked, deleted, its host
+		// suspended) leaves the session working at home.
+		g, err := s.dir.CredentialsByID(ctx, atrium.UserID(*acting))
+		if err != nil && atrium.ErrorCode(err) != atrium.CodeNotFound {
+			return nil, err
+		}
+		if err == nil && g.HomeUser == id.HomeUser && g.CanSignIn() {
+			id.Acting = true
+			id.Principal.UserID, id.Principal.Org = g.User, g.Org
+			id.Username, id.DisplayName = g.Username, g.DisplayName
+			id.OrgLanguage = g.OrgLanguage
+			if g.Language != "" {
+				id.Language = g.Language
+			}
+		}
+	}
 	id.Principal.Name = id.Username
 	grants, err := access.GrantsOf(ctx, s.db.Read(), id.Principal.UserID)
 	if err != nil {
@@ -215,8 +242,13 @@ func (s *Service) authenticateSession(ctx context.Context, token string) (*Ident
 	return &id, nil
 }
 
-// revokeUserSessions ends every session of user but keep (when not empty) in tx.
+// revokeUserSessions ends every session of user but keep (when not empty) in tx. The
+// sessions working with user as a guest account go back to their home account: the
+// person's own sign-in is not the guest account's to end.
 func (s *Service) revokeUserSessions(ctx context.Context, tx *store.Tx, user atrium.UserID, keep string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE sessions SET acting_user_id = NULL WHERE acting_user_id = $1`, string(user)); err != nil {
+		return err
+	}
 	_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id <> $2`, string(user), keep)
 	return err
 }

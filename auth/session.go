@@ -99,7 +99,8 @@ func (s *Service) SignIn(ctx context.Context, in SignInInput) (*Identity, string
 		return nil, "", err
 	}
 	switch {
-	case !ok:
+	case !ok || c.HomeUser != "":
+		// A guest account has no password; the person signs in at home.
 		return fail(c, failWrongPassword)
 	case c.Deleted:
 		return fail(c, failDeleted)
@@ -180,15 +181,15 @@ func (s *Service) SignOut(ctx context.Context, id *Identity) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id = $1`, id.SessionID); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, tx.Now(), audit.Entry{Org: id.Principal.Org, Action: "session.end", TargetType: "user",
-			TargetID: string(id.Principal.UserID), TargetName: id.Username})
+		return audit.Record(ctx, tx, tx.Now(), audit.Entry{Org: id.HomeOrg, Action: "session.end", TargetType: "user",
+			TargetID: string(id.HomeUser), TargetName: id.Username})
 	})
 }
 
 // Sessions lists the signed-in user's own sessions, newest first.
 func (s *Service) Sessions(ctx context.Context, id *Identity) ([]Session, error) {
 	rows, err := s.db.Read().QueryContext(ctx, `SELECT id, persistent, created_at, last_seen_at, expires_at, user_agent, source_ip, via
-		FROM sessions WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC LIMIT 200`, string(id.Principal.UserID), store.Micros(s.clock.Now()))
+		FROM sessions WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC LIMIT 200`, string(id.HomeUser), store.Micros(s.clock.Now()))
 	if err != nil {
 		return nil, store.Translate(err)
 	}
@@ -210,14 +211,14 @@ func (s *Service) Sessions(ctx context.Context, id *Identity) ([]Session, error)
 // RevokeSession ends one of the signed-in user's own sessions; not_found for any other.
 func (s *Service) RevokeSession(ctx context.Context, id *Identity, sessionID string) error {
 	return s.db.Tx(ctx, func(tx *store.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id = $1 AND user_id = $2`, sessionID, string(id.Principal.UserID))
+		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id = $1 AND user_id = $2`, sessionID, string(id.HomeUser))
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return atrium.Errorf(atrium.CodeNotFound, "session not found")
 		}
-		return audit.Record(ctx, tx, tx.Now(), audit.Entry{Org: id.Principal.Org, Action: "session.revoke", TargetType: "session",
+		return audit.Record(ctx, tx, tx.Now(), audit.Entry{Org: id.HomeOrg, Action: "session.revoke", TargetType: "session",
 			TargetID: sessionID, TargetName: id.Username})
 	})
 }
@@ -227,7 +228,7 @@ func (s *Service) ChangePassword(ctx context.Context, id *Identity, current, nex
 	if id.SessionID == "" {
 		return atrium.Errorf(atrium.CodeForbidden, "API tokens cannot change passwords")
 	}
-	return s.dir.ChangePassword(context.WithValue(ctx, keepSessionKey{}, id.SessionID), id.Principal.UserID, current, next)
+	return s.dir.ChangePassword(context.WithValue(ctx, keepSessionKey{}, id.SessionID), id.HomeUser, current, next)
 }
 
 // keepSessionKey carries, through a password change, the session that stays signed in.

@@ -256,6 +256,7 @@ func (s *Service) authenticateAPIToken(ctx context.Context, token string) (*Iden
 		return nil, errUnauthenticated
 	}
 	id.Principal.TokenID = tokenID
+	id.HomeOrg = id.Principal.Org
 	id.Principal.Name = fmt.Sprintf("API token %s", id.Username)
 	id.DisplayName = id.Principal.Name
 	id.OrgLanguage = org.Language

@@ -26,6 +26,9 @@ type Credentials struct {
 	OrgState           OrgState
 	// Language is the user's own display language, OrgLanguage their organization's.
 	Language, OrgLanguage string
+	// HomeUser is set for a guest account: the home account it belongs to. A guest
+	// account has no password and is never signed in to directly.
+	HomeUser atrium.UserID
 }
 
 // CanSignIn reports whether the account may sign in at all (its password aside).
@@ -47,9 +50,9 @@ func (s *Service) CredentialsByID(ctx context.Context, id atrium.UserID) (*Crede
 func (s *Service) credentials(ctx context.Context, where string, arg string) (*Credentials, error) {
 	var c Credentials
 	var deleted *int64
-	err := s.db.Read().QueryRowContext(ctx, `SELECT u.id, u.org_id, u.username, u.display_name, u.password_hash, u.blocked, u.deleted_at, u.must_change_password, o.state, u.language, o.language
+	err := s.db.Read().QueryRowContext(ctx, `SELECT u.id, u.org_id, u.username, u.display_name, u.password_hash, u.blocked, u.deleted_at, u.must_change_password, o.state, u.language, o.language, COALESCE(u.home_user_id, '')
 		FROM users u JOIN organizations o ON o.id = u.org_id WHERE `+where, arg).
-		Scan(&c.User, &c.Org, &c.Username, &c.DisplayName, &c.PasswordHash, &c.Blocked, &deleted, &c.MustChangePassword, &c.OrgState, &c.Language, &c.OrgLanguage)
+		Scan(&c.User, &c.Org, &c.Username, &c.DisplayName, &c.PasswordHash, &c.Blocked, &deleted, &c.MustChangePassword, &c.OrgState, &c.Language, &c.OrgLanguage, &c.HomeUser)
 	if err != nil {
 		return nil, userNotFound(err)
 	}

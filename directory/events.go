@@ -183,4 +183,5 @@ func declareEvents(bus *events.Bus) {
 	events.Declare[OrgRestoredEvent](bus, "A deleted organization was restored.")
 	events.Declare[RoleAssigned](bus, "A user was given an administrator role.")
 	events.Declare[RoleRemoved](bus, "A user lost an administrator role.")
+	declareGuestEvents(bus)
 }

@@ -122,6 +122,9 @@ func (s *Service) purgeOrgs(ctx context.Context, _ *jobs.Job) error {
 			if _, err := s.publish(ctx, tx, atrium.OrgID(id), id, OrgPurged{Org: atrium.OrgID(id), Name: name}); err != nil {
 				return err
 			}
+			if err := s.purgeOrgGuests(ctx, tx, id); err != nil {
+				return err
+			}
 			for _, q := range []string{`DELETE FROM users WHERE org_id = $1`, `DELETE FROM domains WHERE org_id = $1`, `DELETE FROM organizations WHERE id = $1`} {
 				if _, err := tx.ExecContext(ctx, q, id); err != nil {
 					return err

@@ -32,6 +32,13 @@ type User struct {
 	LastActivityAt *time.Time    `json:"last_activity_at"`
 	DeletedAt      *time.Time    `json:"deleted_at,omitempty"`
 	Roles          []access.Role `json:"roles,omitempty"`
+	// Guest is set on a guest account: the person's home account is HomeUser of the
+	// organization HomeOrg (named HomeOrgName); the guest account has no password and is
+	// used by switching to it after signing in at home.
+	Guest       bool          `json:"guest"`
+	HomeUser    atrium.UserID `json:"home_user_id,omitempty"`
+	HomeOrg     atrium.OrgID  `json:"home_org_id,omitempty"`
+	HomeOrgName string        `json:"home_org_name,omitempty"`
 	// Notices tell what a restore could not give back (licenses without free seats).
 	Notices []string `json:"notices,omitempty"`
 	Version int64    `json:"-"`

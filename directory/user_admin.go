@@ -309,32 +309,37 @@ func (s *Service) DeleteUser(ctx context.Context, p *access.Principal, id atrium
 		if err != nil {
 			return err
 		}
-		if err := authorizeOn(p, access.UserDelete, u); err != nil {
-			return err
-		}
-		if u.DeletedAt != nil {
-			return atrium.Errorf(atrium.CodeConflict, "the user is already deleted")
-		}
-		if ifMatch != 0 && ifMatch != u.Version {
-			return atrium.Errorf(atrium.CodePreconditionFailed, "the user was changed by someone else; reload and try again")
-		}
-		if u.ID == p.UserID {
-			return atrium.Errorf(atrium.CodeInvalid, "you cannot delete yourself")
-		}
-		if err := s.ensureNotLastGlobalAdmin(ctx, tx, u, "deleted"); err != nil {
-			return err
-		}
-		now := tx.Now()
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET deleted_at = $1, updated_at = $1, version = version + 1 WHERE id = $2 AND org_id = $3`,
-			store.Micros(now), string(u.ID), string(u.Org)); err != nil {
-			return err
-		}
-		if err := s.publishUser(ctx, tx, u, UserDeleted{UserRef: refOf(u)}); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, now, audit.Entry{Org: u.Org, Action: "user.delete", TargetType: "user", TargetID: string(u.ID),
-			TargetName: u.Username, Before: userSummary(u), After: map[string]any{"restorable_until": now.Add(RestoreWindow)}})
+		return s.deleteUser(ctx, tx, p, u, ifMatch)
 	})
+}
+
+// deleteUser soft-deletes u in tx, as DeleteUser says.
+func (s *Service) deleteUser(ctx context.Context, tx *store.Tx, p *access.Principal, u *User, ifMatch int64) error {
+	if err := authorizeOn(p, access.UserDelete, u); err != nil {
+		return err
+	}
+	if u.DeletedAt != nil {
+		return atrium.Errorf(atrium.CodeConflict, "the user is already deleted")
+	}
+	if ifMatch != 0 && ifMatch != u.Version {
+		return atrium.Errorf(atrium.CodePreconditionFailed, "the user was changed by someone else; reload and try again")
+	}
+	if u.ID == p.UserID {
+		return atrium.Errorf(atrium.CodeInvalid, "you cannot delete yourself")
+	}
+	if err := s.ensureNotLastGlobalAdmin(ctx, tx, u, "deleted"); err != nil {
+		return err
+	}
+	now := tx.Now()
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET deleted_at = $1, updated_at = $1, version = version + 1 WHERE id = $2 AND org_id = $3`,
+		store.Micros(now), string(u.ID), string(u.Org)); err != nil {
+		return err
+	}
+	if err := s.publishUser(ctx, tx, u, UserDeleted{UserRef: refOf(u)}); err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, now, audit.Entry{Org: u.Org, Action: "user.delete", TargetType: "user", TargetID: string(u.ID),
+		TargetName: u.Username, Before: userSummary(u), After: map[string]any{"restorable_until": now.Add(RestoreWindow)}})
 }
 
 // RestoreUser brings a deleted user of p's organization back. Subscribers of
@@ -431,6 +436,10 @@ func (s *Service) resetPassword(ctx context.Context, u *User, newPassword string
 	hash, err := s.Passwords().Hash(ctx, newPassword)
 	if err != nil {
 		return err
+	}
+	if u.Guest {
+		// A password would let the guest account be signed in to, past the home account.
+		return atrium.Errorf(atrium.CodeConflict, "a guest signs in with their home account; their password cannot be reset here")
 	}
 	return s.db.Tx(ctx, func(tx *store.Tx) error {
 		now := tx.Now()
@@ -609,10 +618,9 @@ func (s *Service) purgeUsers(ctx context.Context, _ *jobs.Job) error {
 		if err != nil {
 			return err
 		}
-		type victim struct{ id, org, username, name, email string }
-		var batch []victim
+		var batch []purgeVictim
 		for rows.Next() {
-			var v victim
+			var v purgeVictim
 			if err := rows.Scan(&v.id, &v.org, &v.username, &v.name, &v.email); err != nil {
 				rows.Close()
 				return err
@@ -628,9 +636,6 @@ func (s *Service) purgeUsers(ctx context.Context, _ *jobs.Job) error {
 		}
 		for _, v := range batch {
 			err := s.db.Tx(ctx, func(tx *store.Tx) error {
-				if err := access.UnassignAll(ctx, tx, atrium.UserID(v.id)); err != nil {
-					return err
-				}
 				// Still deleted (not restored meanwhile)? The update also locks the row.
 				res, err := tx.ExecContext(ctx, `UPDATE users SET version = version + 1 WHERE id = $1 AND deleted_at IS NOT NULL AND deleted_at < $2`, v.id, cutoff)
 				if err != nil {
@@ -639,23 +644,38 @@ func (s *Service) purgeUsers(ctx context.Context, _ *jobs.Job) error {
 				if n, err := res.RowsAffected(); err != nil || n == 0 {
 					return err
 				}
-				if err := audit.Record(ctx, tx, tx.Now(), audit.Entry{Org: atrium.OrgID(v.org), Action: "user.purge", TargetType: "user",
-					TargetID: v.id, TargetName: v.username}); err != nil {
-					return err
-				}
-				// Every module removes or anonymises what it keeps about the user first.
-				if _, err := s.publish(ctx, tx, atrium.OrgID(v.org), v.id, UserPurged{ID: atrium.UserID(v.id), Org: atrium.OrgID(v.org),
-					Username: v.username, DisplayName: v.name, Email: v.email}); err != nil {
-					return err
-				}
-				_, err = tx.ExecContext(ctx, `DELETE FROM users WHERE id = $1`, v.id)
-				return err
+				return s.purgeOne(ctx, tx, v)
 			})
 			if err != nil {
 				return fmt.Errorf("directory: purge %s: %w", v.id, err)
 			}
 		}
 	}
+}
+
+// purgeVictim is a user being purged.
+type purgeVictim struct{ id, org, username, name, email string }
+
+// purgeOne removes user v for good in tx: their roles, every module's data about them
+// (user.purged subscribers), their guest accounts and invitations, and the row.
+func (s *Service) purgeOne(ctx context.Context, tx *store.Tx, v purgeVictim) error {
+	if err := access.UnassignAll(ctx, tx, atrium.UserID(v.id)); err != nil {
+		return err
+	}
+	if err := audit.Record(ctx, tx, tx.Now(), audit.Entry{Org: atrium.OrgID(v.org), Action: "user.purge", TargetType: "user",
+		TargetID: v.id, TargetName: v.username}); err != nil {
+		return err
+	}
+	if err := s.purgeGuestData(ctx, tx, v); err != nil {
+		return err
+	}
+	// Every module removes or anonymises what it keeps about the user first.
+	if _, err := s.publish(ctx, tx, atrium.OrgID(v.org), v.id, UserPurged{ID: atrium.UserID(v.id), Org: atrium.OrgID(v.org),
+		Username: v.username, DisplayName: v.name, Email: v.email}); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = $1`, v.id)
+	return err
 }
 
 func userSummary(u *User) map[string]any {

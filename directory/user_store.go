@@ -15,16 +15,19 @@ import (
 )
 
 const userColumns = `id, org_id, username, display_name, first_name, last_name, contact_email, job_title, department, usage_location,
-	blocked, must_change_password, created_at, updated_at, last_sign_in_at, last_activity_at, deleted_at, version, language`
+	blocked, must_change_password, created_at, updated_at, last_sign_in_at, last_activity_at, deleted_at, version, language,
+	COALESCE(home_user_id, ''), COALESCE(home_org_id, ''), COALESCE((SELECT name FROM organizations WHERE id = home_org_id), '')`
 
 func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 	var u User
 	var created, updated int64
 	var signIn, activity, deleted *int64
 	if err := row.Scan(&u.ID, &u.Org, &u.Username, &u.DisplayName, &u.FirstName, &u.LastName, &u.ContactEmail, &u.JobTitle,
-		&u.Department, &u.UsageLocation, &u.Blocked, &u.MustChangePassword, &created, &updated, &signIn, &activity, &deleted, &u.Version, &u.Language); err != nil {
+		&u.Department, &u.UsageLocation, &u.Blocked, &u.MustChangePassword, &created, &updated, &signIn, &activity, &deleted, &u.Version, &u.Language,
+		&u.HomeUser, &u.HomeOrg, &u.HomeOrgName); err != nil {
 		return nil, err
 	}
+	u.Guest = u.HomeUser != ""
 	u.CreatedAt, u.UpdatedAt = store.Time(created), store.Time(updated)
 	u.LastSignInAt, u.LastActivityAt, u.DeletedAt = timePtr(signIn), timePtr(activity), timePtr(deleted)
 	return &u, nil
@@ -118,6 +121,8 @@ type UserQuery struct {
 const (
 	FilterBlocked = "blocked" // users who may not sign in
 	FilterAdmins  = "admins"  // users holding an organization admin role
+	FilterGuests  = "guests"  // guest accounts of people of other organizations
+	FilterMembers = "members" // the organization's own people (not guests)
 )
 
 // userFilters maps each list filter to its condition on users of the organization in $1.
@@ -125,6 +130,8 @@ const (
 var userFilters = map[string]string{
 	FilterBlocked: "blocked = TRUE",
 	FilterAdmins:  "id IN (SELECT user_id FROM role_assignments WHERE org_id = $1 AND scope_kind = 'org' AND scope_id = $1)",
+	FilterGuests:  "home_user_id IS NOT NULL",
+	FilterMembers: "home_user_id IS NULL",
 }
 
 // RegisterUserFilter adds a user list filter named name, at init: condition is SQL on the
@@ -284,9 +291,11 @@ func listUsersBounded(ctx context.Context, db *store.DB, org atrium.OrgID, uq Us
 		var signIn, activity, deleted *int64
 		var key any
 		if err := rows.Scan(&u.ID, &u.Org, &u.Username, &u.DisplayName, &u.FirstName, &u.LastName, &u.ContactEmail, &u.JobTitle,
-			&u.Department, &u.UsageLocation, &u.Blocked, &u.MustChangePassword, &created, &updated, &signIn, &activity, &deleted, &u.Version, &u.Language, &key); err != nil {
+			&u.Department, &u.UsageLocation, &u.Blocked, &u.MustChangePassword, &created, &updated, &signIn, &activity, &deleted, &u.Version, &u.Language,
+			&u.HomeUser, &u.HomeOrg, &u.HomeOrgName, &key); err != nil {
 			return UserPage{}, store.Translate(err)
 		}
+		u.Guest = u.HomeUser != ""
 		u.CreatedAt, u.UpdatedAt = store.Time(created), store.Time(updated)
 		u.LastSignInAt, u.LastActivityAt, u.DeletedAt = timePtr(signIn), timePtr(activity), timePtr(deleted)
 		if b, ok := key.([]byte); ok {

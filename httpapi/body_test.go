@@ -40,6 +40,8 @@ var optionalBodyRoutes = []string{
 	"POST /api/v1/users/{id}/password-reset",
 	// The message of a join request and the reply to one are optional.
 	"POST /api/v1/groups/{id}/join", "POST /api/v1/groups/{id}/join-requests/{rid}/approve", "POST /api/v1/groups/{id}/join-requests/{rid}/deny",
+	// So is the message of an access request's decision.
+	"POST /api/v1/engagements/{id}/access-requests/{rid}/approve", "POST /api/v1/engagements/{id}/access-requests/{rid}/deny",
 }
 
 func TestOptionalBodiesAreDocumented(t *testing.T) {

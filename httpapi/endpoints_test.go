@@ -32,6 +32,7 @@ var happyRoutes = []string{
 	"GET /api/v1/organization", "PATCH /api/v1/organization",
 	"GET /api/v1/users/export", "POST /api/v1/outgoing-mail/{id}/resend",
 	"GET /api/v1/users/{id}/sign-in-lock", "DELETE /api/v1/users/{id}/sign-in-lock",
+	"GET /api/v1/me/organizations", "POST /api/v1/me/organization",
 }
 
 // foundationTags are the route tags of the foundation modules; other modules test
@@ -111,6 +112,18 @@ func TestEndpointsHappyPath(t *testing.T) {
 		if me.CSRFToken != session.CSRFToken {
 			t.Errorf("me.csrf_token = %q, sign-in gave %q", me.CSRFToken, session.CSRFToken)
 		}
+
+		// The organizations one may work in: home only, until someone invites them as a guest.
+		var myOrgs httpapi.List[struct {
+			OrgID   string `json:"org_id"`
+			Home    bool   `json:"home"`
+			Current bool   `json:"current"`
+		}]
+		admin.Do("GET", "/api/v1/me/organizations", nil).Want(http.StatusOK).Decode(&myOrgs)
+		if len(myOrgs.Items) != 1 || myOrgs.Items[0].OrgID != string(org.ID) || !myOrgs.Items[0].Home || !myOrgs.Items[0].Current {
+			t.Errorf("my organizations = %+v", myOrgs.Items)
+		}
+		admin.Do("POST", "/api/v1/me/organization", map[string]any{"org_id": org.ID}).Want(http.StatusOK, http.StatusForbidden)
 
 		// Users: create (with and without password), get, list, patch.
 		var created struct {

@@ -29,6 +29,9 @@ var listPaths = []string{
 	"/api/v1/licenses", "/api/v1/invoices", "/api/v1/event-subscriptions", "/api/v1/event-subscriptions/{id}/deliveries",
 	"/api/v1/groups", "/api/v1/me/groups", "/api/v1/deleted-groups", "/api/v1/groups/{id}/members", "/api/v1/groups/{id}/owners",
 	"/api/v1/groups/{id}/join-requests", "/api/v1/groups/{id}/threads", "/api/v1/groups/{id}/threads/{tid}/posts",
+	"/api/v1/programs", "/api/v1/programs/{id}/members", "/api/v1/engagements", "/api/v1/engagements/{id}/members",
+	"/api/v1/engagements/{id}/access-requests", "/api/v1/engagements/{id}/copy-candidates",
+	"/api/v1/guests", "/api/v1/guest-invitations",
 	// The pull API pages with after rather than cursor, so TestEveryListIsCounted does
 	// not ask for it; it is counted all the same.
 	"/api/v1/events",
@@ -108,6 +111,29 @@ func TestListsCostTheSameQueriesPerPage(t *testing.T) {
 		}
 		o.Admin.Do("POST", "/api/v1/groups/"+grp.ID+"/threads", map[string]any{"topic": "Counted talk", "body": "first"}).
 			Want(http.StatusCreated).Decode(&convo)
+		// A program and two engagements of the operator: o's users (from the users case)
+		// are their participants, the operator's staff the program's owners.
+		var prog, eng, from struct {
+			ID string `json:"id"`
+		}
+		op.Do("POST", "/api/v1/programs", map[string]any{"name": "Counted program"}).Want(http.StatusCreated).Decode(&prog)
+		newEngagement := func(name string) string {
+			var x struct {
+				ID string `json:"id"`
+			}
+			op.Do("POST", "/api/v1/engagements", map[string]any{"program_id": prog.ID, "name": name, "terms_of_use": "Terms",
+				"join_policy": "request"}).Want(http.StatusCreated).Decode(&x)
+			return x.ID
+		}
+		eng.ID, from.ID = newEngagement("Counted wave"), newEngagement("Counted source")
+		programs, engagements, staff, guests := 1, 2, 0, 0
+		participants := func(id string, n int) {
+			ids := e.Strings("SELECT id FROM users WHERE org_id = $1 AND deleted_at IS NULL ORDER BY username", string(o.ID))
+			if len(ids) < n {
+				t.Fatalf("%d users to add to the engagement, want %d", len(ids), n)
+			}
+			op.Do("POST", "/api/v1/engagements/"+id+"/members?group=participant", map[string]any{"user_ids": ids[:n]}).Want(http.StatusOK)
+		}
 		cases := []listCase{
 			{"/api/v1/users", func() *apptest.Client { return o.Admin }, func(n int) {
 				for ; count("users", "org_id = $1", string(o.ID)) < n; users++ {
@@ -247,6 +273,53 @@ func TestListsCostTheSameQueriesPerPage(t *testing.T) {
 						"attachments": atts}).Want(http.StatusCreated)
 				}
 			}},
+			{"/api/v1/programs", func() *apptest.Client { return op }, func(n int) {
+				for ; programs < n; programs++ {
+					op.Do("POST", "/api/v1/programs", map[string]any{"name": fmt.Sprintf("Program %03d", programs)}).Want(http.StatusCreated)
+				}
+			}},
+			{"/api/v1/programs/" + prog.ID + "/members", func() *apptest.Client { return op }, func(n int) {
+				for ; staff < n; staff++ {
+					u := op.CreateUser(fmt.Sprintf("staff%03d", staff))
+					op.Do("POST", "/api/v1/programs/"+prog.ID+"/members?group=program_owner", map[string]any{"user_ids": []atrium.UserID{u.ID}}).
+						Want(http.StatusOK)
+				}
+			}},
+			{"/api/v1/engagements", func() *apptest.Client { return op }, func(n int) {
+				for ; engagements < n; engagements++ {
+					newEngagement(fmt.Sprintf("Wave %03d", engagements))
+				}
+			}},
+			{"/api/v1/engagements/" + eng.ID + "/members", func() *apptest.Client { return op }, func(n int) { participants(eng.ID, n) }},
+			{"/api/v1/engagements/" + eng.ID + "/copy-candidates?from=" + from.ID, func() *apptest.Client { return op }, func(n int) {
+				participants(from.ID, n)
+			}},
+			{"/api/v1/engagements/" + eng.ID + "/access-requests", func() *apptest.Client { return op }, func(n int) {
+				for i := count("collab_requests", "engagement_id = $1", eng.ID); i < n; i++ {
+					if _, err := e.Main.DB.Write().ExecContext(t.Context(), `INSERT INTO collab_requests (id, engagement_id, user_id, org_id, org_name,
+						username, display_name, justification, terms_version, state, created_at) VALUES ($1, $2, $3, $4, 'Counted Co', $3, $3, 'why', 1,
+						'pending', $5)`, fmt.Sprintf("r%04d", i), eng.ID, fmt.Sprintf("asker%04d", i), string(o.ID), int64(i)); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}},
+			{"/api/v1/guests", func() *apptest.Client { return o.Admin }, func(n int) {
+				for ; guests < n; guests++ {
+					home := partner.Admin.CreateUser(fmt.Sprintf("guest%03d", guests))
+					_, token, err := e.Main.Directory.InviteGuest(t.Context(), mustPrincipal(t, e, o), directory.GuestInvite{Username: home.Username})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if _, err := e.Main.Directory.AcceptInvitation(t.Context(), partner.ID, home.ID, token); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}},
+			{"/api/v1/guest-invitations", func() *apptest.Client { return o.Admin }, func(n int) {
+				for i := count("guest_invitations", "org_id = $1", string(o.ID)); i < n; i++ {
+					o.Admin.Do("POST", "/api/v1/guests", map[string]any{"email": fmt.Sprintf("invitee%03d@elsewhere.example", i)}).Want(http.StatusCreated)
+				}
+			}},
 			{"/api/v1/invoices", func() *apptest.Client { return signInAgain(e, o) }, func(n int) {
 				for month := 0; count("invoices", "org_id = $1", string(o.ID)) < n; month++ {
 					if month == 3 {
@@ -261,8 +334,12 @@ func TestListsCostTheSameQueriesPerPage(t *testing.T) {
 				per := func(n int) int {
 					lc.seed(n)
 					c := lc.client()
-					c.Do("GET", lc.path+"?limit=50", nil).Want(http.StatusOK) // warm
-					return e.Queries(func() { c.Do("GET", lc.path+"?limit=50", nil).Want(http.StatusOK) })
+					page := lc.path + "?limit=50"
+					if strings.Contains(lc.path, "?") {
+						page = lc.path + "&limit=50"
+					}
+					c.Do("GET", page, nil).Want(http.StatusOK) // warm
+					return e.Queries(func() { c.Do("GET", page, nil).Want(http.StatusOK) })
 				}
 				few, many := per(5), per(50)
 				if few != many || many == 0 {

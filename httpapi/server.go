@@ -88,6 +88,7 @@ func New(d Deps, modules ...Module) *Server {
 	s.registerSignup()
 	s.registerSessions()
 	s.registerUsers()
+	s.registerGuests()
 	s.registerRoles()
 	s.registerTokens()
 	s.registerAudit()

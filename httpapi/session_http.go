@@ -18,6 +18,10 @@ type Me struct {
 	MustChangePassword bool                    `json:"must_change_password"`
 	CSRFToken          string                  `json:"csrf_token,omitempty"`
 	TokenName          string                  `json:"token_name,omitempty"`
+	// Guest is set while the session works with a guest account: User and Organization
+	// are then the guest account and its host, HomeOrgID the person's home organization.
+	Guest     bool         `json:"guest"`
+	HomeOrgID atrium.OrgID `json:"home_org_id,omitempty"`
 }
 
 type sessionResponse struct {
@@ -167,7 +171,10 @@ func (s *Server) Me(r *http.Request) (*Me, error) {
 	if err != nil {
 		return nil, err
 	}
-	me := &Me{Organization: org, MustChangePassword: id.MustChangePassword, Roles: []access.Role{}}
+	me := &Me{Organization: org, MustChangePassword: id.MustChangePassword, Roles: []access.Role{}, Guest: id.Acting}
+	if id.Acting {
+		me.HomeOrgID = id.HomeOrg
+	}
 	for _, g := range id.Principal.Grants {
 		if g.Scope.Kind == access.ScopeOrg {
 			me.Roles = append(me.Roles, g.Role)

@@ -30,6 +30,11 @@ type tenantB struct {
 	group, deletedGroup, joinRequest string
 	// thread is a conversation of group, with post and its attachment.
 	thread, post, attachment string
+	// program and engagement are the operator's, visible to B only, with B's admin a
+	// participant; accessRequest is bob's pending request to requestable, also B's only.
+	program, engagement, requestable, accessRequest string
+	// invitation is B's pending guest invitation.
+	invitation string
 	// aAdmin and aOrg are A's, for bodies that must be valid in A.
 	aAdmin atrium.UserID
 	aOrg   atrium.OrgID
@@ -84,6 +89,48 @@ func threadPaths(suffix string, body any) crossTenantCase {
 		return []crossTenantRequest{{"/api/v1/groups/" + orNone(b.group, "no-group") + "/threads/" +
 			orNone(b.thread, "no-thread") + suffix, body}}
 	}
+}
+
+// programPaths and engagementPaths aim a route at the operator's program and
+// engagements that only B may see; requestPaths at bob's access request.
+func programPaths(suffix string, body any) crossTenantCase {
+	return func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/programs/" + b.program + suffix, body}}
+	}
+}
+
+func engagementPaths(suffix string, body any) crossTenantCase {
+	return func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/engagements/" + b.engagement + suffix, body}, {"/api/v1/engagements/" + b.requestable + suffix, body}}
+	}
+}
+
+func requestPaths(verb string) crossTenantCase {
+	return func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/engagements/" + b.requestable + "/access-requests/" + b.accessRequest + verb, map[string]any{"message": "A"}}}
+	}
+}
+
+// collab makes the operator's program and engagements visible to B only, with B's admin
+// a participant of one and bob asking for access to the other.
+func (b *tenantB) collab(t *testing.T, e *apptest.Env) {
+	t.Helper()
+	op := e.Operator()
+	var x struct {
+		ID string `json:"id"`
+	}
+	op.Do("POST", "/api/v1/programs", map[string]any{"name": "Beta program"}).Want(http.StatusCreated).Decode(&x)
+	b.program = x.ID
+	for _, policy := range []string{"invitation", "request"} {
+		op.Do("POST", "/api/v1/engagements", map[string]any{"program_id": b.program, "name": "Beta " + policy, "terms_of_use": "Beta terms",
+			"join_policy": policy, "visible_to_org_ids": []atrium.OrgID{b.org.ID}}).Want(http.StatusCreated).Decode(&x)
+		b.engagement, b.requestable = b.requestable, x.ID
+	}
+	op.Do("POST", "/api/v1/engagements/"+b.engagement+"/members?group=participant", map[string]any{"user_ids": []atrium.UserID{b.org.AdminID}}).
+		Want(http.StatusOK)
+	e.SignIn(b.user.Username, apptest.Password).Do("POST", "/api/v1/engagements/"+b.requestable+"/access-requests",
+		map[string]any{"accept_terms": true, "justification": "beta testing"}).Want(http.StatusCreated).Decode(&x)
+	b.accessRequest = x.ID
 }
 
 // crossTenantCases has one entry per route with a path parameter. A route added without
@@ -237,6 +284,31 @@ var crossTenantCases = map[string]crossTenantCase{
 	"GET /api/v1/groups/{id}/threads/{tid}/posts/{pid}/attachments/{aid}": func(b *tenantB) []crossTenantRequest {
 		return threadPaths("/posts/"+orNone(b.post, "no-post")+"/attachments/"+orNone(b.attachment, "no-attachment"), nil)(b)
 	},
+	"DELETE /api/v1/guests/{id}": userPaths("", nil),
+	"DELETE /api/v1/guest-invitations/{id}": func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/guest-invitations/" + b.invitation, nil}}
+	},
+	"GET /api/v1/programs/{id}":                                   programPaths("", nil),
+	"PATCH /api/v1/programs/{id}":                                 programPaths("", map[string]any{"name": "Hijacked"}),
+	"GET /api/v1/programs/{id}/members":                           programPaths("/members", nil),
+	"POST /api/v1/programs/{id}/members":                          programPaths("/members", map[string]any{"user_ids": []string{"x"}}),
+	"DELETE /api/v1/programs/{id}/members/{user_id}":              programPaths("/members/x", nil),
+	"GET /api/v1/engagements/{id}":                                engagementPaths("", nil),
+	"PATCH /api/v1/engagements/{id}":                              engagementPaths("", map[string]any{"name": "Hijacked"}),
+	"POST /api/v1/engagements/{id}/join":                          engagementPaths("/join", map[string]any{"accept_terms": true}),
+	"GET /api/v1/engagements/{id}/access-requests":                engagementPaths("/access-requests", nil),
+	"POST /api/v1/engagements/{id}/access-requests":               engagementPaths("/access-requests", map[string]any{"accept_terms": true, "justification": "let me in"}),
+	"POST /api/v1/engagements/{id}/access-requests/{rid}/approve": requestPaths("/approve"),
+	"POST /api/v1/engagements/{id}/access-requests/{rid}/deny":    requestPaths("/deny"),
+	"GET /api/v1/engagements/{id}/members":                        engagementPaths("/members", nil),
+	"POST /api/v1/engagements/{id}/members":                       engagementPaths("/members", map[string]any{"user_ids": []string{"x"}}),
+	"GET /api/v1/engagements/{id}/members/export":                 engagementPaths("/members/export", nil),
+	"GET /api/v1/engagements/{id}/candidates":                     engagementPaths("/candidates?q=bob", nil),
+	"GET /api/v1/engagements/{id}/copy-candidates":                engagementPaths("/copy-candidates?from=x", nil),
+	"POST /api/v1/engagements/{id}/members/copy":                  engagementPaths("/members/copy", map[string]any{"from_engagement_id": "x", "all": true}),
+	"DELETE /api/v1/engagements/{id}/members/{user_id}": func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/engagements/" + b.engagement + "/members/" + string(b.org.AdminID), nil}}
+	},
 	"PUT /api/v1/social/settings/{name}": func(b *tenantB) []crossTenantRequest {
 		return []crossTenantRequest{{"/api/v1/social/settings/theme", map[string]any{"value": "dark"}}}
 	},
@@ -312,6 +384,9 @@ func TestCrossTenant(t *testing.T) {
 			b.thread, b.post, b.attachment = thread.ID, thread.FirstPost.ID, thread.FirstPost.Attachments[0].ID
 		}
 		e.RunJobs() // the post's mail
+		b.collab(t, e)
+		b.org.Admin.Do("POST", "/api/v1/guests", map[string]any{"email": "visitor@elsewhere.example"}).Want(http.StatusCreated)
+		b.invitation = firstOr(e.Strings("SELECT id FROM guest_invitations WHERE org_id = $1", string(b.org.ID)), "no-invitation")
 
 		for name, id := range map[string]string{"product": b.product, "subscription": b.subscription, "search topic": b.topic, "invoice": b.invoice,
 			"event subscription": b.hook, "group": b.group, "deleted group": b.deletedGroup, "join request": b.joinRequest,
@@ -358,7 +433,7 @@ func TestCrossTenant(t *testing.T) {
 
 		// No list A can read shows B.
 		secrets := []string{string(b.org.ID), string(b.org.AdminID), string(b.user.ID), string(b.deletedUser.ID), b.tokenID, b.sessionID,
-			"Beta Industries", "beta.atrium.localhost", "beta-ci", "Beta launch", "Beta crew", "beta-crew", "Beta past", "Beta roadmap", "secret plans"}
+			"Beta Industries", "beta.atrium.localhost", "beta-ci", "Beta program", "Beta invitation", "Beta request", "beta testing", "Beta launch", "Beta crew", "beta-crew", "Beta past", "Beta roadmap", "secret plans"}
 		if b.subscription != "no-subscription" {
 			secrets = append(secrets, b.subscription)
 		}

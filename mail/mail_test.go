@@ -422,6 +422,18 @@ func TestTemplates(t *testing.T) {
 		{"sink_disabled", map[string]any{
 			"DisplayName": hostile, "Subscription": "HR <tool>", "Target": "https://hr.example/hooks", "Link": "https://atrium.example/integrations/1",
 		}, `"HR <tool>" stopped receiving events`},
+		{"collab_invitation", map[string]any{
+			"DisplayName": hostile, "Engagement": "Preview <wave>", "Program": "Insider <program>", "Inviter": "Olle <Owner>",
+			"Link": "https://atrium.example/collab/engagements/1",
+		}, "You were added to Preview <wave>"},
+		{"collab_access_request", map[string]any{
+			"DisplayName": hostile, "Engagement": "Preview <wave>", "Requester": "Mia <Member>", "Organization": "Alpha <Partners>",
+			"Justification": "I test the <new> builds", "Link": "https://atrium.example/collab/engagements/1/requests",
+		}, "Mia <Member> asked for access to Preview <wave>"},
+		{"collab_access_decided", map[string]any{
+			"DisplayName": hostile, "Engagement": "Preview <wave>", "State": "approved", "Message": "Welcome <aboard>",
+			"Link": "https://atrium.example/collab/engagements/1",
+		}, "You have access to Preview <wave>"},
 		{"group_join_request", map[string]any{
 			"DisplayName": hostile, "Group": "Design <team>", "Requester": "Mia <Member>", "Message": "I work on the <new> site",
 			"Link": "https://atrium.example/groups/1/requests",
@@ -439,6 +451,10 @@ func TestTemplates(t *testing.T) {
 		{"group_visibility_changed", map[string]any{
 			"DisplayName": hostile, "Group": "Design <team>", "Visibility": "public", "Link": "https://atrium.example/groups/1",
 		}, "Design <team> is now public"},
+		{"guest_invitation", map[string]any{
+			"OrgName": "Fabrikam <Ltd>", "InviterName": hostile, "Message": "Join our <launch> project", "ExpiresAt": "2031-04-13",
+			"AcceptURL": "https://atrium.example/guest/accept?token=atg_x",
+		}, "You are invited to Fabrikam <Ltd> as a guest"},
 	}
 
 	// Every template has a case here, and every case a template.

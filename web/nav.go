@@ -108,6 +108,7 @@ func (c *console) coreNav() {
 		{sectionHome, "nav.home", "/", always},
 		{sectionUsers, "nav.users.active", "/users", org(access.UserRead)},
 		{sectionUsers, "nav.users.deleted", "/deleted-users", org(access.UserRead)},
+		{sectionUsers, "nav.users.guests", "/guests", org(access.UserRead)},
 		{sectionUsers, "nav.users.roles", "/roles", org(access.RoleRead)},
 		{sectionBilling, "nav.billing.purchase", "/billing/purchase", org(access.BillingRead)},
 		{sectionBilling, "nav.billing.licenses", "/billing/licenses", org(access.LicenseRead)},

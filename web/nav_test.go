@@ -61,7 +61,7 @@ func TestNavigationGrouped(t *testing.T) {
 		}{
 			{"global admin", "admin@contoso.atrium.localhost", adminPassword, []navGroup{
 				{"", []string{"/"}},
-				{"Users", []string{"/users", "/deleted-users", "/roles"}},
+				{"Users", []string{"/users", "/deleted-users", "/guests", "/roles"}},
 				{"Teams & groups", []string{"/groups", "/deleted-groups", "/group-settings"}},
 				{"Billing", []string{"/billing/purchase", "/billing/licenses", "/billing/invoices", "/partner/customers"}},
 				{"Settings", []string{"/account", "/settings", "/tokens", "/audit", "/integrations"}},

@@ -21,6 +21,7 @@ import (
 
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/access"
+	"github.com/atrium-admin/atrium/directory"
 	"github.com/atrium-admin/atrium/i18n"
 	"github.com/atrium-admin/atrium/licensing"
 )
@@ -164,6 +165,9 @@ type view struct {
 	Errors map[string]string
 	Form   url.Values
 	Data   any
+	// Accounts are the organizations the signed-in person may work in, for the
+	// header's "Work with this account" when there is more than one.
+	Accounts []directory.GuestAccount
 }
 
 // T returns the message id in the page's language, its placeholders filled from the
@@ -236,6 +240,10 @@ func (c *console) newView(r *http.Request, title string) *view {
 		return v
 	}
 	v.Nav = c.navFor(r, v.S, p)
+	// Best effort: without its list the header offers no switch, the page still works.
+	if accounts, err := c.Auth.Organizations(r.Context(), v.S.ID); err == nil {
+		v.Accounts = accounts
+	}
 	return v
 }
 

@@ -115,6 +115,7 @@ func New(d Deps, modules ...Module) http.Handler {
 	c.page("POST /users/{id}/roles/{role}/remove", c.userRoleRemove)
 	c.page("GET /deleted-users", c.deletedUserList)
 	c.page("POST /deleted-users/{id}/restore", c.userRestore)
+	c.registerGuests()
 	c.page("GET /roles", c.roleList)
 	c.page("GET /tokens", c.tokenList)
 	c.page("POST /tokens", c.tokenCreate)

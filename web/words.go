@@ -14,6 +14,7 @@ import (
 
 	"github.com/atrium-admin/atrium/access"
 	"github.com/atrium-admin/atrium/audit"
+	"github.com/atrium-admin/atrium/collab"
 	"github.com/atrium-admin/atrium/groups"
 	"github.com/atrium-admin/atrium/i18n"
 	"github.com/atrium-admin/atrium/licensing"
@@ -62,6 +63,14 @@ var roleWords = map[string][]access.Action{
 	"group_owner":            {groups.Read, groups.Manage, groups.Contribute},
 	"group_member":           {groups.Read, groups.Contribute},
 	"group_reader":           {groups.Read, groups.Join},
+	"participant":            {collab.ReadEngagement, collab.Download, collab.SubmitFeedback},
+	"power_user":             {collab.ReadEngagement, collab.ManageParticipants},
+	"engagement_owner": {collab.ReadEngagement, collab.ManageEngagement, collab.ManageParticipants, collab.Download, collab.Publish,
+		collab.SubmitFeedback, collab.ManageFeedback},
+	"engagement_creator": {collab.ReadProgram, collab.CreateEngagement, collab.ReadEngagement},
+	"package_publisher":  {collab.ReadProgram, collab.ReadEngagement, collab.Download, collab.Publish},
+	"program_owner": {collab.ReadProgram, collab.ManageProgram, collab.CreateEngagement, collab.ReadEngagement, collab.ManageEngagement,
+		collab.ManageParticipants, collab.Download, collab.Publish, collab.SubmitFeedback, collab.ManageFeedback},
 }
 
 // roleSentencesIn says what role r may do in p's language, in a few sentences ("Can
@@ -221,6 +230,11 @@ var auditActionWords = map[string]actionWords{
 	"user.purge":           {},
 	"user.reset_password":  {},
 	"user.change_password": {NoTarget: true},
+	// directory: guests
+	"guest.invite":            {},
+	"guest.revoke_invitation": {},
+	"guest.accept":            {},
+	"guest.remove":            {},
 	// access
 	"role.assign": {Fields: []string{"role"}},
 	"role.remove": {Fields: []string{"role"}},
@@ -230,6 +244,7 @@ var auditActionWords = map[string]actionWords{
 	"session.create": {NoTarget: true},
 	"session.end":    {NoTarget: true},
 	"session.revoke": {},
+	"session.switch": {},
 	"token.create":   {},
 	"token.revoke":   {},
 	// events
@@ -269,6 +284,20 @@ var auditActionWords = map[string]actionWords{
 	"social.stream.create":  {},
 	"social.topic.create":   {},
 	"social.topic.reassign": {},
+	// collab
+	"program.create":            {},
+	"program.update":            {},
+	"program.member_add":        {Fields: []string{"user", "group"}},
+	"program.member_remove":     {Fields: []string{"user", "group"}},
+	"engagement.create":         {},
+	"engagement.update":         {},
+	"engagement.join":           {},
+	"engagement.access_request": {},
+	"engagement.access_approve": {Fields: []string{"user"}},
+	"engagement.access_deny":    {Fields: []string{"user"}},
+	"engagement.member_add":     {Fields: []string{"user", "group"}},
+	"engagement.member_remove":  {Fields: []string{"user", "group"}},
+	"engagement.members_copy":   {},
 	// groups
 	"group.create":               {},
 	"group.update":               {},
@@ -535,6 +564,9 @@ var auditTopics = map[string]string{
 	"mail.":               "nav.operator.mail",
 	"social.":             "audit.topic.social",
 	"group.":              "audit.topic.group",
+	"program.":            "audit.topic.program",
+	"guest.":              "nav.users.guests",
+	"engagement.":         "audit.topic.engagement",
 	"event_subscription.": "audit.topic.event_subscription",
 }
 

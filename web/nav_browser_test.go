@@ -99,7 +99,7 @@ func navigationFlow(t *testing.T, m *app.Main, b *tab) {
 	}
 	want := []navSectionSeen{
 		{"", []string{"/"}},
-		{"USERS", []string{"/users", "/deleted-users", "/roles"}},
+		{"USERS", []string{"/users", "/deleted-users", "/guests", "/roles"}},
 		{"TEAMS & GROUPS", []string{"/groups", "/deleted-groups", "/group-settings"}},
 		{"BILLING", []string{"/billing/purchase", "/billing/licenses", "/billing/invoices", "/partner/customers"}},
 		{"SETTINGS", []string{"/account", "/settings", "/tokens", "/audit", "/integrations"}},

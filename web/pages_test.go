@@ -107,7 +107,7 @@ func TestForbiddenPages(t *testing.T) {
 		wantStatus(t, home, http.StatusOK)
 		wantContains(t, home, "Mia Member", `href="/settings"`)
 		wantNotContains(t, home, `href="/users"`, `href="/audit"`, `href="/roles"`, `href="/organizations"`, `href="/mail"`, "Recent activity")
-		for _, path := range []string{"/users", "/deleted-users", "/roles", "/tokens", "/audit", "/organizations", "/mail",
+		for _, path := range []string{"/users", "/deleted-users", "/guests", "/roles", "/tokens", "/audit", "/organizations", "/mail",
 			"/users/new", "/users/" + string(f.admin) + "/delete"} {
 			p := b.get(path)
 			if p.status != http.StatusForbidden {

@@ -67,6 +67,11 @@ func TestPurgeLeavesNothing(t *testing.T) {
 		adaC.Do("POST", "/api/v1/api-tokens", map[string]any{"name": "by ada", "role": "user_admin"}).Want(http.StatusCreated)
 		adaC.Do("POST", "/api/v1/users", map[string]any{"username": "carl", "display_name": "Carl", "password": apptest.Password}).Want(http.StatusCreated)
 		e.Anonymous().Do("POST", "/api/v1/sessions", map[string]any{"username": ada.Username, "password": "wrong-password-1"}).Want(http.StatusUnauthorized)
+		// Ada is a guest of another organization, and invited a guest herself.
+		host := e.Signup("Host Co", "hostco")
+		host.Admin.Do("POST", "/api/v1/guests", map[string]any{"username": ada.Username}).Want(http.StatusCreated)
+		adaC.Do("POST", "/api/v1/guest-invitations/accept", map[string]any{"token": invitationToken(t, e, "ada@mail.example.com")}).Want(http.StatusCreated)
+		adaC.Do("POST", "/api/v1/guests", map[string]any{"email": "zed@elsewhere.example"}).Want(http.StatusCreated)
 
 		o.Admin.Do("DELETE", "/api/v1/users/"+string(ada.ID), nil).Want(http.StatusNoContent)
 		e.Clock.Advance(31 * 24 * time.Hour)
@@ -99,6 +104,12 @@ func TestPurgeLeavesNothing(t *testing.T) {
 		}
 		if n := e.Count(`SELECT count(*) FROM social_search_topics WHERE org_id = $1 AND owner_removed`, string(o.ID)); n != 1 {
 			t.Errorf("the topic ada owned: %d kept as owned by a removed user, want 1", n)
+		}
+		if n := e.Count(`SELECT count(*) FROM users WHERE org_id = $1 AND home_user_id IS NOT NULL`, string(host.ID)); n != 0 {
+			t.Errorf("ada's guest account in the host outlived her: %d left", n)
+		}
+		if n := e.Count(`SELECT count(*) FROM guest_invitations WHERE org_id = $1 AND email = 'zed@elsewhere.example'`, string(o.ID)); n != 1 {
+			t.Errorf("the invitation ada sent went with her (%d left)", n)
 		}
 		if n := e.Count(`SELECT count(*) FROM audit_log WHERE target_id = $1 AND action = 'user.purge'`, string(ada.ID)); n != 1 {
 			t.Errorf("purge audit entries: %d, want 1", n)

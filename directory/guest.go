@@ -201,9 +201,14 @@ func (s *Service) InviteGuest(ctx context.Context, p *access.Principal, in Guest
 	if err != nil {
 		return nil, "", err
 	}
+	// The invitation names the inviter as people know them: their display name.
+	inviter := p.Name
+	if u, err := getUser(ctx, db, p.Org, p.UserID); err == nil && u.DisplayName != "" {
+		inviter = u.DisplayName
+	}
 	token := newInvitationToken()
 	inv := &GuestInvitation{ID: uuid.Must(uuid.NewV7()).String(), Org: p.Org, Email: email, Message: in.Message,
-		InvitedBy: p.UserID, InvitedByName: p.Name, State: InvitationPending, OrgName: host.Name}
+		InvitedBy: p.UserID, InvitedByName: inviter, State: InvitationPending, OrgName: host.Name}
 	if invitee != nil {
 		inv.Invitee = invitee.ID
 	}
@@ -234,10 +239,6 @@ func (s *Service) InviteGuest(ctx context.Context, p *access.Principal, in Guest
 			if l, err := s.languageOf(ctx, tx, inv.Invitee); err == nil && l != "" {
 				lang = l
 			}
-		}
-		inviter := p.Name
-		if u, err := getUser(ctx, tx, p.Org, p.UserID); err == nil {
-			inviter = u.DisplayName
 		}
 		if err := s.mailer.Enqueue(ctx, tx, mail.Message{Org: p.Org, To: inv.Email, Template: "guest_invitation", Lang: lang,
 			Data: map[string]string{"OrgName": host.Name, "InviterName": inviter, "Message": inv.Message,

@@ -85,6 +85,8 @@ func New(db *store.DB, clock atrium.Clock, queue *jobs.Queue, bus *events.Bus, u
 	s := &Service{db: db, clock: clock, queue: queue, bus: bus, users: users, mail: mailer, cfg: cfg}
 	queue.Register(JobExpireRequests, s.expireRequests, jobs.Options{Timeout: 10 * time.Minute})
 	queue.Every(JobExpireRequests, time.Hour)
+	queue.Register(JobSweepInactive, s.sweepJob, jobs.Options{Timeout: 30 * time.Minute})
+	queue.Every(JobSweepInactive, day)
 	declare(bus)
 	s.subscribe(bus)
 	return s

@@ -93,6 +93,24 @@ type AccessDecided struct {
 	State string `json:"state"`
 }
 
+// DeactivatedMembership is one membership that automatic deactivation ended.
+type DeactivatedMembership struct {
+	ScopeID string `json:"scope_id"`
+	Group   Group  `json:"group"`
+}
+
+// AccessDeactivated: a person unused for InactiveDays lost their memberships (kept,
+// marked deactivated).
+type AccessDeactivated struct {
+	UserID       atrium.UserID           `json:"user_id"`
+	Username     string                  `json:"username"`
+	UserOrg      atrium.OrgID            `json:"user_org_id"`
+	InactiveDays int                     `json:"inactive_days"`
+	Memberships  []DeactivatedMembership `json:"memberships"`
+}
+
+func (AccessDeactivated) EventType() events.Type { return "engagement.access_deactivated" }
+
 func (ProgramCreated) EventType() events.Type          { return "program.created" }
 func (ProgramUpdated) EventType() events.Type          { return "program.updated" }
 func (ProgramMemberAdded) EventType() events.Type      { return "program.member_added" }
@@ -116,4 +134,5 @@ func declare(bus *events.Bus) {
 	events.Declare[EngagementMemberRemoved](bus, "A user was removed from an engagement's participants, power users or owners.")
 	events.Declare[AccessRequested](bus, "A user asked for access to an engagement.")
 	events.Declare[AccessDecided](bus, "An access request was approved, denied or expired.")
+	events.Declare[AccessDeactivated](bus, "A person who had not used the collaboration area for the set days lost their program and engagement access.")
 }

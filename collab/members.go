@@ -35,12 +35,17 @@ type Member struct {
 	// State is active or deactivated.
 	State         string     `json:"state"`
 	DeactivatedAt *time.Time `json:"deactivated_at,omitempty"`
+	// DeactivationScheduledAt is when an active member loses their access for
+	// inactivity, once the first notice has gone; nil otherwise.
+	DeactivationScheduledAt *time.Time `json:"deactivation_scheduled_at,omitempty"`
 }
 
 // Membership states.
 const (
 	StateActive      = "active"
 	StateDeactivated = "deactivated"
+	// StateScheduled filters the active members whose deactivation is scheduled.
+	StateScheduled = "scheduled"
 	// stateDeparted is the membership of a deleted user, given back on restore; it is
 	// never listed.
 	stateDeparted = "departed"
@@ -89,7 +94,8 @@ type MemberQuery struct {
 	ListQuery
 	Sort MemberSort
 	Desc bool
-	// State keeps members of one state: active, deactivated, or "" for both.
+	// State keeps members of one state: active, deactivated, scheduled (active, with
+	// their deactivation for inactivity scheduled), or "" for all.
 	State string
 }
 
@@ -257,8 +263,10 @@ func (s *Service) memberPage(ctx context.Context, scope string, g Group, org atr
 	case StateActive, StateDeactivated:
 		args = append(args, q.State)
 		cond += ` AND m.state = $3`
+	case StateScheduled:
+		cond += ` AND m.state = 'active' AND m.user_id IN (SELECT user_id FROM collab_people WHERE notice > 0 AND deactivated_at IS NULL)`
 	default:
-		return Page[Member]{}, atrium.FieldErrorf("state", "err.one_of", "must be one of {{.Values}}", "Values", "active, deactivated")
+		return Page[Member]{}, atrium.FieldErrorf("state", "err.one_of", "must be one of {{.Values}}", "Values", "active, deactivated, scheduled")
 	}
 	if org != "" {
 		args = append(args, string(org))
@@ -332,8 +340,21 @@ func (s *Service) memberPage(ctx context.Context, scope string, g Group, org atr
 		return []any{k.sortName, string(k.UserID)}
 	})
 	out := Page[Member]{Items: make([]Member, len(items)), NextCursor: next}
+	var active []atrium.UserID
 	for i := range items {
 		out.Items[i] = items[i].Member
+		if items[i].State == StateActive {
+			active = append(active, items[i].UserID)
+		}
+	}
+	due, err := s.scheduled(ctx, s.db.Read(), active)
+	if err != nil {
+		return Page[Member]{}, err
+	}
+	for i := range out.Items {
+		if at, ok := due[out.Items[i].UserID]; ok && out.Items[i].State == StateActive {
+			out.Items[i].DeactivationScheduledAt = &at
+		}
 	}
 	return out, nil
 }

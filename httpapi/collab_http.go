@@ -52,7 +52,7 @@ func collabPage[T any](page collab.Page[T], err error) (List[T], error) {
 }
 
 // collabMembers reads a member list's query: q, sort (name, added_at, last_access),
-// order (asc, desc), state (active, deactivated), limit and cursor.
+// order (asc, desc), state (active, deactivated, scheduled: active with deactivation for inactivity scheduled), limit and cursor.
 func collabMembers(r *http.Request) (collab.MemberQuery, error) {
 	lq, err := collabList(r)
 	if err != nil {
@@ -75,9 +75,9 @@ func collabMembers(r *http.Request) (collab.MemberQuery, error) {
 		return mq, atrium.FieldError("order", "must be asc or desc")
 	}
 	switch mq.State {
-	case "", collab.StateActive, collab.StateDeactivated:
+	case "", collab.StateActive, collab.StateDeactivated, collab.StateScheduled:
 	default:
-		return mq, atrium.FieldErrorf("state", "err.one_of", "must be one of {{.Values}}", "Values", "active, deactivated")
+		return mq, atrium.FieldErrorf("state", "err.one_of", "must be one of {{.Values}}", "Values", "active, deactivated, scheduled")
 	}
 	return mq, nil
 }
@@ -99,7 +99,43 @@ func Collab(svc *collab.Service) Module {
 		s.registerPrograms(svc)
 		s.registerEngagements(svc)
 		s.registerEngagementMembers(svc)
+		s.registerCollabSettings(svc)
 	}
+}
+
+// registerCollabSettings adds the instance's collaboration settings: when inactive
+// people lose their access and when they are told first.
+func (s *Server) registerCollabSettings(svc *collab.Service) {
+	write := func(w http.ResponseWriter, set *collab.Settings) error {
+		w.Header().Set("ETag", set.ETag())
+		return writeJSON(w, http.StatusOK, set)
+	}
+	s.handle(Route{Method: "GET", Path: "/api/v1/collab-settings", Summary: "The collaboration settings (operator admins): days of inactivity that end a person's access, and the days before on which notices go",
+		Tag: "collab", Response: collab.Settings{}, ETag: true},
+		func(w http.ResponseWriter, r *http.Request) error {
+			set, err := svc.Settings(r.Context(), principal(r))
+			if err != nil {
+				return err
+			}
+			return write(w, set)
+		})
+	s.handle(Route{Method: "PATCH", Path: "/api/v1/collab-settings", Summary: "Change the collaboration settings: inactivity_days (30 to 730, default 180) and notice_days (at most five, default 30, 14, 1)",
+		Tag: "collab", Request: collab.SettingsInput{}, Response: collab.Settings{}, ETag: true},
+		func(w http.ResponseWriter, r *http.Request) error {
+			version, err := ifMatch(r)
+			if err != nil {
+				return err
+			}
+			var in collab.SettingsInput
+			if err := decode(w, r, &in); err != nil {
+				return err
+			}
+			set, err := svc.SetSettings(r.Context(), principal(r), version, in)
+			if err != nil {
+				return err
+			}
+			return write(w, set)
+		})
 }
 
 func (s *Server) registerPrograms(svc *collab.Service) {

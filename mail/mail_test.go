@@ -434,6 +434,12 @@ func TestTemplates(t *testing.T) {
 			"DisplayName": hostile, "Engagement": "Preview <wave>", "State": "approved", "Message": "Welcome <aboard>",
 			"Link": "https://atrium.example/collab/engagements/1",
 		}, "You have access to Preview <wave>"},
+		{"collab_inactivity_notice", map[string]any{
+			"DisplayName": hostile, "Days": 14, "Date": "2031-09-10", "Inactive": 180, "Link": "https://atrium.example/collab",
+		}, "Your collaboration access ends in 14 days"},
+		{"collab_access_deactivated", map[string]any{
+			"DisplayName": hostile, "Inactive": 180, "Count": 3, "Link": "https://atrium.example/collab/restore",
+		}, "Your collaboration access has ended"},
 		{"group_join_request", map[string]any{
 			"DisplayName": hostile, "Group": "Design <team>", "Requester": "Mia <Member>", "Message": "I work on the <new> site",
 			"Link": "https://atrium.example/groups/1/requests",

@@ -379,6 +379,7 @@ func wireCollab(_ context.Context, k *Kernel) error {
 	svc := collab.New(k.DB, k.Clock, k.Queue, k.Events, Need[*directory.Service](k), k.Outbox, collab.Config{PublicURL: k.Config.PublicURL})
 	Provide(k, svc)
 	k.API(httpapi.Collab(svc))
+	k.Pages(web.Collab(svc))
 	return nil
 }
 

@@ -103,7 +103,7 @@ func navigationFlow(t *testing.T, m *app.Main, b *tab) {
 		{"TEAMS & GROUPS", []string{"/groups", "/deleted-groups", "/group-settings"}},
 		{"BILLING", []string{"/billing/purchase", "/billing/licenses", "/billing/invoices", "/partner/customers"}},
 		{"SETTINGS", []string{"/account", "/settings", "/tokens", "/audit", "/integrations"}},
-		{"ADMIN CENTERS", []string{"/apps/social"}},
+		{"ADMIN CENTERS", []string{"/apps/social", "/collab"}},
 	}
 	if !slices.EqualFunc(sections, want, func(a, b navSectionSeen) bool { return a.Title == b.Title && slices.Equal(a.Hrefs, b.Hrefs) }) {
 		t.Fatalf("the open menu shows\n%+v\nwant\n%+v", sections, want)

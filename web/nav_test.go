@@ -66,7 +66,7 @@ func TestNavigationGrouped(t *testing.T) {
 				{"Billing", []string{"/billing/purchase", "/billing/licenses", "/billing/invoices", "/partner/customers"}},
 				{"Settings", []string{"/account", "/settings", "/tokens", "/audit", "/integrations"}},
 				// The sign-up trial licenses the first admin for Social Engagement.
-				{"Admin centers", []string{"/apps/social"}},
+				{"Admin centers", []string{"/apps/social", "/collab"}},
 			}},
 			{"member", "mia@contoso.atrium.localhost", memberPassword, []navGroup{
 				{"", []string{"/"}},
@@ -74,6 +74,8 @@ func TestNavigationGrouped(t *testing.T) {
 				// and restore the ones they own.
 				{"Teams & groups", []string{"/groups", "/deleted-groups"}},
 				{"Settings", []string{"/account", "/settings"}},
+				// Everyone may take part in engagements.
+				{"Admin centers", []string{"/collab"}},
 			}},
 			{"operator", "admin@operator.atrium.localhost", operatorPassword, nil},
 		} {
@@ -100,8 +102,8 @@ func TestNavigationGrouped(t *testing.T) {
 				}
 				if tc.name == "operator" {
 					op := got[len(got)-1]
-					if op.Title != "Operator" || !slices.Equal(op.Hrefs, []string{"/organizations", "/catalog", "/mail", "/tax-rates"}) {
-						t.Errorf("operator section %+v, want Organizations, Catalog, Outgoing mail, Tax rates", op)
+					if op.Title != "Operator" || !slices.Equal(op.Hrefs, []string{"/organizations", "/catalog", "/mail", "/tax-rates", "/collab/programs"}) {
+						t.Errorf("operator section %+v, want Organizations, Catalog, Outgoing mail, Tax rates, Programs", op)
 					}
 				}
 			})

@@ -58,8 +58,9 @@ func createEngagement(t *testing.T, b *browser, program string, form url.Values)
 // of use; another asks for access to the one on request, with a justification, and the
 // owner approves her in the requests queue; the owner adds Contoso's users with the add
 // dialog's "Select all", exports the participants as CSV, removes one after
-// confirming and copies participants from one engagement to the other. People without
-// the right are refused the management pages.
+// confirming and copies participants from one engagement to the other. A power user
+// manages their own organization's participants only; people without the right are
+// refused the management pages.
 func TestCollabPages(t *testing.T) {
 	eachDialect(t, func(t *testing.T, f *fixture) {
 		ctx := context.Background()
@@ -284,6 +285,23 @@ func TestCollabPages(t *testing.T) {
 		if got := f.memberIDs(t, pilot, collab.Participant); !slices.Contains(got, f.admin) || !slices.Contains(got, nora.ID) {
 			t.Fatalf("pilot participants after the copy: %v", got)
 		}
+
+		// Ada, a power user of Launch, manages Contoso's participants only: the dialog
+		// searches Contoso and says so; the owners are not hers to see.
+		if _, err := svc.AddMembers(ctx, f.operatorPrincipal(), launch, collab.PowerUser, []atrium.UserID{f.admin}, false); err != nil {
+			t.Fatal(err)
+		}
+		ada := f.browser()
+		ada.signIn("admin@contoso.atrium.localhost", adminPassword, false)
+		p = ada.get(members)
+		wantStatus(t, p, http.StatusOK)
+		wantContains(t, p, "Nora Outsider", `href="`+base+`/members/add?group=participant"`, `href="`+base+`/members?group=power_user"`)
+		wantNotContains(t, p, `href="`+base+`/members?group=owner"`)
+		wantStatus(t, ada.get(base+"/members?group=owner"), http.StatusForbidden)
+		wantStatus(t, ada.get(base+"/members/add?group=power_user&q=mia"), http.StatusForbidden)
+		p = ada.get(add + "&q=mia")
+		wantStatus(t, p, http.StatusOK)
+		wantContains(t, p, "Searching the users of Contoso.", "Mia Member", `name="shown_id" value="`+string(f.member.ID)+`"`)
 
 		// Every page is in the catalogues: none leaves English in the pseudo-language.
 		i18n.EnablePseudo()

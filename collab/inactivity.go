@@ -446,3 +446,132 @@ func (s *Service) scheduled(ctx context.Context, q store.Querier, users []atrium
 	}
 	return out, store.Translate(rows.Err())
 }
+
+// PastMembership is a membership of the caller that inactivity deactivated.
+type PastMembership struct {
+	// ScopeID is the engagement's or program's id; Kind says which.
+	ScopeID       string    `json:"scope_id"`
+	Kind          string    `json:"kind"`
+	Name          string    `json:"name"`
+	Group         Group     `json:"group"`
+	DeactivatedAt time.Time `json:"deactivated_at"`
+	// Pending is set when the caller has asked for the engagement back already.
+	Pending bool `json:"pending"`
+}
+
+// PastMemberships lists p's memberships that inactivity deactivated, by name: what a
+// request to get access back is filled with.
+func (s *Service) PastMemberships(ctx context.Context, p *access.Principal) ([]PastMembership, error) {
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT m.scope_id, 'engagement', e.name, m.grp, m.deactivated_at,
+			EXISTS (SELECT 1 FROM collab_requests r WHERE r.engagement_id = m.scope_id AND r.user_id = m.user_id AND r.state = 'pending')
+		FROM collab_members m JOIN collab_engagements e ON e.id = m.scope_id WHERE m.user_id = $1 AND m.state = 'deactivated'
+		UNION ALL SELECT m.scope_id, 'program', pr.name, m.grp, m.deactivated_at, FALSE
+		FROM collab_members m JOIN collab_programs pr ON pr.id = m.scope_id WHERE m.user_id = $1 AND m.state = 'deactivated'
+		ORDER BY 3, 1, 4 LIMIT 1000`, string(p.UserID))
+	if err != nil {
+		return nil, store.Translate(err)
+	}
+	defer rows.Close()
+	out := []PastMembership{}
+	for rows.Next() {
+		var m PastMembership
+		var at *int64
+		if err := rows.Scan(&m.ScopeID, &m.Kind, &m.Name, &m.Group, &at, &m.Pending); err != nil {
+			return nil, store.Translate(err)
+		}
+		if at != nil {
+			m.DeactivatedAt = store.Time(*at)
+		}
+		out = append(out, m)
+	}
+	return out, store.Translate(rows.Err())
+}
+
+// RestoreAccess asks for p's deactivated engagement memberships back: one access
+// request per engagement among engagements (all of them when empty) where p's
+// membership was deactivated, whatever the engagement's join policy, each decided as
+// any access request (approval makes p a participant again). The justification is
+// required. It returns invalid naming engagement_ids for an engagement where p has no
+// deactivated membership, and skips those with a pending request.
+func (s *Service) RestoreAccess(ctx context.Context, p *access.Principal, engagements []string, justification string) ([]AccessRequest, error) {
+	justification = strings.TrimSpace(justification)
+	probs := atrium.Problems{}
+	checkText(probs, "justification", justification, true, 2000)
+	if len(engagements) > MaxBulk {
+		probs.Add("engagement_ids", "name at most 1,000 engagements")
+	}
+	if err := probs.Err(); err != nil {
+		return nil, err
+	}
+	past, err := s.PastMemberships(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	mine := map[string]bool{}
+	var all []string
+	for _, m := range past {
+		if m.Kind == "engagement" && !m.Pending && !mine[m.ScopeID] {
+			mine[m.ScopeID] = true
+			all = append(all, m.ScopeID)
+		}
+	}
+	if len(engagements) == 0 {
+		engagements = all
+	}
+	for _, id := range engagements {
+		if !mine[id] && !slices.ContainsFunc(past, func(m PastMembership) bool { return m.ScopeID == id && m.Pending }) {
+			return nil, atrium.FieldError("engagement_ids", "is not an engagement you lost access to")
+		}
+	}
+	out := []AccessRequest{}
+	err = s.db.Tx(ctx, func(tx *store.Tx) error {
+		cards, err := s.users.CardsAnywhere(ctx, tx, []atrium.UserID{p.UserID})
+		if err != nil {
+			return err
+		}
+		if len(cards) == 0 {
+			return atrium.Errorf(atrium.CodeForbidden, "your account cannot join engagements")
+		}
+		c := cards[0]
+		now := tx.Now()
+		for _, id := range engagements {
+			if !mine[id] {
+				continue // asked already
+			}
+			e, err := getEngagement(ctx, tx, id, true)
+			if err != nil {
+				return err
+			}
+			if e.State != Active {
+				continue
+			}
+			r := AccessRequest{ID: newID(), EngagementID: e.ID, UserID: c.ID, Username: c.Username, DisplayName: c.DisplayName, OrgID: c.Org,
+				OrgName: c.OrgName, Justification: justification, TermsVersion: e.TermsVersion, State: RequestPending, CreatedAt: now,
+				ExpiresAt: now.Add(RequestLifetime)}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO collab_requests (id, engagement_id, user_id, org_id, org_name, username, display_name, justification,
+				terms_version, state, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10)`,
+				r.ID, e.ID, string(c.ID), string(c.Org), c.OrgName, c.Username, c.DisplayName, justification, e.TermsVersion, store.Micros(now)); err != nil {
+				if store.IsUniqueViolation(err) {
+					continue
+				}
+				return err
+			}
+			if err := audit.Record(ctx, tx, now, audit.Entry{Org: e.Org, Action: "engagement.access_request", TargetType: "engagement", TargetID: e.ID,
+				TargetName: e.Name, After: map[string]any{"user": c.Username, "organization": c.OrgName}}); err != nil {
+				return err
+			}
+			if _, err := s.bus.Publish(ctx, tx, e.Org, e.ID, AccessRequested{RequestRef: requestRef(&r)}); err != nil {
+				return err
+			}
+			if err := s.mailApprovers(ctx, tx, e, &r); err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -100,7 +100,42 @@ func Collab(svc *collab.Service) Module {
 		s.registerEngagements(svc)
 		s.registerEngagementMembers(svc)
 		s.registerCollabSettings(svc)
+		s.registerCollabRestore(svc)
 	}
+}
+
+// accessRestore asks for deactivated memberships back.
+type accessRestore struct {
+	// EngagementIDs are the engagements asked for; empty asks for all of them.
+	EngagementIDs []string `json:"engagement_ids"`
+	Justification string   `json:"justification"`
+}
+
+// registerCollabRestore adds the caller's deactivated memberships and the request that
+// asks for them back.
+func (s *Server) registerCollabRestore(svc *collab.Service) {
+	s.handle(Route{Method: "GET", Path: "/api/v1/me/collab-access", Summary: "Your program and engagement memberships that inactivity deactivated, marking those you asked back already",
+		Tag: "collab", Response: List[collab.PastMembership]{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			list, err := svc.PastMemberships(r.Context(), principal(r))
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, List[collab.PastMembership]{Items: list})
+		})
+	s.handle(Route{Method: "POST", Path: "/api/v1/me/collab-access/restore", Summary: "Ask for deactivated engagement memberships back (engagement_ids, or all when empty) with a justification: one access request each",
+		Tag: "collab", Request: accessRestore{}, Response: List[collab.AccessRequest]{}, Status: http.StatusCreated},
+		func(w http.ResponseWriter, r *http.Request) error {
+			var in accessRestore
+			if err := decode(w, r, &in); err != nil {
+				return err
+			}
+			list, err := svc.RestoreAccess(r.Context(), principal(r), in.EngagementIDs, in.Justification)
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusCreated, List[collab.AccessRequest]{Items: list})
+		})
 }
 
 // registerCollabSettings adds the instance's collaboration settings: when inactive

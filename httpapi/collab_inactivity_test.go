@@ -190,13 +190,49 @@ func TestCollabInactivity(t *testing.T) {
 			t.Errorf("deactivation events: %d, want %d", n, r.People)
 		}
 
-		// The owner adds pa again: the membership comes back and her clock restarts.
-		w.add(t, eo, w.members("participant"), nil, w.users["pa"].ID)
+		// pa asks for her access back: the request is filled with what she lost.
+		var past httpapi.List[collab.PastMembership]
+		paC.Do("GET", "/api/v1/me/collab-access", nil).Want(http.StatusOK).Decode(&past)
+		if len(past.Items) != 1 || past.Items[0].ScopeID != w.eng.ID || past.Items[0].Group != collab.Participant || past.Items[0].Pending {
+			t.Fatalf("pa's past memberships = %+v", past.Items)
+		}
+		paC.Do("POST", "/api/v1/me/collab-access/restore", map[string]any{}).WantProblem(http.StatusBadRequest, atrium.CodeInvalid, "justification")
+		paC.Do("POST", "/api/v1/me/collab-access/restore", map[string]any{"justification": "Back from leave", "engagement_ids": []string{"nope"}}).
+			WantProblem(http.StatusBadRequest, atrium.CodeInvalid, "engagement_ids")
+		var asked httpapi.List[collab.AccessRequest]
+		paC.Do("POST", "/api/v1/me/collab-access/restore", map[string]any{"justification": "Back from leave"}).Want(http.StatusCreated).Decode(&asked)
+		if len(asked.Items) != 1 || asked.Items[0].EngagementID != w.eng.ID {
+			t.Fatalf("restore requests = %+v", asked.Items)
+		}
+		paC.Do("POST", "/api/v1/me/collab-access/restore", map[string]any{"justification": "Again"}).Want(http.StatusCreated).Decode(&asked)
+		if len(asked.Items) != 0 {
+			t.Fatalf("a second restore filed %+v", asked.Items)
+		}
+		paC.Do("GET", "/api/v1/me/collab-access", nil).Want(http.StatusOK).Decode(&past)
+		if len(past.Items) != 1 || !past.Items[0].Pending {
+			t.Fatalf("pa's past memberships after asking = %+v", past.Items)
+		}
+		var rid string
+		{
+			var reqs httpapi.List[collab.AccessRequest]
+			eo.Do("GET", "/api/v1/engagements/"+w.eng.ID+"/access-requests", nil).Want(http.StatusOK).Decode(&reqs)
+			if len(reqs.Items) != 1 || reqs.Items[0].UserID != w.users["pa"].ID {
+				t.Fatalf("the owner's queue = %+v", reqs.Items)
+			}
+			rid = reqs.Items[0].ID
+		}
+		eo.Do("POST", "/api/v1/engagements/"+w.eng.ID+"/access-requests/"+rid+"/approve", map[string]any{}).Want(http.StatusOK)
 		eo.Do("GET", w.members("participant")+"&state=active", nil).Want(http.StatusOK).Decode(&page)
 		if len(page.Items) != 2 {
-			t.Fatalf("after re-adding, active participants = %+v", page.Items)
+			t.Fatalf("after the approval, active participants = %+v", page.Items)
 		}
 		paC.Do("GET", "/api/v1/engagements/"+w.eng.ID, nil).Want(http.StatusOK)
+		// The owner adds the power user again: that membership comes back too.
+		w.add(t, eo, w.members("power_user"), nil, w.users["pu"].ID)
+		eo.Do("GET", w.members("power_user")+"&state=active", nil).Want(http.StatusOK).Decode(&page)
+		if len(page.Items) != 1 || page.Items[0].UserID != w.users["pu"].ID {
+			t.Fatalf("after re-adding, active power users = %+v", page.Items)
+		}
 		at(200)
 		sweep()
 		if got := notices(pa); len(got) != 3 {

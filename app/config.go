@@ -45,6 +45,8 @@ type Config struct {
 	// GroupAttachmentMB is the largest attachment a group post may carry, in MiB
 	// (whole number, 1 to 100).
 	GroupAttachmentMB string
+	// CollabFileMB is the largest file of a content package, in MiB (1 to 2048).
+	CollabFileMB string
 	// AllowPrivateSinks lets event subscriptions deliver to loopback, link-local and
 	// private addresses (tests, and sinks on the operator's own network).
 	AllowPrivateSinks bool
@@ -104,6 +106,7 @@ func (c *Config) settings() []setting {
 		{name: "event-retention", env: "ATRIUM_EVENT_RETENTION", usage: "how long the events outbox keeps an event", dur: &c.EventRetention, def: "720h"},
 		{name: "event-push-lease", env: "ATRIUM_EVENT_PUSH_LEASE", usage: "how long a node pushing a subscription's events holds it; a subscription whose node died waits this long", dur: &c.EventPushLease, def: "30s"},
 		{name: "group-attachment-mb", env: "ATRIUM_GROUP_ATTACHMENT_MB", usage: "largest attachment of a group post, in MiB (1 to 100)", str: &c.GroupAttachmentMB, def: "10"},
+		{name: "collab-file-mb", env: "ATRIUM_COLLAB_FILE_MB", usage: "largest file of an engagement's content package, in MiB (1 to 2048)", str: &c.CollabFileMB, def: "100"},
 		{name: "allow-private-sinks", env: "ATRIUM_ALLOW_PRIVATE_SINKS", usage: "let event subscriptions deliver to loopback, link-local and private addresses", b: &c.AllowPrivateSinks},
 		{name: "secret-key-file", env: "ATRIUM_SECRET_KEY_FILE", usage: "file of the keys that encrypt stored secrets (webhook secrets, sink credentials); empty: atrium.key beside the SQLite database, or in the working directory with PostgreSQL; generated when absent — back it up", str: &c.SecretKeyFile},
 	}

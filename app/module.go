@@ -376,7 +376,16 @@ func wireGroups(_ context.Context, k *Kernel) error {
 }
 
 func wireCollab(_ context.Context, k *Kernel) error {
-	svc := collab.New(k.DB, k.Clock, k.Queue, k.Events, Need[*directory.Service](k), k.Outbox, collab.Config{PublicURL: k.Config.PublicURL})
+	var fileMB int64 = collab.DefaultMaxFile >> 20
+	if v := k.Config.CollabFileMB; v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 || n > 2048 {
+			return fmt.Errorf("--collab-file-mb: %q is not a whole number from 1 to 2048", v)
+		}
+		fileMB = n
+	}
+	svc := collab.New(k.DB, k.Clock, k.Queue, k.Events, Need[*directory.Service](k), k.Outbox,
+		collab.Config{PublicURL: k.Config.PublicURL, MaxFile: fileMB << 20})
 	Provide(k, svc)
 	k.API(httpapi.Collab(svc))
 	k.Pages(web.Collab(svc))

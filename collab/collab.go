@@ -57,6 +57,9 @@ type Mailer interface {
 type Config struct {
 	// PublicURL is the console's base URL, for links in mail.
 	PublicURL string
+	// MaxFile is the size limit of one file of a content package, in bytes;
+	// DefaultMaxFile when 0.
+	MaxFile int64
 }
 
 // RequestLifetime is how long an access request waits for a decision before it expires.

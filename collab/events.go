@@ -1,6 +1,8 @@
 package collab
 
 import (
+	"time"
+
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/events"
 )
@@ -109,6 +111,27 @@ type AccessDeactivated struct {
 	Memberships  []DeactivatedMembership `json:"memberships"`
 }
 
+// PackageRef names a content package in an event.
+type PackageRef struct {
+	ID           string `json:"package_id"`
+	EngagementID string `json:"engagement_id"`
+	Name         string `json:"name"`
+}
+
+func packageRef(p *Package) PackageRef {
+	return PackageRef{ID: p.ID, EngagementID: p.EngagementID, Name: p.Name}
+}
+
+// PackagePublished: a content package was published to an engagement (participants see
+// it from PublishAt).
+type PackagePublished struct {
+	PackageRef
+	Files     int       `json:"files"`
+	PublishAt time.Time `json:"publish_at"`
+}
+
+func (PackagePublished) EventType() events.Type { return "engagement.package_published" }
+
 func (AccessDeactivated) EventType() events.Type { return "engagement.access_deactivated" }
 
 func (ProgramCreated) EventType() events.Type          { return "program.created" }
@@ -134,5 +157,6 @@ func declare(bus *events.Bus) {
 	events.Declare[EngagementMemberRemoved](bus, "A user was removed from an engagement's participants, power users or owners.")
 	events.Declare[AccessRequested](bus, "A user asked for access to an engagement.")
 	events.Declare[AccessDecided](bus, "An access request was approved, denied or expired.")
+	events.Declare[PackagePublished](bus, "A content package was published to an engagement.")
 	events.Declare[AccessDeactivated](bus, "A person who had not used the collaboration area for the set days lost their program and engagement access.")
 }

@@ -88,6 +88,7 @@ func userPurged(ctx context.Context, tx *events.Tx, ev directory.UserPurged) err
 		`UPDATE collab_requests SET decided_by = '', decided_by_name = '' WHERE decided_by = $1`,
 		`UPDATE collab_programs SET created_by = '' WHERE created_by = $1`,
 		`UPDATE collab_engagements SET created_by = '' WHERE created_by = $1`,
+		`UPDATE collab_packages SET created_by = '', created_by_name = '' WHERE created_by = $1`,
 	} {
 		if _, err := tx.ExecContext(ctx, q, string(ev.ID)); err != nil {
 			return err
@@ -110,6 +111,9 @@ func forgetOrg(ctx context.Context, tx *events.Tx, ev directory.OrgPurged) error
 		`DELETE FROM collab_requests WHERE engagement_id IN (SELECT id FROM collab_engagements WHERE org_id = $1)`,
 		`DELETE FROM collab_engagement_orgs WHERE engagement_id IN (SELECT id FROM collab_engagements WHERE org_id = $1)`,
 		`DELETE FROM collab_terms WHERE engagement_id IN (SELECT id FROM collab_engagements WHERE org_id = $1)`,
+		`DELETE FROM collab_file_chunks WHERE file_id IN (SELECT f.id FROM collab_package_files f JOIN collab_engagements e ON e.id = f.engagement_id WHERE e.org_id = $1)`,
+		`DELETE FROM collab_package_files WHERE engagement_id IN (SELECT id FROM collab_engagements WHERE org_id = $1)`,
+		`DELETE FROM collab_packages WHERE engagement_id IN (SELECT id FROM collab_engagements WHERE org_id = $1)`,
 		`DELETE FROM collab_engagements WHERE org_id = $1`,
 		`DELETE FROM collab_programs WHERE org_id = $1`,
 	} {

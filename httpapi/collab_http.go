@@ -100,6 +100,7 @@ func Collab(svc *collab.Service) Module {
 		s.registerEngagements(svc)
 		s.registerEngagementMembers(svc)
 		s.registerCollabSettings(svc)
+		s.registerCollabPackages(svc)
 		s.registerCollabRestore(svc)
 	}
 }

@@ -301,6 +301,8 @@ var auditActionWords = map[string]actionWords{
 	"engagement.member_deactivate": {Fields: []string{"user", "group"}},
 	"program.member_deactivate":    {Fields: []string{"user", "group"}},
 	"program.settings_update":      {},
+	"engagement.package_publish":   {Fields: []string{"package"}},
+	"engagement.package_delete":    {Fields: []string{"package"}},
 	// groups
 	"group.create":               {},
 	"group.update":               {},

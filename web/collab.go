@@ -43,6 +43,7 @@ func Collab(svc *collab.Service) Module {
 		c.page("POST /collab/programs", p.createProgram)
 		c.page("GET /collab/programs/{id}", p.program)
 		c.page("POST /collab/programs/{id}/engagements", p.createEngagement)
+		p.registerContent()
 	}
 }
 
@@ -165,6 +166,9 @@ func engagementHeaderOf(e *collab.Engagement, current string) engagementHeader {
 	base := "/collab/engagements/" + e.ID
 	h := engagementHeader{E: collabRow{*e}}
 	tabs := []groupTab{{Label: "collab.console.tab.overview", Href: base}}
+	if e.CanDownload || e.CanPublish {
+		tabs = append(tabs, groupTab{Label: "collab.console.tab.content", Href: base + "/content"})
+	}
 	if h.E.MayManageMembers() {
 		tabs = append(tabs, groupTab{Label: "collab.console.tab.members", Href: base + "/members"},
 			groupTab{Label: "collab.console.tab.requests", Href: base + "/requests"},

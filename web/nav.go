@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"html/template"
 	"maps"
 	"net/http"
@@ -83,7 +84,17 @@ func (c *console) templateFuncs(p *i18n.Printer) template.FuncMap {
 	f["lang"] = func() string { return string(p.Lang()) }
 	f["date"] = func(t any) string { return formatDateIn(p, t) }
 	f["datetime"] = func(t any) string { return formatTimeIn(p, t) }
-	f["number"] = func(n int) string { return p.Number(int64(n)) }
+	f["number"] = func(n any) string {
+		switch v := n.(type) {
+		case int:
+			return p.Number(int64(v))
+		case int64:
+			return p.Number(v)
+		case *int:
+			return p.Number(int64(*v))
+		}
+		return fmt.Sprint(n)
+	}
 	f["price"] = p.Money
 	f["appTitle"] = c.appTitle
 	f["countries"] = func() []directory.Country { return directory.CountriesIn(p.Lang()) }

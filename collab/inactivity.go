@@ -41,7 +41,7 @@ var DefaultNoticeDays = []int{30, 14, 1}
 const day = 24 * time.Hour
 
 // sweepBatch is how many people one transaction of the sweep handles.
-const sweepBatch = 200
+const sweepBatch = 100
 
 // Settings are the instance's collaboration settings, the operator's to change.
 type Settings struct {

@@ -92,6 +92,8 @@ func New(db *store.DB, clock atrium.Clock, queue *jobs.Queue, bus *events.Bus, u
 	queue.Every(JobSweepInactive, day)
 	declare(bus)
 	s.subscribe(bus)
+	declareFeedback(bus)
+	s.subscribeFeedback(bus)
 	return s
 }
 

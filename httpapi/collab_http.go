@@ -102,6 +102,7 @@ func Collab(svc *collab.Service) Module {
 		s.registerCollabSettings(svc)
 		s.registerCollabPackages(svc)
 		s.registerCollabRestore(svc)
+		s.registerCollabFeedback(svc)
 	}
 }
 

@@ -31,6 +31,7 @@ var listPaths = []string{
 	"/api/v1/groups/{id}/join-requests", "/api/v1/groups/{id}/threads", "/api/v1/groups/{id}/threads/{tid}/posts",
 	"/api/v1/programs", "/api/v1/programs/{id}/members", "/api/v1/engagements", "/api/v1/engagements/{id}/members",
 	"/api/v1/engagements/{id}/access-requests", "/api/v1/engagements/{id}/copy-candidates",
+	"/api/v1/engagements/{id}/feedback", "/api/v1/engagements/{id}/feedback/{fid}/comments",
 	"/api/v1/guests", "/api/v1/guest-invitations",
 	// The pull API pages with after rather than cursor, so TestEveryListIsCounted does
 	// not ask for it; it is counted all the same.
@@ -126,7 +127,16 @@ func TestListsCostTheSameQueriesPerPage(t *testing.T) {
 			return x.ID
 		}
 		eng.ID, from.ID = newEngagement("Counted wave"), newEngagement("Counted source")
-		programs, engagements, staff, guests := 1, 2, 0, 0
+		// An engagement that takes feedback, with an item whose comments are listed; the
+		// operator's admin, a program owner, submits and comments.
+		var heard, heardItem struct {
+			ID string `json:"id"`
+		}
+		op.Do("POST", "/api/v1/engagements", map[string]any{"program_id": prog.ID, "name": "Counted feedback", "terms_of_use": "Terms",
+			"join_policy": "request", "feedback_enabled": true}).Want(http.StatusCreated).Decode(&heard)
+		op.Do("POST", "/api/v1/engagements/"+heard.ID+"/feedback", map[string]any{"title": "Counted item", "type": "bug"}).
+			Want(http.StatusCreated).Decode(&heardItem)
+		programs, engagements, staff, guests := 1, 3, 0, 0
 		participants := func(id string, n int) {
 			ids := e.Strings("SELECT id FROM users WHERE org_id = $1 AND deleted_at IS NULL ORDER BY username", string(o.ID))
 			if len(ids) < n {
@@ -301,6 +311,23 @@ func TestListsCostTheSameQueriesPerPage(t *testing.T) {
 						'pending', $5)`, fmt.Sprintf("r%04d", i), eng.ID, fmt.Sprintf("asker%04d", i), string(o.ID), int64(i)); err != nil {
 						t.Fatal(err)
 					}
+				}
+			}},
+			{"/api/v1/engagements/" + heard.ID + "/feedback", func() *apptest.Client { return op }, func(n int) {
+				for i := count("collab_feedback", "engagement_id = $1", heard.ID); i < n; i++ {
+					// Every other item carries a file: attachments are listed in one query.
+					var atts []map[string]any
+					if i%2 == 0 {
+						atts = []map[string]any{{"name": fmt.Sprintf("f%03d.txt", i), "data": []byte("x")}}
+					}
+					op.Do("POST", "/api/v1/engagements/"+heard.ID+"/feedback", map[string]any{"title": fmt.Sprintf("Item %03d", i),
+						"type": "suggestion", "attachments": atts}).Want(http.StatusCreated)
+				}
+			}},
+			{"/api/v1/engagements/" + heard.ID + "/feedback/" + heardItem.ID + "/comments", func() *apptest.Client { return op }, func(n int) {
+				for i := count("collab_feedback_comments", "feedback_id = $1", heardItem.ID); i < n; i++ {
+					op.Do("POST", "/api/v1/engagements/"+heard.ID+"/feedback/"+heardItem.ID+"/comments", map[string]any{"text": fmt.Sprintf("comment %d", i)}).
+						Want(http.StatusCreated)
 				}
 			}},
 			{"/api/v1/guests", func() *apptest.Client { return o.Admin }, func(n int) {

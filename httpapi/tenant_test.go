@@ -33,6 +33,8 @@ type tenantB struct {
 	// program and engagement are the operator's, visible to B only, with B's admin a
 	// participant; accessRequest is bob's pending request to requestable, also B's only.
 	program, engagement, requestable, accessRequest string
+	// feedback is B's admin's feedback item on engagement, with feedbackAttachment.
+	feedback, feedbackAttachment string
 	// invitation is B's pending guest invitation.
 	invitation string
 	// aAdmin and aOrg are A's, for bodies that must be valid in A.
@@ -105,6 +107,14 @@ func engagementPaths(suffix string, body any) crossTenantCase {
 	}
 }
 
+// feedbackPaths aims a route under /api/v1/engagements/{id}/feedback/{fid} at B's
+// admin's feedback item.
+func feedbackPaths(suffix string, body any) crossTenantCase {
+	return func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/engagements/" + b.engagement + "/feedback/" + orNone(b.feedback, "no-feedback") + suffix, body}}
+	}
+}
+
 func requestPaths(verb string) crossTenantCase {
 	return func(b *tenantB) []crossTenantRequest {
 		return []crossTenantRequest{{"/api/v1/engagements/" + b.requestable + "/access-requests/" + b.accessRequest + verb, map[string]any{"message": "A"}}}
@@ -128,6 +138,21 @@ func (b *tenantB) collab(t *testing.T, e *apptest.Env) {
 	}
 	op.Do("POST", "/api/v1/engagements/"+b.engagement+"/members?group=participant", map[string]any{"user_ids": []atrium.UserID{b.org.AdminID}}).
 		Want(http.StatusOK)
+	op.Do("PATCH", "/api/v1/engagements/"+b.engagement, map[string]any{"feedback_enabled": true}).Want(http.StatusOK)
+	var fb struct {
+		ID          string `json:"id"`
+		Attachments []struct {
+			ID string `json:"id"`
+		} `json:"attachments"`
+	}
+	b.org.Admin.Do("POST", "/api/v1/engagements/"+b.engagement+"/feedback", map[string]any{"title": "Beta feedback", "type": "bug",
+		"attachments": []map[string]any{{"name": "trace.txt", "data": []byte("beta trace")}}}).Want(http.StatusCreated).Decode(&fb)
+	b.feedback = fb.ID
+	if len(fb.Attachments) == 1 {
+		b.feedbackAttachment = fb.Attachments[0].ID
+	}
+	b.org.Admin.Do("POST", "/api/v1/engagements/"+b.engagement+"/feedback/"+b.feedback+"/comments", map[string]any{"text": "beta comment"}).
+		Want(http.StatusCreated)
 	e.SignIn(b.user.Username, apptest.Password).Do("POST", "/api/v1/engagements/"+b.requestable+"/access-requests",
 		map[string]any{"accept_terms": true, "justification": "beta testing"}).Want(http.StatusCreated).Decode(&x)
 	b.accessRequest = x.ID
@@ -306,6 +331,15 @@ var crossTenantCases = map[string]crossTenantCase{
 	"GET /api/v1/engagements/{id}/candidates":                     engagementPaths("/candidates?q=bob", nil),
 	"GET /api/v1/engagements/{id}/copy-candidates":                engagementPaths("/copy-candidates?from=x", nil),
 	"POST /api/v1/engagements/{id}/members/copy":                  engagementPaths("/members/copy", map[string]any{"from_engagement_id": "x", "all": true}),
+	"GET /api/v1/engagements/{id}/feedback":                       engagementPaths("/feedback", nil),
+	"POST /api/v1/engagements/{id}/feedback":                      engagementPaths("/feedback", map[string]any{"title": "From A", "type": "bug"}),
+	"GET /api/v1/engagements/{id}/feedback/{fid}":                 feedbackPaths("", nil),
+	"PATCH /api/v1/engagements/{id}/feedback/{fid}":               feedbackPaths("", map[string]any{"title": "Hijacked", "state": "declined"}),
+	"GET /api/v1/engagements/{id}/feedback/{fid}/comments":        feedbackPaths("/comments", nil),
+	"POST /api/v1/engagements/{id}/feedback/{fid}/comments":       feedbackPaths("/comments", map[string]any{"text": "from A"}),
+	"GET /api/v1/engagements/{id}/feedback/{fid}/attachments/{aid}": func(b *tenantB) []crossTenantRequest {
+		return feedbackPaths("/attachments/"+orNone(b.feedbackAttachment, "no-attachment"), nil)(b)
+	},
 	"DELETE /api/v1/engagements/{id}/members/{user_id}": func(b *tenantB) []crossTenantRequest {
 		return []crossTenantRequest{{"/api/v1/engagements/" + b.engagement + "/members/" + string(b.org.AdminID), nil}}
 	},
@@ -390,7 +424,8 @@ func TestCrossTenant(t *testing.T) {
 
 		for name, id := range map[string]string{"product": b.product, "subscription": b.subscription, "search topic": b.topic, "invoice": b.invoice,
 			"event subscription": b.hook, "group": b.group, "deleted group": b.deletedGroup, "join request": b.joinRequest,
-			"thread": orNone(b.thread, "no-thread")} {
+			"thread": orNone(b.thread, "no-thread"), "feedback": orNone(b.feedback, "no-feedback"),
+			"feedback attachment": orNone(b.feedbackAttachment, "no-attachment")} {
 			if strings.HasPrefix(id, "no-") {
 				t.Errorf("could not create B's %s to aim at", name)
 			}
@@ -433,7 +468,7 @@ func TestCrossTenant(t *testing.T) {
 
 		// No list A can read shows B.
 		secrets := []string{string(b.org.ID), string(b.org.AdminID), string(b.user.ID), string(b.deletedUser.ID), b.tokenID, b.sessionID,
-			"Beta Industries", "beta.atrium.localhost", "beta-ci", "Beta program", "Beta invitation", "Beta request", "beta testing", "Beta launch", "Beta crew", "beta-crew", "Beta past", "Beta roadmap", "secret plans"}
+			"Beta Industries", "beta.atrium.localhost", "beta-ci", "Beta program", "Beta invitation", "Beta request", "beta testing", "Beta launch", "Beta crew", "beta-crew", "Beta past", "Beta roadmap", "secret plans", "Beta feedback", "beta comment"}
 		if b.subscription != "no-subscription" {
 			secrets = append(secrets, b.subscription)
 		}

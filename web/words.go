@@ -301,6 +301,10 @@ var auditActionWords = map[string]actionWords{
 	"engagement.member_deactivate": {Fields: []string{"user", "group"}},
 	"program.member_deactivate":    {Fields: []string{"user", "group"}},
 	"program.settings_update":      {},
+	"engagement.feedback_submit":   {Fields: []string{"feedback_title"}},
+	"engagement.feedback_update":   {Fields: []string{"feedback_title"}},
+	"engagement.feedback_state":    {Fields: []string{"feedback_title"}},
+	"engagement.feedback_comment":  {Fields: []string{"feedback_title"}},
 	"engagement.package_publish":   {Fields: []string{"package"}},
 	"engagement.package_delete":    {Fields: []string{"package"}},
 	// groups

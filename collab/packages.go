@@ -117,6 +117,16 @@ func checkFileName(probs atrium.Problems, field string, u *Upload) {
 	}
 }
 
+// MayPublish returns nil when p may publish packages to engagement id, else not_found
+// or forbidden as PublishPackage would: checked before an upload is read.
+func (s *Service) MayPublish(ctx context.Context, p *access.Principal, id string) error {
+	e, pp, err := s.load(ctx, s.db.Read(), p, id, false)
+	if err != nil {
+		return err
+	}
+	return access.Require(pp, Publish, resource(e))
+}
+
 // PublishPackage publishes a package of files to engagement id. It needs
 // collab.package.publish there (package publishers of the program, owners); the files
 // are read and stored in one transaction with the package, its audit entry and event.

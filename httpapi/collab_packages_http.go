@@ -35,6 +35,10 @@ func (s *Server) registerCollabPackages(svc *collab.Service) {
 		"keywords (comma-separated), publish_at (RFC 3339, optional) and one or more file parts; each file is limited to --collab-file-mb",
 		Tag: "collab", Response: collab.Package{}, Status: http.StatusCreated},
 		func(w http.ResponseWriter, r *http.Request) error {
+			// Nobody who may not publish here gets their upload read.
+			if err := svc.MayPublish(r.Context(), principal(r), r.PathValue("id")); err != nil {
+				return err
+			}
 			in, files, cleanup, err := readPackageUpload(w, r, svc.MaxFile())
 			defer cleanup()
 			if err != nil {

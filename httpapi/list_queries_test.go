@@ -31,7 +31,7 @@ var listPaths = []string{
 	"/api/v1/groups/{id}/join-requests", "/api/v1/groups/{id}/threads", "/api/v1/groups/{id}/threads/{tid}/posts",
 	"/api/v1/programs", "/api/v1/programs/{id}/members", "/api/v1/engagements", "/api/v1/engagements/{id}/members",
 	"/api/v1/engagements/{id}/access-requests", "/api/v1/engagements/{id}/copy-candidates",
-	"/api/v1/engagements/{id}/feedback", "/api/v1/engagements/{id}/feedback/{fid}/comments",
+	"/api/v1/engagements/{id}/feedback", "/api/v1/engagements/{id}/feedback/{fid}/comments", "/api/v1/engagements/{id}/packages",
 	"/api/v1/guests", "/api/v1/guest-invitations",
 	// The pull API pages with after rather than cursor, so TestEveryListIsCounted does
 	// not ask for it; it is counted all the same.
@@ -311,6 +311,17 @@ func TestListsCostTheSameQueriesPerPage(t *testing.T) {
 						'pending', $5)`, fmt.Sprintf("r%04d", i), eng.ID, fmt.Sprintf("asker%04d", i), string(o.ID), int64(i)); err != nil {
 						t.Fatal(err)
 					}
+				}
+			}},
+			{"/api/v1/engagements/" + eng.ID + "/packages", func() *apptest.Client { return op }, func(n int) {
+				for i := count("collab_packages", "engagement_id = $1", eng.ID); i < n; i++ {
+					// Every other package holds two files: files are listed in one query.
+					files := []upload{{fmt.Sprintf("p%03d.txt", i), "text/plain", []byte("x")}}
+					if i%2 == 0 {
+						files = append(files, upload{"readme.txt", "text/plain", []byte("y")})
+					}
+					body, h := packageForm(t, map[string]string{"name": fmt.Sprintf("Package %03d", i)}, files...)
+					op.DoHeader("POST", "/api/v1/engagements/"+eng.ID+"/packages", body, h).Want(http.StatusCreated)
 				}
 			}},
 			{"/api/v1/engagements/" + heard.ID + "/feedback", func() *apptest.Client { return op }, func(n int) {

@@ -35,6 +35,8 @@ type tenantB struct {
 	program, engagement, requestable, accessRequest string
 	// feedback is B's admin's feedback item on engagement, with feedbackAttachment.
 	feedback, feedbackAttachment string
+	// pkg and pkgFile are a content package of B's engagement and its file.
+	pkg, pkgFile string
 	// invitation is B's pending guest invitation.
 	invitation string
 	// aAdmin and aOrg are A's, for bodies that must be valid in A.
@@ -153,6 +155,15 @@ func (b *tenantB) collab(t *testing.T, e *apptest.Env) {
 	}
 	b.org.Admin.Do("POST", "/api/v1/engagements/"+b.engagement+"/feedback/"+b.feedback+"/comments", map[string]any{"text": "beta comment"}).
 		Want(http.StatusCreated)
+	body, h := packageForm(t, map[string]string{"name": "Beta build"}, upload{"beta.zip", "application/zip", []byte("beta bits")})
+	var pkg struct {
+		ID    string `json:"id"`
+		Files []struct {
+			ID string `json:"id"`
+		} `json:"files"`
+	}
+	op.DoHeader("POST", "/api/v1/engagements/"+b.engagement+"/packages", body, h).Want(http.StatusCreated).Decode(&pkg)
+	b.pkg, b.pkgFile = pkg.ID, pkg.Files[0].ID
 	e.SignIn(b.user.Username, apptest.Password).Do("POST", "/api/v1/engagements/"+b.requestable+"/access-requests",
 		map[string]any{"accept_terms": true, "justification": "beta testing"}).Want(http.StatusCreated).Decode(&x)
 	b.accessRequest = x.ID
@@ -339,6 +350,17 @@ var crossTenantCases = map[string]crossTenantCase{
 	"POST /api/v1/engagements/{id}/feedback/{fid}/comments":       feedbackPaths("/comments", map[string]any{"text": "from A"}),
 	"GET /api/v1/engagements/{id}/feedback/{fid}/attachments/{aid}": func(b *tenantB) []crossTenantRequest {
 		return feedbackPaths("/attachments/"+orNone(b.feedbackAttachment, "no-attachment"), nil)(b)
+	},
+	"GET /api/v1/engagements/{id}/packages":  engagementPaths("/packages", nil),
+	"POST /api/v1/engagements/{id}/packages": engagementPaths("/packages", nil),
+	"GET /api/v1/engagements/{id}/packages/{pid}": func(b *tenantB) []crossTenantRequest {
+		return engagementPaths("/packages/"+orNone(b.pkg, "no-package"), nil)(b)
+	},
+	"DELETE /api/v1/engagements/{id}/packages/{pid}": func(b *tenantB) []crossTenantRequest {
+		return engagementPaths("/packages/"+orNone(b.pkg, "no-package"), nil)(b)
+	},
+	"GET /api/v1/engagements/{id}/packages/{pid}/files/{fid}": func(b *tenantB) []crossTenantRequest {
+		return engagementPaths("/packages/"+orNone(b.pkg, "no-package")+"/files/"+orNone(b.pkgFile, "no-file"), nil)(b)
 	},
 	"DELETE /api/v1/engagements/{id}/members/{user_id}": func(b *tenantB) []crossTenantRequest {
 		return []crossTenantRequest{{"/api/v1/engagements/" + b.engagement + "/members/" + string(b.org.AdminID), nil}}

@@ -223,7 +223,7 @@ func BenchmarkCollabSweep(b *testing.B) {
 					}
 				}
 				_, err := tx.ExecContext(ctx, `INSERT INTO collab_people (user_id, org_id, last_access_at)
-					SELECT id, org_id, CASE WHEN username LIKE '%00@%' THEN $1 WHEN username LIKE '%50@%' THEN $2 ELSE $3 END
+					SELECT id, org_id, CASE WHEN username LIKE '%00@%' THEN CAST($1 AS BIGINT) WHEN username LIKE '%50@%' THEN CAST($2 AS BIGINT) ELSE CAST($3 AS BIGINT) END
 					FROM users WHERE org_id = $4 AND username LIKE 'user%'`, deactivationDue, noticeDue, recent, string(s.Org.ID))
 				return err
 			}); err != nil {

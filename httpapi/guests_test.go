@@ -10,6 +10,7 @@ import (
 	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/app/apptest"
 	"github.com/atrium-admin/atrium/directory"
+	"github.com/atrium-admin/atrium/groups"
 	"github.com/atrium-admin/atrium/httpapi"
 )
 
@@ -148,6 +149,18 @@ func TestGuests(t *testing.T) {
 			t.Fatalf("as a guest ada finds %+v", users.Items)
 		}
 		adaC.Do("GET", "/api/v1/users/"+string(bob.ID), nil).WantProblem(http.StatusNotFound, atrium.CodeNotFound)
+		// A guest works in the host's groups like its own users: added to a private
+		// group, she reads it; her home organization's groups stay out of sight.
+		team := createGroup(t, host.Admin, "Contoso project", "project", groups.Private)
+		host.Admin.Do("POST", "/api/v1/groups/"+team.ID+"/members", map[string]any{"user_ids": []atrium.UserID{guest.ID}}).Want(http.StatusOK)
+		homeTeam := createGroup(t, home.Admin, "Fabrikam team", "team", groups.Public)
+		var mine httpapi.List[groups.Group]
+		adaC.Do("GET", "/api/v1/me/groups", nil).Want(http.StatusOK).Decode(&mine)
+		if len(mine.Items) != 1 || mine.Items[0].ID != team.ID {
+			t.Fatalf("as a guest ada's groups = %+v", mine.Items)
+		}
+		adaC.Do("GET", "/api/v1/groups/"+team.ID+"/threads", nil).Want(http.StatusOK)
+		adaC.Do("GET", "/api/v1/groups/"+homeTeam.ID, nil).WantProblem(http.StatusNotFound, atrium.CodeNotFound)
 		// Back home she is herself again.
 		adaC.Do("POST", "/api/v1/me/organization", map[string]any{"org_id": home.ID}).Want(http.StatusOK)
 		adaC.Do("GET", "/api/v1/me", nil).Want(http.StatusOK).Decode(&me)

@@ -93,6 +93,7 @@ func TestGuestPages(t *testing.T) {
 		// The host lists her with her home organization.
 		list = admin.get("/guests")
 		wantContains(t, list, "Fay Admin", "Fabrikam", "No pending invitations.")
+		wantContains(t, admin.get("/users"), "Fay Admin", `<span class="badge" title="Fabrikam">Guest</span>`)
 		var guest directory.User
 		page, err := f.m.Directory.ListGuests(ctx, f.adminPrincipal(), directory.UserQuery{})
 		if err != nil || len(page.Items) != 1 {

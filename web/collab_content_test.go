@@ -74,8 +74,19 @@ func TestCollabContentRestoreSettings(t *testing.T) {
 		wantStatus(t, p, http.StatusSeeOther)
 		wantContains(t, opB.get("/collab/settings"), "The collaboration settings were saved.", `value="60"`, `value="7, 1"`)
 
+		// Day 54: the 7-day notice went; owners see the deactivation coming and filter by it.
+		f.clock.Advance(54 * 24 * time.Hour)
+		if _, err := svc.SweepInactive(ctx); err != nil {
+			t.Fatal(err)
+		}
+		opB = f.browser()
+		opB.signIn("admin@operator.atrium.localhost", operatorPassword, false)
+		m := opB.get(base + "/members?group=participant&state=scheduled")
+		wantStatus(t, m, http.StatusOK)
+		wantContains(t, m, "Mia Member", "Deactivation scheduled for")
+		wantContains(t, opB.get(base+"/members?group=participant&state=deactivated"), "No member matches")
 		// Day 61 without use: Mia's access ends; the page of the mail asks it back.
-		f.clock.Advance(61 * 24 * time.Hour)
+		f.clock.Advance(7 * 24 * time.Hour)
 		if _, err := svc.SweepInactive(ctx); err != nil {
 			t.Fatal(err)
 		}

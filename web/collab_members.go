@@ -94,7 +94,7 @@ func (c *collabPages) members(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page, err := c.svc.Members(r.Context(), p, e.ID, g, collab.MemberQuery{ListQuery: lq})
+	page, err := c.svc.Members(r.Context(), p, e.ID, g, collab.MemberQuery{ListQuery: lq, State: r.URL.Query().Get("state")})
 	if err != nil {
 		return err
 	}

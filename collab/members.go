@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -243,6 +244,25 @@ func (s *Service) ProgramMembers(ctx context.Context, p *access.Principal, id st
 // index may find for a fragment before the list walks the group's name index instead.
 const searchCandidateLimit = 2000
 
+// trigramCandidates returns the rowids (as text) of up to searchCandidateLimit+1 rows of
+// the instance whose search text the trigram index finds for pattern.
+func trigramCandidates(ctx context.Context, q store.Querier, pattern string) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT rowid FROM collab_members_search WHERE search LIKE $1 LIMIT $2`, pattern, searchCandidateLimit+1)
+	if err != nil {
+		return nil, store.Translate(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, store.Translate(err)
+		}
+		out = append(out, strconv.FormatInt(id, 10))
+	}
+	return out, store.Translate(rows.Err())
+}
+
 const memberColumns = `m.user_id, m.username, m.display_name, m.email, m.org_id, m.org_name, m.grp, m.added_at, m.last_access_at, m.state, m.deactivated_at, m.sort_name`
 
 // memberPage reads a page of group g of scope (of org's users only, when set).
@@ -279,18 +299,18 @@ func (s *Service) memberPage(ctx context.Context, scope string, g Group, org atr
 		args = append(args, "%"+store.EscapeLike(f)+"%")
 		cond += ` AND m.search LIKE $` + itoa(len(args)) + ` ESCAPE '\'`
 		if org == "" && s.db.Dialect == store.SQLite && utf8.RuneCountInString(f) >= 3 && !strings.ContainsAny(f, `%_\`) {
-			pattern := "%" + f + "%"
-			var n int
-			if err := s.db.Read().QueryRowContext(ctx, `SELECT count(*) FROM (SELECT rowid FROM collab_members_search WHERE search LIKE $1 LIMIT $2)`,
-				pattern, searchCandidateLimit+1).Scan(&n); err != nil {
-				return Page[Member]{}, store.Translate(err)
+			// The trigram index is asked once: its candidates, when few enough, go to the
+			// list query as a JSON array rather than a second index search.
+			rowids, err := trigramCandidates(ctx, s.db.Read(), "%"+f+"%")
+			if err != nil {
+				return Page[Member]{}, err
 			}
-			if n <= searchCandidateLimit {
+			if len(rowids) <= searchCandidateLimit {
 				// The trigram index's candidates, not the name index's walk; the unary +
 				// keeps SQLite from walking collab_members_name for the scope.
-				args = append(args, pattern)
+				args = append(args, "["+strings.Join(rowids, ",")+"]")
 				cond = strings.Replace(cond, `m.scope_id = $1`, `+m.scope_id = $1`, 1) +
-					` AND m.rowid IN (SELECT rowid FROM collab_members_search WHERE search LIKE $` + itoa(len(args)) + `)`
+					` AND m.rowid IN (SELECT value FROM json_each($` + itoa(len(args)) + `))`
 			}
 		}
 	}

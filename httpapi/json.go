@@ -254,13 +254,14 @@ func decodeError(err error, data []byte, v any) error {
 		case roleType:
 			e = atrium.FieldError(field, "is not a role; see GET /api/v1/roles")
 		default:
-			// Some other type's own words, in English.
-			e = atrium.FieldError(field, msg)
+			// Some other type's own words would be English: the reader gets the field
+			// and a sentence in their language; the log keeps the decoder's words.
+			e = atrium.FieldError(field, "is not a valid value for this field")
 		}
 		e.Cause = err
 		return e
 	}
-	return &atrium.Error{Code: atrium.CodeInvalid, Message: "the body is invalid: " + msg, Cause: err}
+	return &atrium.Error{Code: atrium.CodeInvalid, Message: "the body does not match what this route takes", Cause: fmt.Errorf("%s: %w", msg, err)}
 }
 
 // failingField returns the JSON name and type of the first field of the struct v points

@@ -1,10 +1,13 @@
 package httpapi
 
 import (
+	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/atrium-admin/atrium"
 	"github.com/atrium-admin/atrium/i18n"
 )
 
@@ -29,5 +32,26 @@ func TestJSONMessagesInCatalogue(t *testing.T) {
 				t.Errorf("%s: %q in %s", m.id, got, l)
 			}
 		}
+	}
+}
+
+// TestDecoderWordsStayInTheLog: an error of the JSON decoder that no case names (a type's
+// own UnmarshalJSON words) reaches the reader as a sentence of the catalogue, in their
+// language; the decoder's English is kept as the cause, for the log.
+func TestDecoderWordsStayInTheLog(t *testing.T) {
+	cause := errors.New("json: cannot unmarshal the moon into Go value of type cheese")
+	err := decodeError(cause, []byte(`{"x": 1}`), nil)
+	var e *atrium.Error
+	if !errors.As(err, &e) || e.Code != atrium.CodeInvalid {
+		t.Fatalf("decodeError = %#v", err)
+	}
+	if strings.Contains(e.Message, "json") || strings.Contains(e.Message, "cheese") {
+		t.Errorf("the reader sees the decoder's words: %q", e.Message)
+	}
+	if !errors.Is(err, cause) {
+		t.Errorf("the decoder's error is not kept as the cause")
+	}
+	if got := i18n.For("pl").Text(e.Message); got == e.Message || got == "" {
+		t.Errorf("in Polish the message reads %q", got)
 	}
 }

@@ -44,6 +44,7 @@ func Collab(svc *collab.Service) Module {
 		c.page("GET /collab/programs/{id}", p.program)
 		c.page("POST /collab/programs/{id}/engagements", p.createEngagement)
 		p.registerContent()
+		p.registerFeedback()
 	}
 }
 
@@ -168,6 +169,9 @@ func engagementHeaderOf(e *collab.Engagement, current string) engagementHeader {
 	tabs := []groupTab{{Label: "collab.console.tab.overview", Href: base}}
 	if e.CanDownload || e.CanPublish {
 		tabs = append(tabs, groupTab{Label: "collab.console.tab.content", Href: base + "/content"})
+	}
+	if e.FeedbackEnabled && e.CanRead {
+		tabs = append(tabs, groupTab{Label: "collab.console.tab.feedback", Href: base + "/feedback"})
 	}
 	if h.E.MayManageMembers() {
 		tabs = append(tabs, groupTab{Label: "collab.console.tab.members", Href: base + "/members"},

@@ -21,10 +21,10 @@ var pseudoPages = []string{"/", "/account", "/account/password", "/no-such-page"
 	"/users", "/users?filter=licensed", "/users/new", "/deleted-users", "/roles",
 	"/billing/purchase", "/billing/licenses", "/billing/invoices", "/partner/customers",
 	"/settings", "/tokens", "/audit", "/integrations", "/users/licenses/upload",
-	"/groups", "/groups/mine", "/groups/new", "/deleted-groups", "/group-settings"}
+	"/groups", "/groups/mine", "/groups/new", "/deleted-groups", "/group-settings", "/guests", "/collab", "/collab/available", "/collab/restore"}
 
 // operatorPseudoPages are the operator's pages, checked signed in as the operator.
-var operatorPseudoPages = []string{"/", "/organizations", "/catalog", "/catalog/new", "/mail", "/tax-rates"}
+var operatorPseudoPages = []string{"/", "/organizations", "/catalog", "/catalog/new", "/mail", "/tax-rates", "/collab/programs", "/collab/settings"}
 
 var (
 	tagRE       = regexp.MustCompile(`(?s)<script.*?</script>|<style.*?</style>|<!--.*?-->|<[^>]*>`)

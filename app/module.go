@@ -24,6 +24,7 @@ import (
 	"github.com/atrium-admin/atrium/licensing"
 	"github.com/atrium-admin/atrium/mail"
 	"github.com/atrium-admin/atrium/secrets"
+	"github.com/atrium-admin/atrium/servicehealth"
 	"github.com/atrium-admin/atrium/smtp"
 	"github.com/atrium-admin/atrium/social"
 	"github.com/atrium-admin/atrium/store"
@@ -57,6 +58,7 @@ func Modules() []Module {
 		{Name: "social", Migrations: social.Migrations, Wire: wireSocial},
 		{Name: "groups", Migrations: groups.Migrations, Wire: wireGroups},
 		{Name: "collab", Migrations: collab.Migrations, Wire: wireCollab},
+		{Name: "servicehealth", Migrations: servicehealth.Migrations, Wire: wireServiceHealth},
 	}
 }
 
@@ -389,6 +391,13 @@ func wireCollab(_ context.Context, k *Kernel) error {
 	Provide(k, svc)
 	k.API(httpapi.Collab(svc))
 	k.Pages(web.Collab(svc))
+	return nil
+}
+
+func wireServiceHealth(_ context.Context, k *Kernel) error {
+	svc := servicehealth.New(k.DB, k.Clock, k.Events)
+	Provide(k, svc)
+	k.API(httpapi.ServiceHealth(svc))
 	return nil
 }
 

@@ -33,6 +33,7 @@ var listPaths = []string{
 	"/api/v1/engagements/{id}/access-requests", "/api/v1/engagements/{id}/copy-candidates",
 	"/api/v1/engagements/{id}/feedback", "/api/v1/engagements/{id}/feedback/{fid}/comments", "/api/v1/engagements/{id}/packages",
 	"/api/v1/guests", "/api/v1/guest-invitations",
+	"/api/v1/service-health/issues",
 	// The pull API pages with after rather than cursor, so TestEveryListIsCounted does
 	// not ask for it; it is counted all the same.
 	"/api/v1/events",
@@ -339,6 +340,12 @@ func TestListsCostTheSameQueriesPerPage(t *testing.T) {
 				for i := count("collab_feedback_comments", "feedback_id = $1", heardItem.ID); i < n; i++ {
 					op.Do("POST", "/api/v1/engagements/"+heard.ID+"/feedback/"+heardItem.ID+"/comments", map[string]any{"text": fmt.Sprintf("comment %d", i)}).
 						Want(http.StatusCreated)
+				}
+			}},
+			{"/api/v1/service-health/issues", func() *apptest.Client { return o.Admin }, func(n int) {
+				for i := count("servicehealth_issues", "TRUE"); i < n; i++ {
+					op.Do("POST", "/api/v1/service-health/issues", map[string]any{"title": fmt.Sprintf("Issue %03d", i), "classification": "advisory",
+						"services": []string{"mail"}, "status": "investigating", "impact": "Some mail is late"}).Want(http.StatusCreated)
 				}
 			}},
 			{"/api/v1/guests", func() *apptest.Client { return o.Admin }, func(n int) {

@@ -365,6 +365,18 @@ var crossTenantCases = map[string]crossTenantCase{
 	"DELETE /api/v1/engagements/{id}/members/{user_id}": func(b *tenantB) []crossTenantRequest {
 		return []crossTenantRequest{{"/api/v1/engagements/" + b.engagement + "/members/" + string(b.org.AdminID), nil}}
 	},
+	// Service health issues are the operator's, read by every organization they target
+	// and changed only by operator staff: A reaches no issue that does not exist and
+	// changes none.
+	"GET /api/v1/service-health/issues/{id}": func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/service-health/issues/no-issue", nil}}
+	},
+	"PATCH /api/v1/service-health/issues/{id}": func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/service-health/issues/no-issue", map[string]any{"status": "resolved"}}}
+	},
+	"POST /api/v1/service-health/issues/{id}/posts": func(b *tenantB) []crossTenantRequest {
+		return []crossTenantRequest{{"/api/v1/service-health/issues/no-issue/posts", map[string]any{"text": "from A"}}}
+	},
 	"PUT /api/v1/social/settings/{name}": func(b *tenantB) []crossTenantRequest {
 		return []crossTenantRequest{{"/api/v1/social/settings/theme", map[string]any{"value": "dark"}}}
 	},

@@ -307,6 +307,11 @@ var auditActionWords = map[string]actionWords{
 	"engagement.feedback_comment":  {Fields: []string{"feedback_title"}},
 	"engagement.package_publish":   {Fields: []string{"package"}},
 	"engagement.package_delete":    {Fields: []string{"package"}},
+	// servicehealth
+	"servicehealth.issue_create":  {},
+	"servicehealth.issue_update":  {},
+	"servicehealth.issue_post":    {},
+	"servicehealth.issue_resolve": {},
 	// groups
 	"group.create":               {},
 	"group.update":               {},
@@ -577,6 +582,7 @@ var auditTopics = map[string]string{
 	"guest.":              "nav.users.guests",
 	"engagement.":         "audit.topic.engagement",
 	"event_subscription.": "audit.topic.event_subscription",
+	"servicehealth.":      "audit.topic.servicehealth",
 }
 
 // auditActionChoicesIn are the groups of audited actions, by prefix, for the audit

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -163,5 +164,20 @@ func keys(m map[string]any) []string {
 }
 
 func fold(s string) string { return i18n.Fold(strings.TrimSpace(s)) }
+
+// matchFragment adds to cond and args the match of q, case and accents folded, as a
+// fragment of column (a folded search column), and returns the folded fragment ("" for
+// none). A fragment longer than 256 characters is invalid, naming q.
+func matchFragment(column, q, cond string, args []any) (string, []any, string, error) {
+	f := fold(q)
+	if f == "" {
+		return cond, args, "", nil
+	}
+	if utf8.RuneCountInString(f) > 256 {
+		return cond, args, "", atrium.FieldError("q", "must be at most 256 characters")
+	}
+	args = append(args, "%"+store.EscapeLike(f)+"%")
+	return cond + ` AND ` + column + ` LIKE $` + itoa(len(args)) + ` ESCAPE '\'`, args, f, nil
+}
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -501,9 +501,9 @@ func (s *Service) Engagements(ctx context.Context, p *access.Principal, q Engage
 		args = append(args, q.ProgramID)
 		cond += ` AND e.program_id = $` + itoa(len(args))
 	}
-	if f := fold(q.Q); f != "" {
-		args = append(args, "%"+store.EscapeLike(f)+"%")
-		cond += ` AND e.search LIKE $` + itoa(len(args)) + ` ESCAPE '\'`
+	cond, args, _, err := matchFragment("e.search", q.Q, cond, args)
+	if err != nil {
+		return Page[Engagement]{}, err
 	}
 	var name, id string
 	pq, err := byEngagementName.Page(args, q.Cursor, q.size(), &name, &id)

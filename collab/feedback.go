@@ -397,9 +397,9 @@ func (s *Service) Feedback(ctx context.Context, p *access.Principal, id string, 
 		args = append(args, string(q.State))
 		cond += ` AND state = $` + itoa(len(args))
 	}
-	if f := fold(q.Q); f != "" {
-		args = append(args, "%"+store.EscapeLike(f)+"%")
-		cond += ` AND search LIKE $` + itoa(len(args)) + ` ESCAPE '\'`
+	cond, args, _, err = matchFragment("search", q.Q, cond, args)
+	if err != nil {
+		return Page[Feedback]{}, err
 	}
 	var at int64
 	var fid string

@@ -292,12 +292,11 @@ func (s *Service) memberPage(ctx context.Context, scope string, g Group, org atr
 		args = append(args, string(org))
 		cond += ` AND m.org_id = $` + itoa(len(args))
 	}
-	if f := fold(q.Q); f != "" {
-		if utf8.RuneCountInString(f) > 256 {
-			return Page[Member]{}, atrium.FieldError("q", "must be at most 256 characters")
-		}
-		args = append(args, "%"+store.EscapeLike(f)+"%")
-		cond += ` AND m.search LIKE $` + itoa(len(args)) + ` ESCAPE '\'`
+	cond, args, f, err := matchFragment("m.search", q.Q, cond, args)
+	if err != nil {
+		return Page[Member]{}, err
+	}
+	if f != "" {
 		if org == "" && s.db.Dialect == store.SQLite && utf8.RuneCountInString(f) >= 3 && !strings.ContainsAny(f, `%_\`) {
 			// The trigram index is asked once: its candidates, when few enough, go to the
 			// list query as a JSON array rather than a second index search.
@@ -318,7 +317,6 @@ func (s *Service) memberPage(ctx context.Context, scope string, g Group, org atr
 	var at int64
 	var user string
 	var pq store.PageQuery
-	var err error
 	if q.Sort == SortName {
 		pq, err = ks.Page(args, q.Cursor, q.size(), &sortName, &user)
 	} else {

@@ -301,12 +301,9 @@ func (s *Service) Packages(ctx context.Context, p *access.Principal, id string, 
 		args = append(args, store.Micros(now))
 		cond += ` AND publish_at <= $2`
 	}
-	if f := fold(q.Q); f != "" {
-		if utf8.RuneCountInString(f) > 256 {
-			return Page[Package]{}, atrium.FieldError("q", "must be at most 256 characters")
-		}
-		args = append(args, "%"+store.EscapeLike(f)+"%")
-		cond += ` AND search LIKE $` + itoa(len(args)) + ` ESCAPE '\'`
+	cond, args, _, err = matchFragment("search", q.Q, cond, args)
+	if err != nil {
+		return Page[Package]{}, err
 	}
 	var at int64
 	var pid string
